@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependency direction (see docs and README):
+//   lart (Sources/Repl) -> Lang -> Runtime
+//   lart -> CReadline (system GNU readline)
+// Runtime never imports Lang; Lang never touches a terminal.
+let package = Package(
+    name: "lart",
+    products: [
+        .executable(name: "lart", targets: ["lart"]),
+        .library(name: "Runtime", targets: ["Runtime"]),
+        .library(name: "Lang", targets: ["Lang"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(name: "Runtime", path: "Sources/Runtime"),
+        .target(name: "Lang", dependencies: ["Runtime"], path: "Sources/Lang"),
+        .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
+        .executableTarget(
+            name: "lart",
+            dependencies: [
+                "Lang", "Runtime", "CReadline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Repl"),
+        .executableTarget(name: "lart-bench", dependencies: ["Runtime"], path: "Sources/Bench"),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime"], path: "Tests/RuntimeTests"),
+        .testTarget(name: "LangTests", dependencies: ["Lang", "Runtime"], path: "Tests/LangTests",
+                    exclude: ["Golden"]),
+        .testTarget(name: "ReplTests", dependencies: ["lart"], path: "Tests/ReplTests"),
+    ]
+)
