@@ -1,0 +1,137 @@
+/// The syntax tree. Every node carries the byte range it was parsed from, for diagnostics.
+/// Nodes are structs holding a range and an indirect enum kind; code switches over kinds
+/// exhaustively (no visitors).
+
+public struct Expr: Sendable {
+    public var kind: ExprKind
+    public var range: Range<Int>
+    public init(_ kind: ExprKind, _ range: Range<Int>) { self.kind = kind; self.range = range }
+}
+
+public indirect enum ExprKind: Sendable {
+    case number(Double)
+    case string(String)
+    case bool(Bool)
+    case date(Int32)
+    case duration(Double, DurationUnit)
+    /// A column, `let` or `param` name.
+    case name(String)
+    case negate(Expr)
+    case not(Expr)
+    case binary(BinaryOperator, Expr, Expr)
+    case call(String, [Argument])
+    case inList(Expr, [Expr], negated: Bool)
+    case isMissing(Expr, negated: Bool)
+}
+
+public struct Argument: Sendable {
+    public var label: String?
+    public var value: Expr
+}
+
+/// Binary operators from loosest to tightest binding; `precedence` is the climbing table.
+public enum BinaryOperator: String, Sendable {
+    case or = "or"                 // 1
+    case and = "and"               // 2
+    case equal = "=="              // 4  (3 is prefix `not`)
+    case notEqual = "!="
+    case less = "<"
+    case lessEqual = "<="
+    case greater = ">"
+    case greaterEqual = ">="
+    case add = "+"                 // 5
+    case subtract = "-"
+    case multiply = "*"            // 6
+    case divide = "/"
+
+    var precedence: Int {
+        switch self {
+        case .or: 1
+        case .and: 2
+        case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual: 4
+        case .add, .subtract: 5
+        case .multiply, .divide: 6
+        }
+    }
+
+    var isComparison: Bool { precedence == 4 }
+}
+
+/// A model formula right-hand side: `a + b * c + d:e` or `each(a, b, c)`.
+public struct Formula: Sendable {
+    public var terms: [FormulaTerm]
+    /// `each(...)`: one univariate model per term.
+    public var each: Bool
+    public var range: Range<Int>
+}
+
+/// One written term: parts joined by `:` (interaction only) or `*` (main effects plus
+/// interaction, as in R).
+public struct FormulaTerm: Sendable {
+    public var parts: [Expr]
+    public var crossed: Bool
+    public var range: Range<Int>
+}
+
+public struct Name: Sendable {
+    public var text: String
+    public var range: Range<Int>
+}
+
+/// `verb [endpoint] [~ formula] option*`, or a row stage `where|require|exclude expr [label]`.
+public struct Stage: Sendable {
+    public var verb: Name
+    public var endpoint: Name?
+    public var formula: Formula?
+    public var condition: Expr?
+    public var label: String?
+    public var options: [StageOption]
+    public var range: Range<Int>
+
+    public func option(_ key: String) -> StageOption? { options.first { $0.key.text == key } }
+}
+
+public struct StageOption: Sendable {
+    public var key: Name
+    public var values: [Expr]
+    /// For word-valued options (`ties breslow`, `ci log-log`).
+    public var word: Name?
+}
+
+/// `name (+ name)*`: a table or cohort, or several cohorts stacked with a `cohort` column.
+public struct Pipeline: Sendable {
+    public var sources: [Name]
+    public var stages: [Stage]
+    public var range: Range<Int>
+}
+
+public struct Statement: Sendable {
+    public var kind: StatementKind
+    public var range: Range<Int>
+}
+
+public enum StatementKind: Sendable {
+    /// `use "file.csv" as name` or `use param_name [as name]`
+    case use(path: Expr, alias: Name?)
+    /// `param name = literal`
+    case param(Name, Expr)
+    /// `let name = expr`
+    case `let`(Name, Expr)
+    /// `endpoint name = ...`
+    case endpoint(Name, EndpointSpec)
+    /// `cohort name = pipeline-of-row-stages`
+    case cohort(Name, Pipeline)
+    /// `set key = value` or `set key word`
+    case set(Name, Expr?, Name?)
+    /// `table1 a vs b: var, var` (a and b sources; vars expressions)
+    case table1(Pipeline, Pipeline?, [Expr])
+    /// `cohort pipeline`, `flow x`, `count x`, or a bare pipeline: run and show results.
+    case run(Pipeline)
+}
+
+public enum EndpointSpec: Sendable {
+    /// `from origin to event (compete date)? censor date`
+    case dates(origin: Expr, event: Expr, compete: Expr?, censor: Expr)
+    /// `time expr event expr (compete expr)? (unit u)?`
+    case numeric(time: Expr, event: Expr, compete: Expr?, unit: Name?)
+}

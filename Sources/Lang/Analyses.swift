@@ -1,0 +1,214 @@
+import Runtime
+
+/// What the stage before an analysis left for it (`km ... | logrank`, `cox ... | zph`,
+/// `cuminc ... | gray`).
+enum StageContext {
+    case none
+    case km(endpoint: Name, by: Expr?, data: CohortData)
+    case cox(fit: CoxResult, time: [Double], event: [Bool], design: CoxDesign, strata: [Int]?)
+    case cuminc(CumulativeIncidenceResult)
+}
+
+extension Session {
+    func runPipeline(_ p: Pipeline, _ s: Statement, _ src: SourceFile, into report: inout RunReport) throws {
+        var data = try pipelineSource(p, src)
+        var context = StageContext.none
+        var produced = false
+        func emit(_ r: any Reportable) {
+            report.items.append(.result(output(r, s, src)))
+            produced = true
+        }
+        for stage in p.stages {
+            let verb = stage.verb.text
+            if Grammar.rowVerbs.contains(verb) {
+                var ev = evaluator(for: data.table)
+                _ = try ev.condition(stage.condition!, src)
+                for w in ev.warnings { report.items.append(.warning(w)) }
+                data = try applyRowStage(stage, data, src, cohortName: data.name)
+                continue
+            }
+            do {
+                switch verb {
+                case "km": context = try km(stage, data, src, emit)
+                case "logrank": try logrank(stage, data, context, src, emit)
+                case "cox": context = try cox(stage, data, src, emit)
+                case "zph":
+                    guard case .cox(let fit, let time, let event, let design, let strata) = context else {
+                        throw fail("`zph` tests the Cox model before it: write `cox ENDPOINT ~ ... | zph`", stage.verb.range, src)
+                    }
+                    emit(try CoxZph.test(fit, time: time, event: event, design: design, strata: strata))
+                case "cuminc": context = try cuminc(stage, data, src, emit)
+                case "gray":
+                    guard case .cuminc(let result) = context else {
+                        throw fail("`gray` compares the groups of the cuminc before it: write `cuminc ENDPOINT by GROUP | gray`", stage.verb.range, src)
+                    }
+                    guard !result.gray.isEmpty else {
+                        throw fail("Gray's test needs at least two groups: add `by GROUP` to `cuminc`", stage.verb.range, src)
+                    }
+                    emit(GrayTestReport(tests: result.gray, endpointName: result.endpointName))
+                case "finegray": try fineGray(stage, data, src, emit)
+                case "followup": try followUp(stage, data, src, emit)
+                case "count":
+                    if let by = stage.option("by")?.values.first {
+                        let g = try grouping(by, data, src)
+                        var counts = [Int](repeating: 0, count: g.labels.count)
+                        for c in g.codes where c >= 0 { counts[c] += 1 }
+                        var groups = zip(g.labels, counts).map { (label: $0, n: $1) }
+                        if g.missing > 0 { groups.append((label: "(missing)", n: g.missing)) }
+                        emit(CountResult(source: data.name, groupName: g.name, groups: groups, total: data.table.rowCount))
+                    } else {
+                        emit(CountResult(source: data.name, total: data.table.rowCount))
+                    }
+                case "flow":
+                    emit(FlowResult(cohort: data.name, steps: data.flow))
+                case "list":
+                    var limit = 20
+                    if let e = stage.option("limit")?.values.first {
+                        guard case .number(let x) = e.kind, x >= 0, x == x.rounded() else { throw fail("`limit` takes a whole number", e.range, src) }
+                        limit = Int(x)
+                    }
+                    let k = min(limit, data.table.rowCount)
+                    emit(RowsResult(source: data.name, table: data.table.gather(Array(0..<k)), totalRows: data.table.rowCount))
+                default:
+                    throw fail("unknown stage `\(verb)`", stage.verb.range, src)
+                }
+            } catch let e as AnalysisError {
+                throw fail(e.message, stage.range, src)
+            }
+        }
+        if !produced {
+            // A pipeline of row steps alone shows how many rows are left.
+            emit(CountResult(source: data.name, total: data.table.rowCount))
+        }
+    }
+
+    /// Rows usable for a survival analysis: time known, and group/strata known where given.
+    func usableRows(_ outcome: SurvivalOutcome, _ groupings: [Grouping?]) -> (rows: [Int], dropped: Int) {
+        var rows = [Int]()
+        rows.reserveCapacity(outcome.count)
+        outer: for i in 0..<outcome.count {
+            if outcome.time[i].isNaN { continue }
+            for g in groupings { if let g, g.codes[i] < 0 { continue outer } }
+            rows.append(i)
+        }
+        return (rows, outcome.count - rows.count)
+    }
+
+    func droppedNote(_ dropped: Int) -> [String] {
+        dropped > 0 ? ["\(dropped) row\(dropped == 1 ? "" : "s") with a missing time, event or group left out"] : []
+    }
+
+    // MARK: km
+
+    func km(_ stage: Stage, _ data: CohortData, _ src: SourceFile, _ emit: (any Reportable) -> Void) throws -> StageContext {
+        let endpoint = stage.endpoint!
+        let outcome = try outcome(endpoint, data, src)
+        let byExpr = stage.option("by")?.values.first
+        let g = try byExpr.map { try grouping($0, data, src) }
+        let (rows, dropped) = usableRows(outcome, [g])
+        let transformName = stage.option("ci")?.word?.text ?? settings.confidenceTransform
+        guard let transform = ConfidenceTransform(rawValue: transformName) else {
+            throw fail("`ci` takes log, log-log or plain", stage.option("ci")!.word!.range, src)
+        }
+        let times = try timePoints(stage.option("at")?.values ?? [], unit: outcome.unit, src)
+        let options = KaplanMeierOptions(confidenceLevel: 0.95, transform: transform, times: times)
+        var result = try KaplanMeier.fit(time: rows.map { outcome.time[$0] }, event: rows.map { outcome.status[$0] == 1 },
+                                         group: g.map { gg in rows.map { gg.codes[$0] } }, groupLabels: g?.labels ?? [],
+                                         options: options)
+        result.timeUnit = outcome.unit
+        result.endpointName = endpoint.text
+        result.groupName = g?.name
+        result.notes = droppedNote(dropped) + (outcome.hasCompetingEvent ? ["competing events of `\(endpoint.text)` are counted as censored; use `cuminc` for cumulative incidence"] : [])
+        emit(result)
+        return .km(endpoint: endpoint, by: byExpr, data: data)
+    }
+
+    // MARK: logrank
+
+    func logrank(_ stage: Stage, _ data: CohortData, _ context: StageContext, _ src: SourceFile, _ emit: (any Reportable) -> Void) throws {
+        var endpoint = stage.endpoint
+        var byExpr = stage.option("by")?.values.first
+        if case .km(let ep, let by, _) = context {
+            endpoint = endpoint ?? ep
+            byExpr = byExpr ?? by
+        }
+        guard let endpoint else {
+            throw fail("`logrank` needs an endpoint: `logrank pfs by tki`, or follow `km pfs by tki`", stage.verb.range, src)
+        }
+        guard let byExpr else {
+            throw fail("`logrank` compares groups: add `by GROUP`", stage.range.upperBound - 1..<stage.range.upperBound, src)
+        }
+        let outcome = try outcome(endpoint, data, src)
+        let g = try grouping(byExpr, data, src)
+        let strataGrouping = try stage.option("strata")?.values.first.map { try grouping($0, data, src) }
+        let (rows, dropped) = usableRows(outcome, [g, strataGrouping])
+        var rho = 0.0
+        if let e = stage.option("rho")?.values.first {
+            guard case .number(let x) = e.kind, x >= 0 else { throw fail("`rho` takes a number >= 0 (0 log-rank, 1 Peto-Peto)", e.range, src) }
+            rho = x
+        }
+        let time = rows.map { outcome.time[$0] }, event = rows.map { outcome.status[$0] == 1 }
+        let codes = rows.map { g.codes[$0] }
+        let strata = strataGrouping.map { sg in rows.map { sg.codes[$0] } }
+        if stage.option("trend") != nil {
+            var r = try LogRank.trend(time: time, event: event, group: codes, groupLabels: g.labels, scores: nil, strata: strata,
+                                      options: LogRankOptions(rho: rho))
+            r.endpointName = endpoint.text
+            r.timeUnit = outcome.unit
+            emit(r)
+        } else {
+            var r = try LogRank.test(time: time, event: event, group: codes, groupLabels: g.labels, strata: strata,
+                                     options: LogRankOptions(rho: rho))
+            r.endpointName = endpoint.text
+            r.timeUnit = outcome.unit
+            r.notes += droppedNote(dropped)
+            emit(r)
+        }
+    }
+
+    // MARK: follow-up
+
+    func followUp(_ stage: Stage, _ data: CohortData, _ src: SourceFile, _ emit: (any Reportable) -> Void) throws {
+        let endpoint = stage.endpoint!
+        let outcome = try outcome(endpoint, data, src)
+        let (rows, _) = usableRows(outcome, [])
+        var r = try FollowUp.summarize(time: rows.map { outcome.time[$0] }, event: rows.map { outcome.status[$0] != 0 })
+        r.timeUnit = outcome.unit
+        emit(r)
+    }
+
+    // MARK: cuminc
+
+    func cuminc(_ stage: Stage, _ data: CohortData, _ src: SourceFile, _ emit: (any Reportable) -> Void) throws -> StageContext {
+        let endpoint = stage.endpoint!
+        let outcome = try outcome(endpoint, data, src)
+        let g = try stage.option("by")?.values.first.map { try grouping($0, data, src) }
+        let (rows, _) = usableRows(outcome, [g])
+        let times = try timePoints(stage.option("at")?.values ?? [], unit: outcome.unit, src)
+        var result = try CumulativeIncidence.estimate(
+            time: rows.map { outcome.time[$0] }, status: rows.map { outcome.status[$0] },
+            group: g.map { gg in rows.map { gg.codes[$0] } }, groupLabels: g?.labels ?? [],
+            causeLabels: [1: endpoint.text, 2: "competing"], options: CumulativeIncidenceOptions(times: times))
+        result.timeUnit = outcome.unit
+        result.endpointName = endpoint.text
+        emit(result)
+        return .cuminc(result)
+    }
+}
+
+/// Gray's test alone (`cuminc ... | gray`).
+struct GrayTestReport: Reportable {
+    var tests: [GrayTestResult]
+    var endpointName: String
+    var kind: String { "gray" }
+
+    func tables() -> [ResultTable] {
+        [ResultTable(title: "Gray's test: \(endpointName)", columns: ["cause", "chisq", "df", "p"],
+                     rows: tests.map { [.text($0.cause == 1 ? endpointName : "competing (\($0.cause))"), .number($0.statistic, digits: 4), .number($0.df, digits: 2), .pValue($0.p)] })]
+    }
+
+    func json() -> JSONValue {
+        .object([("endpoint", .string(endpointName)),
+                 ("tests", .array(tests.map { .object([("cause", .int($0.cause)), ("statistic", .number($0.statistic)), ("df", .number($0.df)), ("p", .number($0.p))]) }))])
+    }
+}

@@ -1,0 +1,205 @@
+import Runtime
+
+/// Rows of a cohort with the flow that produced them.
+struct CohortData {
+    var name: String
+    var table: Table
+    var flow: [FlowStep]
+    /// For stacked sources (`omd + opd`): the order of the `cohort` column's levels.
+    var stackOrder: [String]? = nil
+}
+
+extension Session {
+    func evaluator(for table: Table) -> Evaluator {
+        Evaluator(table: table, lets: lets, params: params)
+    }
+
+    /// The rows of a table or cohort by name. `range` is where the name is used (nil when
+    /// asked by the REPL).
+    func cohortData(_ name: String, at use: (Range<Int>, SourceFile)?, visiting: Set<String> = []) throws -> CohortData {
+        if let t = tables[name] {
+            let label = tablePaths[name].map { "\(name) (\($0.split(separator: "/").last.map(String.init) ?? $0))" } ?? name
+            return CohortData(name: name, table: t, flow: [FlowStep(kind: .source, condition: label, reason: nil, before: t.rowCount, after: t.rowCount, cohort: name)])
+        }
+        if let cached = cache[name] { return cached }
+        guard let def = cohorts[name] else {
+            let candidates = Array(tables.keys) + Array(cohorts.keys)
+            let msg = endpoints[name] != nil ? "`\(name)` is an endpoint, not a table or cohort" : "unknown table or cohort `\(name)`"
+            if let (r, src) = use {
+                throw fail(msg, r, src, hints: Suggest.hint(for: name, among: candidates)
+                           + (candidates.isEmpty ? ["load data first: `use \"data.csv\" as registry`"] : []))
+            }
+            throw LangError(Diagnostic(.error, msg, at: 0..<0), in: SourceFile(name: "<repl>", text: ""))
+        }
+        guard !visiting.contains(name) else {
+            throw fail("cohort `\(name)` is defined in terms of itself", def.pipeline.sources[0].range, def.source)
+        }
+        var data = try pipelineSource(def.pipeline, def.source, visiting: visiting.union([name]))
+        for stage in def.pipeline.stages {
+            data = try applyRowStage(stage, data, def.source, cohortName: name)
+        }
+        data.name = name
+        cache[name] = data
+        return data
+    }
+
+    /// The rows a pipeline starts from: one source, or several stacked with a `cohort` column.
+    func pipelineSource(_ p: Pipeline, _ src: SourceFile, visiting: Set<String> = []) throws -> CohortData {
+        if p.sources.count == 1 {
+            return try cohortData(p.sources[0].text, at: (p.sources[0].range, src), visiting: visiting)
+        }
+        var parts = [CohortData]()
+        for s in p.sources {
+            if parts.contains(where: { $0.name == s.text }) { throw fail("`\(s.text)` is listed twice", s.range, src) }
+            parts.append(try cohortData(s.text, at: (s.range, src), visiting: visiting))
+        }
+        var table = parts[0].table.adding("cohort", Column.fromStrings([String?](repeating: parts[0].name, count: parts[0].table.rowCount)))
+        for part in parts.dropFirst() {
+            let t = part.table.adding("cohort", Column.fromStrings([String?](repeating: part.name, count: part.table.rowCount)))
+            table = Table.stack(table, t)
+        }
+        let name = parts.map(\.name).joined(separator: " + ")
+        var flow = [FlowStep]()
+        for part in parts { flow.append(contentsOf: part.flow) }
+        flow.append(FlowStep(kind: .combine, condition: "combined: " + parts.map { "\($0.name) (\($0.table.rowCount))" }.joined(separator: " + "),
+                             reason: nil, before: table.rowCount, after: table.rowCount, cohort: name))
+        return CohortData(name: name, table: table, flow: flow, stackOrder: parts.map(\.name))
+    }
+
+    /// `where`, `require` (keep rows where true) and `exclude` (drop rows where true).
+    /// A row whose condition is missing is dropped and counted as such.
+    func applyRowStage(_ stage: Stage, _ data: CohortData, _ src: SourceFile, cohortName: String) throws -> CohortData {
+        guard let cond = stage.condition else {
+            throw fail("`\(stage.verb.text)` is not a row step; a cohort definition takes where, require and exclude", stage.verb.range, src)
+        }
+        var ev = evaluator(for: data.table)
+        let flags = try ev.condition(cond, src)
+        let exclude = stage.verb.text == "exclude"
+        var keep = [Bool](repeating: false, count: flags.count)
+        var missing = 0
+        for i in 0..<flags.count {
+            if flags[i] == Column.boolNA { missing += 1; continue }
+            keep[i] = exclude ? flags[i] == 0 : flags[i] == 1
+        }
+        var out = data
+        out.table = data.table.filter(keep)
+        let kind: FlowStep.Kind = stage.verb.text == "require" ? .require : exclude ? .exclude : .where
+        out.flow.append(FlowStep(kind: kind, condition: src.slice(cond.range), reason: stage.label,
+                                 before: data.table.rowCount, after: out.table.rowCount, missing: missing, cohort: cohortName))
+        return out
+    }
+}
+
+/// A grouping of rows: codes 0..<labels.count, -1 where the group is missing.
+struct Grouping {
+    var name: String
+    var labels: [String]
+    var codes: [Int]
+    var missing: Int
+}
+
+extension Session {
+    /// Groups rows by an expression: text levels sorted (the `cohort` column of stacked
+    /// cohorts keeps the order written), booleans false then true, numbers ascending.
+    func grouping(_ e: Expr, _ data: CohortData, _ src: SourceFile) throws -> Grouping {
+        var ev = evaluator(for: data.table)
+        let v = try ev.eval(e, src)
+        let name = src.slice(e.range)
+        let n = data.table.rowCount
+        var codes = [Int](repeating: -1, count: n)
+        switch v {
+        case .scalar:
+            throw fail("`by` needs a column or an expression over columns, not a single value", e.range, src)
+        case .column(let c):
+            switch c {
+            case .string(let raw, let dict):
+                var levels = Array(Set(raw.filter { $0 != Column.stringNA }.map { dict[Int($0)] }))
+                if name == "cohort", let order = data.stackOrder { levels = order.filter { levels.contains($0) } } else { levels.sort() }
+                let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
+                let codeToLevel = dict.map { index[$0] ?? -1 }
+                for i in 0..<n where raw[i] != Column.stringNA { codes[i] = codeToLevel[Int(raw[i])] }
+                return Grouping(name: name, labels: levels.map { name == "cohort" ? $0 : "\(name)=\($0)" }, codes: codes, missing: codes.filter { $0 < 0 }.count)
+            case .bool(let b):
+                let present = [b.contains(0), b.contains(1)]
+                var labels = [String]()
+                var map = [-1, -1]
+                for k in 0..<2 where present[k] { map[k] = labels.count; labels.append("\(name)=\(k == 1 ? "true" : "false")") }
+                for i in 0..<n where b[i] != Column.boolNA { codes[i] = map[Int(b[i])] }
+                return Grouping(name: name, labels: labels, codes: codes, missing: codes.filter { $0 < 0 }.count)
+            case .date:
+                throw fail("cannot group by a date; group by a derived value such as `year(\(name))`", e.range, src)
+            case .int, .double:
+                let x = c.doubles()!
+                let levels = Array(Set(x.filter { !$0.isNaN })).sorted()
+                if levels.count > 20 {
+                    throw fail("`\(name)` has \(levels.count) distinct values; group by a condition such as `\(name) >= \(formatNumber(levels[levels.count / 2]))`", e.range, src)
+                }
+                let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
+                for i in 0..<n where !x[i].isNaN { codes[i] = index[x[i]]! }
+                return Grouping(name: name, labels: levels.map { "\(name)=\(formatNumber($0))" }, codes: codes, missing: codes.filter { $0 < 0 }.count)
+            }
+        }
+    }
+
+    /// Computes an endpoint on a cohort's rows.
+    func outcome(_ endpointName: Name, _ data: CohortData, _ src: SourceFile) throws -> SurvivalOutcome {
+        guard let def = endpoints[endpointName.text] else {
+            let hint = cohorts[endpointName.text] != nil || tables[endpointName.text] != nil
+                ? ["`\(endpointName.text)` is a cohort; the verb takes an endpoint"] : []
+            throw fail("unknown endpoint `\(endpointName.text)`", endpointName.range, src,
+                       hints: Suggest.hint(for: endpointName.text, among: endpointNames) + hint
+                        + (endpoints.isEmpty ? ["define one first: `endpoint os = from lart_date to death_date censor last_contact_date`"] : []))
+        }
+        var ev = evaluator(for: data.table)
+        let s = def.source
+        switch def.spec {
+        case .dates(let origin, let event, let compete, let censor):
+            let o = try ev.dates(origin, s, what: "the origin of `\(endpointName.text)`")
+            let e = try ev.dates(event, s, what: "the event of `\(endpointName.text)`")
+            let c = try compete.map { try ev.dates($0, s, what: "the competing event of `\(endpointName.text)`") }
+            let z = try ev.dates(censor, s, what: "the censoring date of `\(endpointName.text)`")
+            let unit = settings.dateUnit
+            let perUnit = Evaluator.days(in: unit, monthDays: settings.monthDays)
+            let (out, negative) = SurvivalOutcome.fromDates(name: endpointName.text, origin: o, event: e, compete: c, censor: z,
+                                                            daysPerUnit: perUnit, unit: unit.name)
+            if let i = negative {
+                let id = data.table.names.first.flatMap { data.table[$0]?.text(at: i) } ?? "row \(i + 1)"
+                throw fail("endpoint `\(endpointName.text)` has a negative time for \(id): its end date is before its origin",
+                           def.name.range, s, hints: ["check the dates of that row, or exclude it from the cohort"])
+            }
+            return out
+        case .numeric(let time, let event, let compete, let unit):
+            let t = try ev.numbers(time, s, what: "the time of `\(endpointName.text)`")
+            let e = try ev.condition(event, s)
+            let c = try compete.map { try ev.condition($0, s) }
+            var status = [Int](repeating: 0, count: t.count)
+            var times = t
+            for i in 0..<t.count {
+                if e[i] == Column.boolNA || (c?[i] == Column.boolNA) { times[i] = .nan; continue }
+                if t[i] < 0 {
+                    throw fail("endpoint `\(endpointName.text)` has a negative time (\(formatNumber(t[i]))) in row \(i + 1)", time.range, s)
+                }
+                status[i] = e[i] == 1 ? 1 : ((c?[i] ?? 0) == 1 ? 2 : 0)
+            }
+            let unitName = unit.flatMap { DurationUnit.parse($0.text)?.name } ?? "time units"
+            return SurvivalOutcome(name: endpointName.text, time: times, status: status, unit: unitName, hasCompetingEvent: compete != nil)
+        }
+    }
+
+    /// Converts `at` values to the endpoint's unit: durations by the unit's length, plain
+    /// numbers as they are.
+    func timePoints(_ values: [Expr], unit: String, _ src: SourceFile) throws -> [Double] {
+        try values.map { e in
+            switch e.kind {
+            case .number(let x): return x
+            case .duration(let v, let u):
+                guard let target = DurationUnit.parse(unit) else {
+                    throw fail("the endpoint has no time unit, so `\(src.slice(e.range))` cannot be converted; add `unit days` to the endpoint or write a plain number", e.range, src)
+                }
+                return v * Evaluator.days(in: u, monthDays: settings.monthDays) / Evaluator.days(in: target, monthDays: settings.monthDays)
+            default:
+                throw fail("expected a time such as 12mo or 365d", e.range, src)
+            }
+        }
+    }
+}

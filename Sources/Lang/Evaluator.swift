@@ -1,0 +1,445 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Runtime
+
+/// A bound expression with the source it was written in (REPL entries are separate sources).
+struct Bound {
+    var expr: Expr
+    var source: SourceFile
+}
+
+/// Evaluates expressions over a whole table at once: every operator is one loop over
+/// contiguous arrays (vectorised), never a per-row walk of the tree.
+struct Evaluator {
+    let table: Table
+    let lets: [String: Bound]
+    let params: [String: Scalar]
+    /// Names being evaluated, to report `let a = b; let b = a`.
+    var evaluating: Set<String> = []
+    /// Warnings met (e.g. a text literal that matches no row).
+    var warnings: [LangError] = []
+
+    var n: Int { table.rowCount }
+
+    init(table: Table, lets: [String: Bound], params: [String: Scalar]) {
+        self.table = table; self.lets = lets; self.params = params
+    }
+
+    func fail(_ message: String, _ e: Expr, _ source: SourceFile, hints: [String] = []) -> LangError {
+        LangError(Diagnostic(.error, message, at: e.range, hints: hints), in: source)
+    }
+
+    // MARK: Entry points
+
+    mutating func evaluate(_ b: Bound) throws -> Value { try eval(b.expr, b.source) }
+
+    /// A condition for row stages: true/false/missing per row (missing = Column.boolNA).
+    mutating func condition(_ e: Expr, _ src: SourceFile) throws -> [UInt8] {
+        let v = try eval(e, src)
+        return try booleans(v, e, src, what: "a condition")
+    }
+
+    mutating func numbers(_ e: Expr, _ src: SourceFile, what: String) throws -> [Double] {
+        let v = try eval(e, src)
+        return try numbers(v, e, src, what: what)
+    }
+
+    mutating func dates(_ e: Expr, _ src: SourceFile, what: String) throws -> [Int32] {
+        let v = try eval(e, src)
+        switch v {
+        case .column(.date(let d)): return d
+        case .scalar(.date(let d)): return [Int32](repeating: d, count: n)
+        case .scalar(.missing): return [Int32](repeating: Column.dateNA, count: n)
+        case .column(.string(let codes, let dict)) where codes.allSatisfy({ $0 == Column.stringNA }) && dict.isEmpty:
+            return [Int32](repeating: Column.dateNA, count: n)  // an all-empty column reads as text
+        default:
+            throw fail("\(what) must be a date, but `\(src.slice(e.range))` is \(v.typeName)", e, src,
+                       hints: ["dates are read from YYYY-MM-DD columns, or written as literals like 2021-06-30"])
+        }
+    }
+
+    // MARK: Conversions
+
+    func numbers(_ v: Value, _ e: Expr, _ src: SourceFile, what: String) throws -> [Double] {
+        switch v {
+        case .column(let c):
+            switch c {
+            case .double(let x): return x
+            case .int, .bool: return c.doubles()!
+            case .date, .string:
+                throw fail("\(what) must be a number, but `\(src.slice(e.range))` is \(v.typeName)", e, src,
+                           hints: c.kind == .string ? textHint(c) : ["subtract two dates to get days: `death_date - lart_date`"])
+            }
+        case .scalar(let s):
+            switch s {
+            case .number(let x), .duration(let x): return [Double](repeating: x, count: n)
+            case .bool(let b): return [Double](repeating: b ? 1 : 0, count: n)
+            case .missing: return [Double](repeating: .nan, count: n)
+            case .text, .date:
+                throw fail("\(what) must be a number, but `\(src.slice(e.range))` is \(s.typeName)", e, src)
+            }
+        }
+    }
+
+    func textHint(_ c: Column) -> [String] {
+        guard case .string(_, let dict) = c else { return [] }
+        let shown = dict.sorted().prefix(6).map { "\"\($0)\"" }.joined(separator: ", ")
+        return ["it holds text values (\(shown)\(dict.count > 6 ? ", ..." : "")); compare it with a string, e.g. `== \(dict.sorted().first.map { "\"\($0)\"" } ?? "\"...\"")`"]
+    }
+
+    func booleans(_ v: Value, _ e: Expr, _ src: SourceFile, what: String) throws -> [UInt8] {
+        switch v {
+        case .column(let c):
+            if let b = c.booleans() { return b }
+            var hint = [String]()
+            if c.kind == .string { hint = textHint(c) } else if c.kind == .int || c.kind == .double { hint = ["only 0/1 columns act as yes/no; compare it, e.g. `\(src.slice(e.range)) > 0`"] }
+            throw fail("\(what) must be true or false, but `\(src.slice(e.range))` is \(v.typeName)", e, src, hints: hint)
+        case .scalar(let s):
+            switch s {
+            case .bool(let b): return [UInt8](repeating: b ? 1 : 0, count: n)
+            case .missing: return [UInt8](repeating: Column.boolNA, count: n)
+            case .number(let x) where x == 0 || x == 1: return [UInt8](repeating: UInt8(x), count: n)
+            default: throw fail("\(what) must be true or false, but `\(src.slice(e.range))` is \(s.typeName)", e, src)
+            }
+        }
+    }
+
+    // MARK: Evaluation
+
+    mutating func eval(_ e: Expr, _ src: SourceFile) throws -> Value {
+        switch e.kind {
+        case .number(let x): return .scalar(.number(x))
+        case .string(let s): return .scalar(.text(s))
+        case .bool(let b): return .scalar(.bool(b))
+        case .date(let d): return .scalar(.date(d))
+        case .duration(let v, let u): return .scalar(.duration(v * Evaluator.days(in: u, monthDays: monthDays)))
+        case .name(let name): return try resolve(name, e, src)
+        case .negate(let inner):
+            let v = try eval(inner, src)
+            if case .scalar(.number(let x)) = v { return .scalar(.number(-x)) }
+            if case .scalar(.duration(let x)) = v { return .scalar(.duration(-x)) }
+            return .column(.double(try numbers(v, inner, src, what: "the operand of `-`").map { -$0 }))
+        case .not(let inner):
+            let b = try booleans(try eval(inner, src), inner, src, what: "the operand of `not`")
+            return .column(.bool(b.map { $0 == Column.boolNA ? $0 : 1 - $0 }))
+        case .binary(let op, let l, let r):
+            return try binary(op, l, r, e, src)
+        case .inList(let x, let items, let negated):
+            return try membership(x, items, negated, src)
+        case .isMissing(let x, let negated):
+            let v = try eval(x, src)
+            switch v {
+            case .scalar(let s):
+                let m = { if case .missing = s { return true }; return false }()
+                return .scalar(.bool(m != negated))
+            case .column(let c):
+                return .column(.bool((0..<n).map { c.isMissing($0) != negated ? 1 : 0 }))
+            }
+        case .call(let name, let args):
+            return try call(name, args, e, src)
+        }
+    }
+
+    var monthDays: Double {
+        if case .duration(let d)? = params["__month"] { return d }
+        return 30.4375
+    }
+
+    static func days(in unit: DurationUnit, monthDays: Double) -> Double {
+        switch unit {
+        case .days: return 1
+        case .weeks: return 7
+        case .months: return monthDays
+        case .years: return monthDays * 12
+        }
+    }
+
+    mutating func resolve(_ name: String, _ e: Expr, _ src: SourceFile) throws -> Value {
+        if let c = table[name] { return .column(c) }
+        if let b = lets[name] {
+            if evaluating.contains(name) {
+                throw fail("`\(name)` is defined in terms of itself", e, src)
+            }
+            evaluating.insert(name)
+            defer { evaluating.remove(name) }
+            do {
+                return try eval(b.expr, b.source)
+            } catch let err as LangError where err.source.name != src.name || err.diagnostic.range != e.range {
+                // Point at the use too: the error is inside the definition of `name`.
+                var d = err.diagnostic
+                d.hints.append("while evaluating `\(name)`, used at \(src.name):\(src.location(of: e.range.lowerBound).line)")
+                throw LangError(d, in: err.source)
+            }
+        }
+        if let p = params[name], !name.hasPrefix("__") { return .scalar(p) }
+        let candidates = table.names + Array(lets.keys) + params.keys.filter { !$0.hasPrefix("__") }
+        throw fail("unknown column `\(name)`", e, src,
+                   hints: Suggest.hint(for: name, among: candidates) + (table.origin.isEmpty ? [] : []))
+    }
+
+    // MARK: Operators
+
+    mutating func binary(_ op: BinaryOperator, _ l: Expr, _ r: Expr, _ e: Expr, _ src: SourceFile) throws -> Value {
+        switch op {
+        case .and, .or:
+            let a = try booleans(try eval(l, src), l, src, what: "each side of `\(op.rawValue)`")
+            let b = try booleans(try eval(r, src), r, src, what: "each side of `\(op.rawValue)`")
+            var out = [UInt8](repeating: 0, count: n)
+            // Three-valued logic as R: NA and FALSE = FALSE, NA or TRUE = TRUE.
+            for i in 0..<n {
+                let x = a[i], y = b[i]
+                if op == .and {
+                    out[i] = (x == 0 || y == 0) ? 0 : ((x == Column.boolNA || y == Column.boolNA) ? Column.boolNA : 1)
+                } else {
+                    out[i] = (x == 1 || y == 1) ? 1 : ((x == Column.boolNA || y == Column.boolNA) ? Column.boolNA : 0)
+                }
+            }
+            return .column(.bool(out))
+        case .add, .subtract, .multiply, .divide:
+            return try arithmetic(op, l, r, src)
+        case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual:
+            return try compare(op, l, r, e, src)
+        }
+    }
+
+    mutating func arithmetic(_ op: BinaryOperator, _ l: Expr, _ r: Expr, _ src: SourceFile) throws -> Value {
+        let a = try eval(l, src), b = try eval(r, src)
+        let aDate = a.typeName == "date", bDate = b.typeName == "date"
+        if aDate || bDate {
+            // date - date = days; date +- number/duration = date.
+            if aDate && bDate && op == .subtract {
+                let x = try dates(l, src, what: "the left side"), y = try dates(r, src, what: "the right side")
+                return .column(.double((0..<n).map { x[$0] == Column.dateNA || y[$0] == Column.dateNA ? .nan : Double(x[$0] - y[$0]) }))
+            }
+            if aDate && !bDate && (op == .add || op == .subtract) {
+                let x = try dates(l, src, what: "the left side")
+                let y = try numbers(b, r, src, what: "the days added to a date")
+                return .column(.date((0..<n).map { i in
+                    x[i] == Column.dateNA || y[i].isNaN ? Column.dateNA : x[i] + Int32((op == .add ? y[i] : -y[i]).rounded())
+                }))
+            }
+            throw fail("cannot \(op == .add ? "add" : op == .multiply ? "multiply" : op == .divide ? "divide" : "subtract") \(a.typeName) and \(b.typeName)",
+                       Expr(.bool(true), l.range.lowerBound..<r.range.upperBound), src,
+                       hints: ["date - date gives days; date + 30d moves a date"])
+        }
+        if case .scalar(let sa) = a, case .scalar(let sb) = b {
+            let isDuration: Bool = { if case .duration = sa { return true }; if case .duration = sb { return true }; return false }()
+            let x = try numbers(a, l, src, what: "the left side of `\(op.rawValue)`")[0...0].first ?? .nan
+            let y = try numbers(b, r, src, what: "the right side of `\(op.rawValue)`")[0...0].first ?? .nan
+            if n == 0 {
+                return .scalar(.number(.nan))
+            }
+            let v = Evaluator.apply(op, x, y)
+            return .scalar(isDuration && (op == .add || op == .subtract) ? .duration(v) : .number(v))
+        }
+        let x = try numbers(a, l, src, what: "the left side of `\(op.rawValue)`")
+        let y = try numbers(b, r, src, what: "the right side of `\(op.rawValue)`")
+        var out = [Double](repeating: 0, count: n)
+        for i in 0..<n { out[i] = Evaluator.apply(op, x[i], y[i]) }
+        return .column(.double(out))
+    }
+
+    static func apply(_ op: BinaryOperator, _ x: Double, _ y: Double) -> Double {
+        switch op {
+        case .add: return x + y
+        case .subtract: return x - y
+        case .multiply: return x * y
+        case .divide: return x / y
+        default: return .nan
+        }
+    }
+
+    mutating func compare(_ op: BinaryOperator, _ l: Expr, _ r: Expr, _ e: Expr, _ src: SourceFile) throws -> Value {
+        let a = try eval(l, src), b = try eval(r, src)
+        func result(_ c: Int?) -> UInt8 {  // c: sign of a - b, nil = missing
+            guard let c else { return Column.boolNA }
+            switch op {
+            case .equal: return c == 0 ? 1 : 0
+            case .notEqual: return c != 0 ? 1 : 0
+            case .less: return c < 0 ? 1 : 0
+            case .lessEqual: return c <= 0 ? 1 : 0
+            case .greater: return c > 0 ? 1 : 0
+            case .greaterEqual: return c >= 0 ? 1 : 0
+            default: return Column.boolNA
+            }
+        }
+        // Text against text.
+        if a.typeName == "text" || b.typeName == "text" {
+            guard a.typeName == "text" || a.typeName == "missing", b.typeName == "text" || b.typeName == "missing" else {
+                let (textSide, other) = a.typeName == "text" ? (l, r) : (r, l)
+                let otherType = a.typeName == "text" ? b.typeName : a.typeName
+                var hints = [String]()
+                if case .column(let c) = (a.typeName == "text" ? a : b) { hints = textHint(c) }
+                _ = textSide
+                throw fail("cannot compare text with \(otherType)", other, src, hints: hints)
+            }
+            let x = textValues(a), y = textValues(b)
+            // Warn when a literal matches no value of a text column (a likely typo).
+            if case .column(.string(_, let dict)) = a, case .scalar(.text(let lit)) = b, !dict.contains(lit), op == .equal || op == .notEqual {
+                warnings.append(LangError(Diagnostic(.warning, "no row has `\(src.slice(l.range))` equal to \"\(lit)\"", at: r.range,
+                                                     hints: Suggest.hint(for: lit, among: dict) + ["values are: " + dict.sorted().map { "\"\($0)\"" }.joined(separator: ", ")]), in: src))
+            }
+            return .column(.bool((0..<n).map { i in
+                guard let s = x(i), let t = y(i) else { return Column.boolNA }
+                return result(s == t ? 0 : (s < t ? -1 : 1))
+            }))
+        }
+        if a.typeName == "date" || b.typeName == "date" {
+            let x = try dates(l, src, what: "the left side of `\(op.rawValue)`")
+            let y = try dates(r, src, what: "the right side of `\(op.rawValue)`")
+            return .column(.bool((0..<n).map { i in
+                x[i] == Column.dateNA || y[i] == Column.dateNA ? Column.boolNA : result(x[i] == y[i] ? 0 : (x[i] < y[i] ? -1 : 1))
+            }))
+        }
+        let x = try numbers(a, l, src, what: "the left side of `\(op.rawValue)`")
+        let y = try numbers(b, r, src, what: "the right side of `\(op.rawValue)`")
+        var out = [UInt8](repeating: 0, count: n)
+        for i in 0..<n {
+            out[i] = x[i].isNaN || y[i].isNaN ? Column.boolNA : result(x[i] == y[i] ? 0 : (x[i] < y[i] ? -1 : 1))
+        }
+        return .column(.bool(out))
+    }
+
+    func textValues(_ v: Value) -> (Int) -> String? {
+        switch v {
+        case .scalar(.text(let s)): return { _ in s }
+        case .column(.string(let codes, let dict)): return { codes[$0] == Column.stringNA ? nil : dict[Int(codes[$0])] }
+        default: return { _ in nil }
+        }
+    }
+
+    mutating func membership(_ x: Expr, _ items: [Expr], _ negated: Bool, _ src: SourceFile) throws -> Value {
+        let v = try eval(x, src)
+        var out = [UInt8](repeating: 0, count: n)
+        if v.typeName == "text" {
+            var set = Set<String>()
+            for it in items {
+                guard case .string(let s) = it.kind else { throw fail("the list after `in` must hold text values to match text", it, src) }
+                set.insert(s)
+            }
+            let get = textValues(v)
+            for i in 0..<n { if let s = get(i) { out[i] = set.contains(s) != negated ? 1 : 0 } else { out[i] = Column.boolNA } }
+            return .column(.bool(out))
+        }
+        let xs = try numbers(v, x, src, what: "the value before `in`")
+        var set = Set<Double>()
+        for it in items {
+            let iv = try eval(it, src)
+            guard case .scalar(let s) = iv, case .number(let d) = s else { throw fail("the list after `in` must hold numbers to match numbers", it, src) }
+            set.insert(d)
+        }
+        for i in 0..<n { out[i] = xs[i].isNaN ? Column.boolNA : (set.contains(xs[i]) != negated ? 1 : 0) }
+        return .column(.bool(out))
+    }
+
+    // MARK: Functions
+
+    static let functions: [String: String] = [
+        "first": "first(a, b, ...): the earliest (smallest) non-missing value per row",
+        "last": "last(a, b, ...): the latest (largest) non-missing value per row",
+        "log": "log(x): natural logarithm", "exp": "exp(x)", "sqrt": "sqrt(x)", "abs": "abs(x)",
+        "round": "round(x, digits)", "floor": "floor(x)", "ceil": "ceil(x)",
+        "eqd2": "eqd2(dose, fractions, ab: 10): equivalent dose in 2 Gy fractions",
+        "bed": "bed(dose, fractions, ab: 10): biologically effective dose",
+        "lart_dose": "lart_dose(dose, fractions): true when the course meets the LART dose criteria",
+        "year": "year(date)", "days": "days(date - date) or days(duration)",
+        "coalesce": "coalesce(a, b, ...): the first non-missing value per row",
+    ]
+
+    mutating func call(_ name: String, _ args: [Argument], _ e: Expr, _ src: SourceFile) throws -> Value {
+        func arity(_ k: ClosedRange<Int>) throws {
+            guard k.contains(args.count) else {
+                throw fail("`\(name)` takes \(k.lowerBound == k.upperBound ? "\(k.lowerBound)" : "\(k.lowerBound) to \(k.upperBound)") argument\(k.upperBound == 1 ? "" : "s"), got \(args.count)", e, src,
+                           hints: Evaluator.functions[name].map { [$0] } ?? [])
+            }
+        }
+        func labelled(_ label: String, default d: Double) throws -> Double {
+            guard let a = args.first(where: { $0.label == label }) else { return d }
+            let v = try eval(a.value, src)
+            guard case .scalar(.number(let x)) = v else { throw fail("`\(label):` must be a number", a.value, src) }
+            return x
+        }
+        let positional = args.filter { $0.label == nil }
+        switch name {
+        case "first", "last", "coalesce":
+            guard !positional.isEmpty else { throw fail("`\(name)` needs at least one argument", e, src) }
+            let values = try positional.map { try eval($0.value, src) }
+            if values.allSatisfy({ $0.typeName == "date" || $0.typeName == "missing" }) {
+                let cols = try positional.map { try dates($0.value, src, what: "each argument of `\(name)`") }
+                var out = [Int32](repeating: Column.dateNA, count: n)
+                for i in 0..<n {
+                    for c in cols where c[i] != Column.dateNA {
+                        if out[i] == Column.dateNA { out[i] = c[i]; if name == "coalesce" { break } }
+                        else if name == "first" { out[i] = min(out[i], c[i]) } else if name == "last" { out[i] = max(out[i], c[i]) }
+                    }
+                }
+                return .column(.date(out))
+            }
+            let cols = try zip(values, positional).map { try numbers($0, $1.value, src, what: "each argument of `\(name)`") }
+            var out = [Double](repeating: .nan, count: n)
+            for i in 0..<n {
+                for c in cols where !c[i].isNaN {
+                    if out[i].isNaN { out[i] = c[i]; if name == "coalesce" { break } }
+                    else if name == "first" { out[i] = min(out[i], c[i]) } else if name == "last" { out[i] = max(out[i], c[i]) }
+                }
+            }
+            return .column(.double(out))
+        case "log", "exp", "sqrt", "abs", "floor", "ceil":
+            try arity(1...1)
+            let x = try numbers(args[0].value, src, what: "the argument of `\(name)`")
+            let f: (Double) -> Double = {
+                switch name {
+                case "log": return { Foundation_log($0) }
+                case "exp": return { Foundation_exp($0) }
+                case "sqrt": return { $0.squareRoot() }
+                case "abs": return { Swift.abs($0) }
+                case "floor": return { $0.rounded(.down) }
+                default: return { $0.rounded(.up) }
+                }
+            }()
+            return .column(.double(x.map(f)))
+        case "round":
+            try arity(1...2)
+            let x = try numbers(args[0].value, src, what: "the argument of `round`")
+            let digits = args.count > 1 ? try numbers(args[1].value, src, what: "the digits of `round`").first ?? 0 : 0
+            let scale = Foundation_pow(10, digits)
+            return .column(.double(x.map { ($0 * scale).rounded(.toNearestOrEven) / scale }))
+        case "eqd2", "bed", "lart_dose":
+            guard positional.count == 2 else {
+                throw fail("`\(name)` takes the total dose and the number of fractions", e, src, hints: [Evaluator.functions[name]!])
+            }
+            let dose = try numbers(positional[0].value, src, what: "the dose of `\(name)`")
+            let fx = try numbers(positional[1].value, src, what: "the fractions of `\(name)`")
+            if name == "lart_dose" {
+                return .column(.bool((0..<n).map { i in
+                    Radiotherapy.meetsLARTCriteria(totalDose: dose[i], fractions: fx[i]).map { $0 ? 1 : 0 } ?? Column.boolNA
+                }))
+            }
+            let ab = try labelled("ab", default: 10)
+            return .column(.double((0..<n).map { i in
+                name == "eqd2" ? Radiotherapy.eqd2(totalDose: dose[i], fractions: fx[i], alphaBeta: ab)
+                    : Radiotherapy.bed(totalDose: dose[i], fractions: fx[i], alphaBeta: ab)
+            }))
+        case "year":
+            try arity(1...1)
+            let d = try dates(args[0].value, src, what: "the argument of `year`")
+            return .column(.double(d.map { $0 == Column.dateNA ? .nan : Double(CivilDate(days: $0).components.year) }))
+        case "days":
+            try arity(1...1)
+            return .column(.double(try numbers(args[0].value, src, what: "the argument of `days`")))
+        case "factor", "each":
+            throw fail("`\(name)(...)` belongs in a model formula (after `~`)", e, src)
+        default:
+            throw fail("unknown function `\(name)`", e, src,
+                       hints: Suggest.hint(for: name, among: Array(Evaluator.functions.keys)) + ["functions: " + Evaluator.functions.keys.sorted().joined(separator: ", ")])
+        }
+    }
+}
+
+// libm names, so that the calls above are unambiguous.
+@inline(__always) func Foundation_log(_ x: Double) -> Double { log(x) }
+@inline(__always) func Foundation_exp(_ x: Double) -> Double { exp(x) }
+@inline(__always) func Foundation_pow(_ x: Double, _ y: Double) -> Double { pow(x, y) }

@@ -1,0 +1,159 @@
+import Runtime
+
+/// Model formulas: each written term becomes design columns.
+///
+/// - a text column or `factor(x, ref: "level")`: treatment-contrast dummies (reference: the
+///   first level in sorted order unless `ref:` names one);
+/// - a boolean expression (`age >= 60`, a 0/1 `let`): one 0/1 column named as written;
+/// - a number (`age`, `log(bili)`): one column named as written;
+/// - `a:b` the products of their columns; `a*b` is `a + b + a:b`.
+extension Session {
+    struct BuiltDesign {
+        var design: CoxDesign
+        /// Term names in order (for `each`).
+        var termNames: [String]
+    }
+
+    func designColumns(_ part: Expr, _ data: CohortData, _ src: SourceFile) throws -> (name: String, columns: DesignColumns) {
+        var ev = evaluator(for: data.table)
+        if case .call("factor", let args) = part.kind {
+            guard let first = args.first, first.label == nil else {
+                throw fail("`factor` takes a column and optionally `ref: \"level\"`", part.range, src)
+            }
+            var reference: String? = nil
+            for a in args.dropFirst() {
+                guard a.label == "ref" else { throw fail("`factor` takes only `ref:` after the column", a.value.range, src) }
+                switch a.value.kind {
+                case .string(let s): reference = s
+                case .number(let x): reference = formatNumber(x)
+                default: throw fail("`ref:` takes a level in quotes", a.value.range, src)
+                }
+            }
+            let v = try ev.eval(first.value, src)
+            let name = "factor(\(src.slice(first.value.range)))"
+            let values = try factorValues(v, first.value, src)
+            do {
+                return (name, try DesignMatrix.factor(values: values, reference: reference, name: name))
+            } catch let e as AnalysisError {
+                throw fail(e.message, part.range, src)
+            }
+        }
+        let v = try ev.eval(part, src)
+        let name = src.slice(part.range)
+        switch v {
+        case .column(.string(let codes, let dict)):
+            let values: [String?] = codes.map { $0 == Column.stringNA ? nil : dict[Int($0)] }
+            do { return (name, try DesignMatrix.factor(values: values, name: name)) } catch let e as AnalysisError { throw fail(e.message, part.range, src) }
+        case .column(.date):
+            throw fail("`\(name)` is a date; use a number such as `year(\(name))` or a time difference", part.range, src)
+        case .scalar:
+            throw fail("`\(name)` is a single value, not a covariate", part.range, src)
+        case .column(let c):
+            return (name, DesignMatrix.numeric(c.doubles()!, name: name))
+        }
+    }
+
+    func factorValues(_ v: Value, _ e: Expr, _ src: SourceFile) throws -> [String?] {
+        switch v {
+        case .column(let c):
+            if case .date = c { throw fail("cannot make a factor of a date", e.range, src) }
+            if case .bool(let b) = c { return b.map { $0 == Column.boolNA ? nil : ($0 == 1 ? "true" : "false") } }
+            return c.strings()
+        case .scalar: throw fail("`factor` needs a column", e.range, src)
+        }
+    }
+
+    func buildDesign(_ formula: Formula, _ data: CohortData, _ src: SourceFile) throws -> BuiltDesign {
+        var terms = [(name: String, columns: DesignColumns)]()
+        func add(_ t: (name: String, columns: DesignColumns)) {
+            if !terms.contains(where: { $0.name == t.name }) { terms.append(t) }
+        }
+        for term in formula.terms {
+            let parts = try term.parts.map { try designColumns($0, data, src) }
+            if parts.count == 1 { add(parts[0]); continue }
+            if term.crossed { for p in parts { add(p) } }
+            var acc = parts[0]
+            for p in parts.dropFirst() {
+                acc = (acc.name + ":" + p.name, DesignMatrix.interaction(acc.columns, p.columns))
+            }
+            add(acc)
+        }
+        for t in terms where t.columns.columns.isEmpty {
+            throw fail("`\(t.name)` has a single level in these rows, so it cannot be a covariate", formula.range, src)
+        }
+        return BuiltDesign(design: DesignMatrix.design(terms), termNames: terms.map(\.name))
+    }
+
+    /// Restricts a design (and outcome) to complete rows, R's na.omit.
+    func completeCases(_ design: CoxDesign, _ outcome: SurvivalOutcome, strata: Grouping?) -> (rows: [Int], dropped: Int) {
+        var numeric = design.columns
+        numeric.append(outcome.time)
+        if let strata { numeric.append(strata.codes.map { $0 < 0 ? .nan : Double($0) }) }
+        return DesignMatrix.completeRows(numeric: numeric)
+    }
+
+    func subset(_ design: CoxDesign, _ rows: [Int]) -> CoxDesign {
+        CoxDesign(columnNames: design.columnNames, columns: design.columns.map { c in rows.map { c[$0] } }, terms: design.terms)
+    }
+
+    // MARK: cox
+
+    func cox(_ stage: Stage, _ data: CohortData, _ src: SourceFile, _ emit: (any Reportable) -> Void) throws -> StageContext {
+        let endpoint = stage.endpoint!
+        let outcome = try outcome(endpoint, data, src)
+        let tiesName = stage.option("ties")?.word?.text ?? settings.ties
+        guard let ties = CoxTies(rawValue: tiesName) else {
+            throw fail("`ties` takes efron, breslow or exact", stage.option("ties")?.word?.range ?? stage.range, src)
+        }
+        let strataGrouping = try stage.option("strata")?.values.first.map { try grouping($0, data, src) }
+        var options = CoxOptions()
+        options.ties = ties
+        let formula = stage.formula!
+
+        func fitOne(_ built: BuiltDesign) throws -> (CoxResult, [Double], [Bool], CoxDesign, [Int]?) {
+            let (rows, dropped) = completeCases(built.design, outcome, strata: strataGrouping)
+            let time = rows.map { outcome.time[$0] }
+            let event = rows.map { outcome.status[$0] == 1 }
+            let design = subset(built.design, rows)
+            let strata = strataGrouping.map { g in rows.map { g.codes[$0] } }
+            var fit = try Cox.fit(time: time, event: event, design: design, strata: strata, options: options)
+            fit.nDropped = dropped
+            fit.endpointName = endpoint.text
+            return (fit, time, event, design, strata)
+        }
+
+        if formula.each {
+            var fits = [(String, CoxResult)]()
+            for term in formula.terms {
+                let single = Formula(terms: [term], each: false, range: term.range)
+                let built = try buildDesign(single, data, src)
+                fits.append((src.slice(term.range), try fitOne(built).0))
+            }
+            emit(CoxScreenResult(endpointName: endpoint.text, fits: fits, ties: ties))
+            return .none
+        }
+        let built = try buildDesign(formula, data, src)
+        let (fit, time, event, design, strata) = try fitOne(built)
+        emit(fit)
+        return .cox(fit: fit, time: time, event: event, design: design, strata: strata)
+    }
+
+    // MARK: finegray
+
+    func fineGray(_ stage: Stage, _ data: CohortData, _ src: SourceFile, _ emit: (any Reportable) -> Void) throws {
+        let endpoint = stage.endpoint!
+        let outcome = try outcome(endpoint, data, src)
+        guard outcome.hasCompetingEvent else {
+            throw fail("endpoint `\(endpoint.text)` has no competing event, so a Fine-Gray model is a Cox model: use `cox`, or declare `compete ...` in the endpoint",
+                       endpoint.range, src)
+        }
+        let built = try buildDesign(stage.formula!, data, src)
+        let (rows, dropped) = completeCases(built.design, outcome, strata: nil)
+        let design = subset(built.design, rows)
+        var result = try FineGray.fit(time: rows.map { outcome.time[$0] }, status: rows.map { outcome.status[$0] },
+                                      covariates: design.columns, names: design.columnNames, failCode: 1)
+        result.endpointName = endpoint.text
+        result.nDropped = dropped
+        emit(result)
+    }
+}

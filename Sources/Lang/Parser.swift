@@ -1,0 +1,533 @@
+/// Recursive-descent parser with precedence climbing for expressions.
+///
+/// Statements end at a newline, except that a line beginning with `|` continues the
+/// statement above it, and a trailing `|` or `,` continues onto the next line (newlines
+/// inside brackets are dropped by the lexer). After an error the parser skips to the next
+/// statement boundary and goes on, reporting at most one error per statement.
+public struct Parser {
+    let source: SourceFile
+    var tokens: [Token]
+    var index = 0
+    public private(set) var diagnostics: [Diagnostic] = []
+
+    public init(_ source: SourceFile) {
+        self.source = source
+        tokens = Lexer.tokenize(source)
+    }
+
+    /// Parses a whole file; statements with errors are left out and their diagnostics kept.
+    public static func parse(_ source: SourceFile) -> (statements: [Statement], diagnostics: [Diagnostic]) {
+        var p = Parser(source)
+        let stmts = p.parseProgram()
+        return (stmts, p.diagnostics)
+    }
+
+    // MARK: Token helpers
+
+    var current: Token { tokens[index] }
+    func peekToken(_ k: Int = 1) -> Token { tokens[min(index + k, tokens.count - 1)] }
+
+    mutating func advance() -> Token {
+        let t = tokens[index]
+        if index < tokens.count - 1 { index += 1 }
+        return t
+    }
+
+    func isWord(_ w: String) -> Bool { current.isWord(w) }
+
+    mutating func matchWord(_ w: String) -> Bool {
+        if isWord(w) { _ = advance(); return true }
+        return false
+    }
+
+    func check(_ kind: Token.Kind) -> Bool { current.kind == kind }
+
+    mutating func match(_ kind: Token.Kind) -> Bool {
+        if check(kind) { _ = advance(); return true }
+        return false
+    }
+
+    var atStatementEnd: Bool {
+        switch current.kind {
+        case .newline, .eof: return true
+        default: return false
+        }
+    }
+
+    /// Skips newlines when the next line starts with `|` (a continued pipeline).
+    mutating func skipContinuation() {
+        var k = index
+        while tokens[k].kind == .newline { k += 1 }
+        if k != index, tokens[k].kind == .pipe { index = k }
+    }
+
+    mutating func skipNewlines() { while check(.newline) { _ = advance() } }
+
+    func describe(_ t: Token) -> String {
+        switch t.kind {
+        case .newline: return "the end of the line"
+        case .eof: return "the end of the input"
+        case .string: return "the string \(t.text)"
+        case .error(let m): return m
+        default: return "`\(t.text)`"
+        }
+    }
+
+    func error(_ message: String, at range: Range<Int>? = nil, hints: [String] = []) -> Diagnostic {
+        // An error token carries its own, better message.
+        if range == nil, case .error(let m) = current.kind { return Diagnostic(.error, m, at: current.range, hints: hints) }
+        let r = range ?? (current.kind == .newline || current.kind == .eof ? current.range.lowerBound..<current.range.lowerBound + 1 : current.range)
+        return Diagnostic(.error, message, at: r, hints: hints)
+    }
+
+    func expected(_ what: String, hints: [String] = []) -> Diagnostic {
+        error("expected \(what), found \(describe(current))", hints: hints)
+    }
+
+    mutating func expectWord(_ w: String, _ context: String) throws(Diagnostic) {
+        guard matchWord(w) else { throw expected("`\(w)` \(context)") }
+    }
+
+    mutating func expect(_ kind: Token.Kind, _ what: String) throws(Diagnostic) -> Token {
+        guard check(kind) else { throw expected(what) }
+        return advance()
+    }
+
+    mutating func name(_ what: String) throws(Diagnostic) -> Name {
+        guard current.isIdentifier else { throw expected(what) }
+        let t = advance()
+        return Name(text: t.text, range: t.range)
+    }
+
+    // MARK: Statements
+
+    /// program -> (statement? NEWLINE)*
+    public mutating func parseProgram() -> [Statement] {
+        var out = [Statement]()
+        while true {
+            skipNewlines()
+            if check(.eof) { break }
+            do throws(Diagnostic) {
+                let s = try parseStatement()
+                if !atStatementEnd { throw expected("the end of the statement") }
+                out.append(s)
+            } catch {
+                diagnostics.append(error)
+                synchronize()
+            }
+        }
+        return out
+    }
+
+    /// Skip to the next newline that is not followed by a continuation `|`.
+    mutating func synchronize() {
+        while !check(.eof) {
+            if check(.newline) {
+                skipContinuation()
+                if check(.newline) { return }
+            }
+            _ = advance()
+        }
+    }
+
+    /// statement -> use | param | let | endpoint | cohort | set | table1 | flow | count | pipeline
+    mutating func parseStatement() throws(Diagnostic) -> Statement {
+        let start = current.range.lowerBound
+        let kind: StatementKind
+        if current.isIdentifier && !current.quoted {
+            switch current.text {
+            case "use": kind = try parseUse()
+            case "param":
+                _ = advance()
+                let n = try name("a parameter name after `param`")
+                _ = try expect(.assign, "`=` after the parameter name")
+                kind = .param(n, try parseExpression())
+            case "let":
+                _ = advance()
+                let n = try name("a name after `let`")
+                _ = try expect(.assign, "`=` after `let \(n.text)`")
+                kind = .let(n, try parseExpression())
+            case "endpoint": kind = try parseEndpoint()
+            case "cohort": kind = try parseCohort()
+            case "set": kind = try parseSet()
+            case "table1": kind = try parseTable1()
+            case "flow", "count":
+                // `flow omd` is shorthand for `cohort omd | flow`.
+                let verb = advance()
+                let src = try parseSources()
+                var stages = [Stage(verb: Name(text: verb.text, range: verb.range), endpoint: nil, formula: nil, condition: nil,
+                                    label: nil, options: [], range: verb.range)]
+                stages[0].options = try parseOptions(for: verb.text)
+                kind = .run(Pipeline(sources: src, stages: stages, range: start..<previousEnd))
+            default:
+                kind = .run(try parsePipeline())
+            }
+        } else if current.isIdentifier {
+            kind = .run(try parsePipeline())
+        } else {
+            throw expected("a statement (use, let, endpoint, cohort, ...)")
+        }
+        return Statement(kind: kind, range: start..<previousEnd)
+    }
+
+    var previousEnd: Int { index > 0 ? tokens[index - 1].range.upperBound : 0 }
+
+    /// use -> "use" (STRING | NAME) ("as" NAME)?
+    mutating func parseUse() throws(Diagnostic) -> StatementKind {
+        _ = advance()
+        let path: Expr
+        switch current.kind {
+        case .string(let s):
+            let t = advance(); path = Expr(.string(s), t.range)
+        case .identifier:
+            let t = advance(); path = Expr(.name(t.text), t.range)
+        default:
+            throw expected("a file path in quotes (or a `param` name) after `use`")
+        }
+        var alias: Name? = nil
+        if matchWord("as") { alias = try name("a table name after `as`") }
+        return .use(path: path, alias: alias)
+    }
+
+    /// endpoint -> "endpoint" NAME "=" ( "from" expr "to" expr ("compete" expr)? "censor" expr
+    ///                                  | "time" expr "event" expr ("compete" expr)? ("unit" UNIT)? )
+    mutating func parseEndpoint() throws(Diagnostic) -> StatementKind {
+        _ = advance()
+        let n = try name("an endpoint name after `endpoint`")
+        _ = try expect(.assign, "`=` after `endpoint \(n.text)`")
+        if matchWord("from") {
+            let origin = try parseExpression()
+            try expectWord("to", "and the event date (endpoint NAME = from ORIGIN to EVENT censor DATE)")
+            let event = try parseExpression()
+            var compete: Expr? = nil
+            if matchWord("compete") { compete = try parseExpression() }
+            try expectWord("censor", "and the censoring date (e.g. `censor last_contact_date`)")
+            let censor = try parseExpression()
+            return .endpoint(n, .dates(origin: origin, event: event, compete: compete, censor: censor))
+        }
+        if matchWord("time") {
+            let time = try parseExpression()
+            try expectWord("event", "and the event condition (endpoint NAME = time COLUMN event CONDITION)")
+            let event = try parseExpression()
+            var compete: Expr? = nil
+            if matchWord("compete") { compete = try parseExpression() }
+            var unit: Name? = nil
+            if matchWord("unit") {
+                let u = try name("a unit after `unit` (days, weeks, months or years)")
+                guard DurationUnit.parse(u.text) != nil else {
+                    throw error("`\(u.text)` is not a time unit: use days, weeks, months or years", at: u.range)
+                }
+                unit = u
+            }
+            return .endpoint(n, .numeric(time: time, event: event, compete: compete, unit: unit))
+        }
+        throw expected("`from` (dates) or `time` (a numeric time column) after `endpoint \(n.text) =`")
+    }
+
+    /// cohort -> "cohort" NAME "=" pipeline | "cohort" pipeline
+    mutating func parseCohort() throws(Diagnostic) -> StatementKind {
+        _ = advance()
+        if current.isIdentifier, peekToken().kind == .assign {
+            let n = try name("a cohort name")
+            _ = advance()
+            let p = try parsePipeline()
+            for s in p.stages where !Grammar.rowVerbs.contains(s.verb.text) {
+                throw error("a cohort definition takes only row steps (where, require, exclude); run `\(s.verb.text)` in a separate statement: `cohort \(n.text) | \(s.verb.text) ...`", at: s.verb.range)
+            }
+            return .cohort(n, p)
+        }
+        return .run(try parsePipeline())
+    }
+
+    /// set -> "set" NAME ("=" expr | WORD)
+    mutating func parseSet() throws(Diagnostic) -> StatementKind {
+        _ = advance()
+        let key = try name("a setting name after `set` (month, unit, ci, ties, conventions)")
+        if match(.assign) {
+            if current.isIdentifier, peekToken().kind == .newline || peekToken().kind == .eof {
+                let w = try name("a value"); return .set(key, nil, w)
+            }
+            return .set(key, try parseExpression(), nil)
+        }
+        let w = try parseWord("a value after `set \(key.text)`")
+        return .set(key, nil, w)
+    }
+
+    /// table1 -> "table1" sources ("vs" sources)? ":" expr ("," expr)*
+    mutating func parseTable1() throws(Diagnostic) -> StatementKind {
+        _ = advance()
+        let a = try parsePipeline(stopAtVs: true)
+        var b: Pipeline? = nil
+        if matchWord("vs") { b = try parsePipeline(stopAtVs: true) }
+        _ = try expect(.colon, "`:` before the list of variables (table1 omd vs opd: sex, age)")
+        var vars = [try parseExpression()]
+        while match(.comma) { skipNewlines(); vars.append(try parseExpression()) }
+        return .table1(a, b, vars)
+    }
+
+    /// A word value, allowing a hyphenated word such as `log-log`.
+    mutating func parseWord(_ what: String) throws(Diagnostic) -> Name {
+        var n = try name(what)
+        while check(.minus), peekToken().isIdentifier, peekToken().range.lowerBound == current.range.upperBound,
+              current.range.lowerBound == n.range.upperBound {
+            _ = advance()
+            let rest = advance()
+            n = Name(text: n.text + "-" + rest.text, range: n.range.lowerBound..<rest.range.upperBound)
+        }
+        return n
+    }
+
+    // MARK: Pipelines
+
+    /// sources -> NAME ("+" NAME)*
+    mutating func parseSources() throws(Diagnostic) -> [Name] {
+        var out = [try name("a table or cohort name")]
+        while match(.plus) { out.append(try name("a cohort name after `+`")) }
+        return out
+    }
+
+    /// pipeline -> sources ("where" expr)? ("|" stage)*
+    mutating func parsePipeline(stopAtVs: Bool = false) throws(Diagnostic) -> Pipeline {
+        let start = current.range.lowerBound
+        let sources = try parseSources()
+        var stages = [Stage]()
+        if isWord("where") {
+            stages.append(try parseStage())
+        }
+        skipContinuation()
+        while match(.pipe) {
+            skipNewlines()
+            stages.append(try parseStage())
+            skipContinuation()
+        }
+        return Pipeline(sources: sources, stages: stages, range: start..<previousEnd)
+    }
+
+    /// stage -> ("where" | "require" | "exclude") expr STRING?
+    ///        | VERB ENDPOINT? ("~" formula)? option*
+    mutating func parseStage() throws(Diagnostic) -> Stage {
+        let start = current.range.lowerBound
+        guard current.isIdentifier, !current.quoted else { throw expected("a stage after `|` (km, cox, where, ...)") }
+        let verbToken = current
+        let verb = Name(text: verbToken.text, range: verbToken.range)
+        if Grammar.rowVerbs.contains(verb.text) {
+            _ = advance()
+            let cond = try parseExpression()
+            var label: String? = nil
+            if case .string(let s) = current.kind { _ = advance(); label = s }
+            return Stage(verb: verb, endpoint: nil, formula: nil, condition: cond, label: label, options: [], range: start..<previousEnd)
+        }
+        guard let spec = Grammar.verbs[verb.text] else {
+            let known = Array(Grammar.verbs.keys) + Array(Grammar.rowVerbs)
+            throw error("unknown stage `\(verb.text)`", at: verb.range,
+                        hints: Suggest.hint(for: verb.text, among: known) + ["stages are: " + known.sorted().joined(separator: ", ")])
+        }
+        _ = advance()
+        var endpoint: Name? = nil
+        if spec.endpoint != .none, current.isIdentifier, spec.options[current.text] == nil || current.quoted {
+            endpoint = try name("an endpoint")
+        } else if spec.endpoint == .required {
+            throw expected("an endpoint name after `\(verb.text)` (e.g. `\(spec.example)`)")
+        }
+        var formula: Formula? = nil
+        if spec.formula {
+            _ = try expect(.tilde, "`~` and the covariates after `\(verb.text) \(endpoint?.text ?? "")` (e.g. `\(spec.example)`)")
+            formula = try parseFormula()
+        }
+        let options = try parseOptions(for: verb.text)
+        return Stage(verb: verb, endpoint: endpoint, formula: formula, condition: nil, label: nil, options: options, range: start..<previousEnd)
+    }
+
+    /// option -> KEY (expr | expr ("," expr)* | WORD)?   as the verb's table says
+    mutating func parseOptions(for verb: String) throws(Diagnostic) -> [StageOption] {
+        guard let spec = Grammar.verbs[verb] else { return [] }
+        var options = [StageOption]()
+        while current.isIdentifier, !current.quoted {
+            let keyToken = current
+            guard let kind = spec.options[keyToken.text] else {
+                let allowed = spec.options.keys.sorted()
+                throw error("`\(keyToken.text)` is not an option of `\(verb)`", at: keyToken.range,
+                            hints: Suggest.hint(for: keyToken.text, among: allowed)
+                                + [allowed.isEmpty ? "`\(verb)` takes no options" : "options of `\(verb)`: " + allowed.joined(separator: ", ")])
+            }
+            let key = Name(text: keyToken.text, range: keyToken.range)
+            if options.contains(where: { $0.key.text == key.text }) {
+                throw error("option `\(key.text)` is given twice", at: key.range)
+            }
+            _ = advance()
+            switch kind {
+            case .expr:
+                options.append(StageOption(key: key, values: [try parseExpression()], word: nil))
+            case .list:
+                var values = [try parseExpression()]
+                while match(.comma) { skipNewlines(); values.append(try parseExpression()) }
+                options.append(StageOption(key: key, values: values, word: nil))
+            case .word:
+                options.append(StageOption(key: key, values: [], word: try parseWord("a value after `\(key.text)`")))
+            case .flag:
+                options.append(StageOption(key: key, values: [], word: nil))
+            }
+        }
+        if !atStatementEnd && !check(.pipe) && !isWord("vs") && !check(.colon) {
+            let allowed = spec.options.keys.sorted()
+            throw expected(allowed.isEmpty ? "`|` or the end of the statement" : "an option of `\(verb)` (\(allowed.joined(separator: ", "))), `|` or the end of the statement")
+        }
+        return options
+    }
+
+    /// formula -> "each" "(" fterm ("," fterm)* ")" | fterm ("+" fterm)*
+    /// fterm   -> fatom ((":" | "*") fatom)*
+    mutating func parseFormula() throws(Diagnostic) -> Formula {
+        let start = current.range.lowerBound
+        if isWord("each"), peekToken().kind == .leftParen {
+            _ = advance(); _ = advance()
+            var terms = [try parseFormulaTerm()]
+            while match(.comma) { terms.append(try parseFormulaTerm()) }
+            _ = try expect(.rightParen, "`)` to close `each(`")
+            return Formula(terms: terms, each: true, range: start..<previousEnd)
+        }
+        var terms = [try parseFormulaTerm()]
+        while match(.plus) { terms.append(try parseFormulaTerm()) }
+        return Formula(terms: terms, each: false, range: start..<previousEnd)
+    }
+
+    mutating func parseFormulaTerm() throws(Diagnostic) -> FormulaTerm {
+        let start = current.range.lowerBound
+        var parts = [try parseExpression(formula: true)]
+        var crossed = false
+        while check(.colon) || check(.star) {
+            if advance().kind == .star { crossed = true }
+            parts.append(try parseExpression(formula: true))
+        }
+        return FormulaTerm(parts: parts, crossed: crossed, range: start..<previousEnd)
+    }
+
+    // MARK: Expressions
+
+    /// expr -> precedence climbing over BinaryOperator.precedence; in a formula, `+ - * /`
+    /// belong to the formula, so arithmetic there must be parenthesised.
+    public mutating func parseExpression(formula: Bool = false) throws(Diagnostic) -> Expr {
+        try parseBinary(minPrecedence: 1, formula: formula)
+    }
+
+    func binaryOperator(formula: Bool) -> BinaryOperator? {
+        switch current.kind {
+        case .identifier where !current.quoted:
+            if current.text == "and" { return .and }
+            if current.text == "or" { return .or }
+            return nil
+        case .equal: return .equal
+        case .notEqual: return .notEqual
+        case .less: return .less
+        case .lessEqual: return .lessEqual
+        case .greater: return .greater
+        case .greaterEqual: return .greaterEqual
+        case .plus: return formula ? nil : .add
+        case .minus: return formula ? nil : .subtract
+        case .star: return formula ? nil : .multiply
+        case .slash: return formula ? nil : .divide
+        case .assign: return .equal
+        default: return nil
+        }
+    }
+
+    mutating func parseBinary(minPrecedence: Int, formula: Bool) throws(Diagnostic) -> Expr {
+        var left = try parsePrefix(formula: formula)
+        while true {
+            // Postfix forms at comparison level: `in [...]`, `not in [...]`, `is (not)? missing`.
+            if minPrecedence <= 4 {
+                if isWord("in") || (isWord("not") && peekToken().isWord("in")) {
+                    let negated = matchWord("not")
+                    _ = advance()
+                    _ = try expect(.leftBracket, "`[` to start the list after `in` (e.g. `in [\"a\", \"b\"]`)")
+                    var items = [Expr]()
+                    if !check(.rightBracket) {
+                        items.append(try parseExpression())
+                        while match(.comma) { items.append(try parseExpression()) }
+                    }
+                    _ = try expect(.rightBracket, "`]` to close the list")
+                    left = Expr(.inList(left, items, negated: negated), left.range.lowerBound..<previousEnd)
+                    continue
+                }
+                if isWord("is") {
+                    _ = advance()
+                    let negated = matchWord("not")
+                    try expectWord("missing", "after `is` (`x is missing` or `x is not missing`)")
+                    left = Expr(.isMissing(left, negated: negated), left.range.lowerBound..<previousEnd)
+                    continue
+                }
+            }
+            guard let op = binaryOperator(formula: formula), op.precedence >= minPrecedence else { return left }
+            if case .assign = current.kind {
+                throw error("`=` assigns; write `==` to compare", hints: ["e.g. `histology == \"adenocarcinoma\"`"])
+            }
+            _ = advance()
+            let right = try parseBinary(minPrecedence: op.precedence + 1, formula: formula)
+            if op.isComparison, case .binary(let inner, _, _) = left.kind, inner.isComparison {
+                throw error("comparisons do not chain: write `a < b and b < c`", at: left.range.lowerBound..<right.range.upperBound)
+            }
+            left = Expr(.binary(op, left, right), left.range.lowerBound..<right.range.upperBound)
+        }
+    }
+
+    /// prefix -> "not" prefix-at-level-3 | "-" prefix | postfix
+    mutating func parsePrefix(formula: Bool) throws(Diagnostic) -> Expr {
+        if isWord("not") {
+            let t = advance()
+            let operand = try parseBinary(minPrecedence: 4, formula: formula)
+            return Expr(.not(operand), t.range.lowerBound..<operand.range.upperBound)
+        }
+        if check(.minus) {
+            let t = advance()
+            let operand = try parsePrefix(formula: formula)
+            return Expr(.negate(operand), t.range.lowerBound..<operand.range.upperBound)
+        }
+        return try parsePrimary()
+    }
+
+    /// primary -> NUMBER | STRING | DATE | DURATION | "true" | "false" | NAME ("(" args ")")?
+    ///          | "(" expr ")"
+    mutating func parsePrimary() throws(Diagnostic) -> Expr {
+        let t = current
+        switch t.kind {
+        case .number(let v): _ = advance(); return Expr(.number(v), t.range)
+        case .string(let s): _ = advance(); return Expr(.string(s), t.range)
+        case .date(let d): _ = advance(); return Expr(.date(d), t.range)
+        case .duration(let v, let u): _ = advance(); return Expr(.duration(v, u), t.range)
+        case .leftParen:
+            _ = advance()
+            let e = try parseExpression()
+            guard check(.rightParen) else {
+                throw expected("`)` to close the `(` at column \(source.location(of: t.range.lowerBound).column)")
+            }
+            _ = advance()
+            return Expr(e.kind, t.range.lowerBound..<previousEnd)
+        case .identifier:
+            if !t.quoted && (t.text == "true" || t.text == "false") { _ = advance(); return Expr(.bool(t.text == "true"), t.range) }
+            _ = advance()
+            if check(.leftParen), !t.quoted {
+                let open = advance()
+                var args = [Argument]()
+                if !check(.rightParen) {
+                    repeat {
+                        var label: String? = nil
+                        if current.isIdentifier, peekToken().kind == .colon {
+                            label = advance().text; _ = advance()
+                        }
+                        args.append(Argument(label: label, value: try parseExpression()))
+                    } while match(.comma)
+                }
+                guard check(.rightParen) else {
+                    throw expected("`,` or `)` to close `\(t.text)(` opened at column \(source.location(of: open.range.lowerBound).column)")
+                }
+                _ = advance()
+                return Expr(.call(t.text, args), t.range.lowerBound..<previousEnd)
+            }
+            return Expr(.name(t.text), t.range)
+        case .error(let m):
+            throw Diagnostic(.error, m, at: t.range)
+        default:
+            throw expected("a value (a number, \"text\", a date, a duration like 12mo, or a column name)")
+        }
+    }
+}
