@@ -115,6 +115,10 @@ public struct KaplanMeierCurve: Sendable {
     /// first step at or after t (`summary.survfit(times = t, extend = TRUE)`). Before the
     /// first step the curve is at its start: S = 1, SE 0, limits 1, hazard 0.
     public func at(_ t: Double) -> KaplanMeierPoint {
+        if t.isNaN {
+            return KaplanMeierPoint(time: t, nRisk: 0, nEventCumulative: 0, nCensorCumulative: 0, survival: .nan,
+                                    stdErr: .nan, stdErrLog: .nan, lower: nil, upper: nil, cumulativeHazard: .nan)
+        }
         // Rows with time <= t (R's findInterval) and rows with time < t.
         let atOrBefore = Self.countLessOrEqual(time, t)
         let before = Self.countLess(time, t)
@@ -122,10 +126,6 @@ public struct KaplanMeierCurve: Sendable {
         // R inserts a starting row at time 0 unless the first step is at 0 itself; a time
         // before every step maps to that first row.
         let startsAtZero = time.first == 0
-        if t.isNaN {
-            return KaplanMeierPoint(time: t, nRisk: 0, nEventCumulative: 0, nCensorCumulative: 0, survival: .nan,
-                                    stdErr: .nan, stdErrLog: .nan, lower: nil, upper: nil, cumulativeHazard: .nan)
-        }
         if atOrBefore == 0 && !startsAtZero {
             return KaplanMeierPoint(time: t, nRisk: nRiskAt, nEventCumulative: 0, nCensorCumulative: 0,
                                     survival: 1, stdErr: 0, stdErrLog: 0, lower: 1, upper: 1, cumulativeHazard: 0)
@@ -141,8 +141,7 @@ public struct KaplanMeierCurve: Sendable {
     /// with its interval from the pointwise band, as R's `quantile.survfit` with a single
     /// probability. nil where the curve (or band) never reaches 1 - p.
     public func quantile(_ p: Double) -> (estimate: Double?, lower: Double?, upper: Double?) {
-        let q = quantiles([p])[0]
-        return q
+        quantiles([p])[0]
     }
 
     /// Several quantiles at once, as one call of R's `quantile(fit, probs)`.
