@@ -32,9 +32,9 @@ import Darwin
 //   z = z, alpha = 1 - confidenceLevel.
 //
 // Sources: Kaplan & Meier (1958) JASA 53:457-481; Greenwood (1926); Kalbfleisch & Prentice
-//   (2002) section 1.4 and 4.3; Klein & Moeschberger (2003) section 4.2-4.5 (eq. 4.3.1-4.3.3
-//   for the three intervals, 4.5 for the median interval by inverting the band, Brookmeyer
-//   & Crowley 1982); Therneau & Grambsch (2000) chapter 2. R's conventions (log default,
+//   (2002) sections 1.4 and 4.3; Klein & Moeschberger (2003) sections 4.2-4.3 (estimator,
+//   Greenwood, the three pointwise intervals) and 4.5 (median interval by inverting the
+//   band, Brookmeyer & Crowley 1982); Therneau & Grambsch (2000) chapter 2. R's conventions (log default,
 //   capping, midpoint rule for flat quantiles) from the survival package documentation
 //   (`survfit.formula`, `summary.survfit`, `quantile.survfit`).
 //
