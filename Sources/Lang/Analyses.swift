@@ -118,7 +118,7 @@ extension Session {
         result.timeUnit = outcome.unit
         result.endpointName = endpoint.text
         result.groupName = g?.name
-        result.notes = droppedNote(dropped) + (outcome.hasCompetingEvent ? ["competing events of `\(endpoint.text)` are counted as censored; use `cuminc` for cumulative incidence"] : [])
+        result.warnings += droppedNote(dropped) + (outcome.hasCompetingEvent ? ["competing events of `\(endpoint.text)` are counted as censored; use `cuminc` for cumulative incidence"] : [])
         emit(result)
         return .km(endpoint: endpoint, by: byExpr, data: data)
     }

@@ -1,0 +1,122 @@
+import ArgumentParser
+import Lang
+import Runtime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Process exit codes, defined in one place.
+enum ExitStatus {
+    static let ok: Int32 = 0
+    /// The script had an error (syntax, name, data or analysis).
+    static let scriptError: Int32 = 1
+    /// The command line was wrong or a file could not be read.
+    static let usage: Int32 = 2
+}
+
+@main
+struct Lart: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lart",
+        abstract: "A small language for clinical survival studies.",
+        discussion: """
+            With no subcommand, lart starts an interactive session (type .help).
+            lart run FILE.lart runs a script; lart check FILE.lart checks it without running.
+            Note: the lart binary links GNU readline (GPLv3).
+            """,
+        version: LartVersion.string,
+        subcommands: [Repl.self, Run.self, Check.self],
+        defaultSubcommand: Repl.self)
+}
+
+enum LartVersion { static let string = "0.1.0" }
+
+/// `--param name=value` pairs.
+func parseParams(_ raw: [String]) throws -> [String: String] {
+    var out = [String: String]()
+    for p in raw {
+        guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
+            throw ValidationError("--param takes name=value, got '\(p)'")
+        }
+        out[String(p[..<eq])] = String(p[p.index(after: eq)...])
+    }
+    return out
+}
+
+func directory(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
+}
+
+func readText(_ path: String) -> String? {
+    guard let bytes = try? CSVReader.readFile(path) else { return nil }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+func writeErr(_ s: String) {
+    var text = s
+    if !text.hasSuffix("\n") { text += "\n" }
+    fputs(text, stderr)
+}
+
+extension OutputFormat: ExpressibleByArgument {}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run a .lart script; stops at the first error (exit code 1).")
+
+    @Argument(help: "The script to run.") var file: String
+    @Option(name: .long, help: "Output format: text, markdown, json or csv.") var format: OutputFormat = .text
+    @Option(name: .long, help: "Rebind a script parameter: --param registry=other.csv (repeatable).") var param: [String] = []
+
+    func run() throws {
+        let params = try parseParams(param)
+        guard let text = readText(file) else {
+            writeErr("error: cannot read \(file): no such file or not readable")
+            throw ExitCode(ExitStatus.usage)
+        }
+        let session = Session(baseDirectory: directory(of: file), overrides: params)
+        let report = session.run(text, file: file)
+        let printer = ReportPrinter(format: format)
+        print(printer.document(report, file: file), terminator: "")
+        for e in report.errors { writeErr(e.description) }
+        if !report.ok { throw ExitCode(ExitStatus.scriptError) }
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Parse a script and resolve its names without running analyses.")
+
+    @Argument(help: "The script to check.") var file: String
+    @Option(name: .long, help: "Rebind a script parameter (repeatable).") var param: [String] = []
+
+    func run() throws {
+        let params = try parseParams(param)
+        guard let text = readText(file) else {
+            writeErr("error: cannot read \(file): no such file or not readable")
+            throw ExitCode(ExitStatus.usage)
+        }
+        let session = Session(baseDirectory: directory(of: file), overrides: params)
+        let errors = session.check(text, file: file)
+        for e in errors { writeErr(e.description) }
+        if errors.isEmpty { print("\(file): ok") } else { throw ExitCode(ExitStatus.scriptError) }
+    }
+}
+
+struct Repl: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "repl", abstract: "Start the interactive session (the default).")
+
+    @Option(name: .long, help: "Output format at start: text, markdown, json or csv.") var format: OutputFormat = .text
+    @Flag(name: .long, help: "Read plain lines (no line editing), as when input is piped.") var plain = false
+    @Option(name: .long, help: "History file (default ~/.lart_history).") var history: String?
+    @Option(name: .long, help: "Rebind a script parameter (repeatable).") var param: [String] = []
+
+    func run() throws {
+        let params = try parseParams(param)
+        let interactive = !plain && isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0
+        let home = getenv("HOME").map { String(cString: $0) } ?? "."
+        var loop = ReplLoop(session: Session(baseDirectory: ".", overrides: params), format: format,
+                            interactive: interactive, historyPath: history ?? home + "/.lart_history")
+        let status = loop.run()
+        if status != ExitStatus.ok { throw ExitCode(status) }
+    }
+}

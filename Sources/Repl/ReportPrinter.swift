@@ -1,0 +1,63 @@
+import Lang
+import Runtime
+
+/// Turns a run's results into the chosen output format. Errors are printed by the caller
+/// (on stderr); warnings go with the results.
+struct ReportPrinter {
+    var format: OutputFormat
+
+    /// Results and warnings as one text block (text, Markdown, CSV) or one JSON document.
+    func document(_ report: RunReport, file: String) -> String {
+        switch format {
+        case .json:
+            return jsonDocument(report, file: file).serialized(indent: 2) + "\n"
+        case .text, .markdown, .csv:
+            var out = ""
+            for item in report.items {
+                switch item {
+                case .result(let o): out += render(o.result) + "\n"
+                case .warning(let w): out += w.description + "\n"
+                }
+            }
+            return out
+        }
+    }
+
+    func render(_ r: any Reportable) -> String {
+        switch format {
+        case .text: return TextRenderer.render(r.tables())
+        case .markdown: return MarkdownRenderer.render(r.tables())
+        case .csv: return CSVRenderer.render(r.tables())
+        case .json: return r.json().serialized(indent: 2) + "\n"
+        }
+    }
+
+    /// The JSON document of a run (schema in docs/json-output.md).
+    func jsonDocument(_ report: RunReport, file: String) -> JSONValue {
+        var results = [JSONValue]()
+        var warnings = [JSONValue]()
+        for item in report.items {
+            switch item {
+            case .result(let o):
+                results.append(.object([("file", .string(o.file)), ("line", .int(o.line)), ("statement", .string(o.statement)),
+                                        ("kind", .string(o.result.kind)), ("result", o.result.json())]))
+            case .warning(let w): warnings.append(diagnosticJSON(w))
+            }
+        }
+        return .object([
+            ("lart_version", .string(LartVersion.string)),
+            ("file", .string(file)),
+            ("ok", .bool(report.ok)),
+            ("results", .array(results)),
+            ("warnings", .array(warnings)),
+            ("errors", .array(report.errors.map(diagnosticJSON))),
+        ])
+    }
+
+    func diagnosticJSON(_ e: LangError) -> JSONValue {
+        let (line, column) = e.source.location(of: e.diagnostic.range.lowerBound)
+        return .object([("file", .string(e.source.name)), ("line", .int(line)), ("column", .int(column)),
+                        ("severity", .string(e.diagnostic.severity.rawValue)), ("message", .string(e.diagnostic.message)),
+                        ("hints", .strings(e.diagnostic.hints))])
+    }
+}
