@@ -33,7 +33,8 @@ struct CumulativeIncidenceTests {
             #expect(curve.time.count == time.count, "\(name): \(curve.time.count) step points, R has \(time.count)")
             guard curve.time.count == time.count else { continue }
             for k in time.indices {
-                expectClose(curve.time[k], time[k], abs: 0, "\(name) step time \(k)")
+                // 1e-9: the lart times are day differences / 30.4375, which R rounds in the last ulp differently.
+                expectClose(curve.time[k], time[k], "\(name) step time \(k)")
                 expectClose(curve.estimate[k], est[k], "\(name) step est \(k)")
                 expectClose(curve.variance[k], variance[k], "\(name) step var \(k)")
             }
@@ -138,5 +139,62 @@ struct CumulativeIncidenceTests {
         // print.cuminc's default times: pretty(c(0, 424), 5) = 0, 100, ..., 500 -> 100..400.
         let defaults = try CumulativeIncidence.estimate(time: data.time, status: data.status)
         #expect(defaults.times == [100, 200, 300, 400])
+    }
+
+    // MARK: lart registry (Tests/Fixtures/lart/lart_registry.ref.json), cohorts built from the CSV
+
+    /// The OMD and OPD cohorts of the registry (definitions in the fixture's `cohorts` and
+    /// `flow`, and in the data README), with the competing-risk endpoints in months.
+    private struct LartCohorts {
+        var omd: [Int] = [], opd: [Int] = [], opdMaintained: [Int] = []
+        var lfTime: [Double] = [], lfStatus: [Int] = [], cstTime: [Double] = [], cstStatus: [Int] = []
+
+        init() throws {
+            let t = try CSVReader.read(path: Fixture.path("lart/lart_registry.csv"))
+            let histology = t.strings("histology")!, stage = t.strings("stage")!, state = t.strings("disease_state")!
+            let mets = t.doubles("mets_at_dx")!, dose = t.doubles("rt_dose_gy")!, fractions = t.doubles("rt_fractions")!
+            let systemic = t.doubles("systemic_at_lart")!, brain = t.doubles("brain_mets_uncontrolled")!
+            let sites = t.doubles("progressing_sites")!, maintained = t.doubles("maintained_regimen")!
+            let lart = t.doubles("lart_date")!, lf = t.doubles("local_failure_date")!, death = t.doubles("death_date")!
+            let last = t.doubles("last_contact_date")!, cst = t.doubles("cst_date")!
+            let minimumDose: [Double: Double] = [1: 12, 2: 20, 3: 24, 4: 48, 5: 30, 10: 50]
+            let month = 30.4375
+            for i in 0..<t.rowCount {
+                let doseOK = (minimumDose[fractions[i]].map { dose[i] >= $0 } ?? false) || (dose[i] == 45 && fractions[i] == 15)
+                let base = histology[i] == "adenocarcinoma" && stage[i] == "IV" && mets[i] <= 3 && doseOK
+                if base && state[i] == "synchronous_oligometastasis" && systemic[i] == 1 && brain[i] == 0 { omd.append(i) }
+                if base && state[i] == "repeat_oligoprogression" && brain[i] == 0 && (sites[i] == 1 || sites[i] == 2) {
+                    opd.append(i)
+                    if maintained[i] == 1 { opdMaintained.append(i) }
+                }
+                lfTime.append(((lf[i].isNaN ? last[i] : lf[i]) - lart[i]) / month)
+                lfStatus.append(!lf[i].isNaN ? 1 : (!death[i].isNaN ? 2 : 0))
+                cstTime.append(((cst[i].isNaN ? last[i] : cst[i]) - lart[i]) / month)
+                cstStatus.append(!cst[i].isNaN ? 1 : (!death[i].isNaN ? 2 : 0))
+            }
+        }
+    }
+
+    @Test func lartLocalFailureByGroup() throws {
+        let cohorts = try LartCohorts()
+        #expect(cohorts.omd.count == 54 && cohorts.opd.count == 122)
+        let rows = cohorts.omd + cohorts.opd
+        let fixture = try Fixture("lart/lart_registry.ref.json").case("lart.cuminc.local_failure.by_group")
+        let result = try CumulativeIncidence.estimate(
+            time: rows.map { cohorts.lfTime[$0] }, status: rows.map { cohorts.lfStatus[$0] },
+            group: cohorts.omd.map { _ in 0 } + cohorts.opd.map { _ in 1 }, groupLabels: ["OMD", "OPD"],
+            options: .init(times: [6, 12, 24, 36]))
+        compare(result, fixture)
+    }
+
+    @Test func lartCSTInMaintainedOPD() throws {
+        let cohorts = try LartCohorts()
+        #expect(cohorts.opdMaintained.count == 82)
+        let rows = cohorts.opdMaintained
+        let fixture = try Fixture("lart/lart_registry.ref.json").case("lart.cuminc.cst.opd_maintained")
+        let result = try CumulativeIncidence.estimate(
+            time: rows.map { cohorts.cstTime[$0] }, status: rows.map { cohorts.cstStatus[$0] },
+            options: .init(times: [6, 12, 24]))
+        compare(result, fixture)
     }
 }
