@@ -62,7 +62,7 @@ public enum FisherExact {
             let n = t[0][1] + t[1][1]   // second column total
             let k = t[0][0] + t[0][1]   // first row total
             lo = max(0, k - n); hi = min(k, m)
-            let lf = logFactorials(m + n)
+            let lf = fisherLogFactorials(m + n)
             let logChoose = { (a: Int, b: Int) in lf[a] - lf[b] - lf[a - b] }
             logDensity = (lo...hi).map { y in logChoose(m, y) + logChoose(n, k - y) - logChoose(m + n, k) }
         }
@@ -144,7 +144,7 @@ public enum FisherExact {
         // Larger columns first: nodes merge sooner.
         let columnTotals = (0..<c).map { j in t.reduce(0) { $0 + $1[j] } }.sorted(by: >)
         let total = rowTotals.reduce(0, +)
-        let lf = logFactorials(total)
+        let lf = fisherLogFactorials(total)
 
         // Observed path length: sum_j (log C_j! - sum_i log X_ij!).
         var observedPath = 0.0
@@ -249,7 +249,7 @@ public enum FisherExact {
 }
 
 /// log k! for k = 0...n, by cumulative sums of log k.
-func logFactorials(_ n: Int) -> [Double] {
+func fisherLogFactorials(_ n: Int) -> [Double] {
     var lf = [Double](repeating: 0, count: max(n, 1) + 1)
     if n >= 2 { for k in 2...n { lf[k] = lf[k - 1] + log(Double(k)) } }
     return lf
