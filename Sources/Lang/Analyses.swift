@@ -161,7 +161,7 @@ extension Session {
                                      options: LogRankOptions(rho: rho))
             r.endpointName = endpoint.text
             r.timeUnit = outcome.unit
-            r.notes += droppedNote(dropped)
+            r.warnings += droppedNote(dropped)
             emit(r)
         }
     }

@@ -153,7 +153,8 @@ extension Session {
         var result = try FineGray.fit(time: rows.map { outcome.time[$0] }, status: rows.map { outcome.status[$0] },
                                       covariates: design.columns, names: design.columnNames, failCode: 1)
         result.endpointName = endpoint.text
-        result.nDropped = dropped
+        result.timeUnit = outcome.unit
+        result.warnings += droppedNote(dropped)
         emit(result)
     }
 }

@@ -50,7 +50,7 @@ public struct FineGrayResult: Reportable {
     public let likelihoodRatio: TestStatistic
     public let converged: Bool
     public let iterations: Int
-    public let warnings: [String]
+    public var warnings: [String]
     public var timeUnit: String = ""
     public var endpointName: String = ""
 }

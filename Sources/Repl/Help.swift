@@ -1,0 +1,54 @@
+import Lang
+
+/// `.help` and `.help VERB` texts, built from the grammar's verb table so they stay in step.
+enum Help {
+    static func text(for topic: String?) -> String {
+        if let topic, let spec = Grammar.verbs[topic] {
+            var options = spec.options.keys.sorted().map { key -> String in
+                switch spec.options[key]! {
+                case .expr: return "\(key) EXPR"
+                case .list: return "\(key) T1, T2, ..."
+                case .word: return "\(key) WORD"
+                case .flag: return key
+                }
+            }.joined(separator: "] [")
+            if !options.isEmpty { options = " [" + options + "]" }
+            let endpoint = spec.endpoint == .none ? "" : spec.endpoint == .optional ? " [ENDPOINT]" : " ENDPOINT"
+            let formula = spec.formula ? " ~ TERM + TERM ..." : ""
+            return """
+                \(topic): \(spec.summary)
+                  syntax:  SOURCE | \(topic)\(endpoint)\(formula)\(options)
+                  example: \(spec.example)
+                """
+        }
+        if let topic, let t = statementHelp[topic] { return t }
+        if let topic { return "no help for `\(topic)`; .help lists the topics" }
+        return """
+            Statements (one per line; a line starting with | continues the one above):
+              use "data.csv" as registry            load a CSV table
+              param registry = "data.csv"           a parameter (lart run --param registry=other.csv)
+              let tki = first_line == "tki"         a derived column
+              endpoint pfs = from lart_date to first(progression_date, death_date) censor last_contact_date
+              endpoint death = time futime event status == 2 unit days
+              cohort omd = registry | require ... "reason" | exclude ... "reason"
+              cohort omd | km pfs at 12mo           run a pipeline
+              flow omd / count omd                  eligibility flow, row count
+              table1 omd vs opd: sex, egfr          Table 1 with p-values
+              set month = 30.4375d / set conventions spss
+            Stages: \(Grammar.verbs.keys.sorted().joined(separator: ", ")), where, require, exclude
+            Meta-commands: .help [topic], .tables, .columns NAME, .cohorts, .endpoints, .read FILE,
+              .mode text|markdown|json|csv, .timer on|off, .quit
+            .help km (or any stage) shows its syntax and an example.
+            """
+    }
+
+    static let statementHelp: [String: String] = [
+        "use": "use \"path.csv\" as NAME    load a CSV file (path relative to the script's folder)\n  example: use \"examples/data/lart_registry.csv\" as registry",
+        "let": "let NAME = EXPR    a derived column, computed where used\n  example: let all_sites_rt = lesions_treated >= mets_at_dx",
+        "endpoint": "endpoint NAME = from ORIGIN to EVENT [compete DATE] censor DATE\nendpoint NAME = time COLUMN event CONDITION [compete CONDITION] [unit days|weeks|months|years]\n  example: endpoint os = from lart_date to death_date censor last_contact_date",
+        "cohort": "cohort NAME = SOURCE [where EXPR] [| require EXPR \"reason\"] [| exclude EXPR \"reason\"]\ncohort SOURCE [+ SOURCE] [where EXPR] | STAGE ...\n  example: cohort omd where tki | km pfs at 12mo",
+        "table1": "table1 A vs B: VAR, VAR, ...   counts (%) or mean (SD) per group with p-values\n  example: table1 omd vs opd: sex, egfr, factor(mets_at_dx)",
+        "set": "set month = 30.4375d | set unit months | set ci log-log | set ties breslow | set conventions r|spss",
+        "param": "param NAME = VALUE   overridable with lart run --param NAME=VALUE\n  example: param registry = \"examples/data/lart_registry.csv\"",
+    ]
+}

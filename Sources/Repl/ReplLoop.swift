@@ -1,0 +1,153 @@
+import Lang
+import Runtime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The read-eval-print loop: reads statements (continued over lines while incomplete),
+/// runs them in one session, prints results; meta-commands start with `.`. No error ends
+/// the session; only `.quit` or end of input does.
+struct ReplLoop {
+    let session: Session
+    var format: OutputFormat
+    let interactive: Bool
+    let historyPath: String
+    var timer = false
+    var entry = 0
+    /// Exit status for piped input: 1 if any statement failed.
+    var sawError = false
+
+    init(session: Session, format: OutputFormat, interactive: Bool, historyPath: String) {
+        self.session = session; self.format = format; self.interactive = interactive; self.historyPath = historyPath
+    }
+
+    mutating func run() -> Int32 {
+        var editor: any LineEditor = interactive ? ReadlineEditor(historyPath: historyPath) : PlainEditor()
+        if interactive {
+            print("lart \(LartVersion.string): survival analysis for cohort studies. Type .help for help, .quit to leave.")
+            let s = session
+            completionProvider = { line, word in Completion.candidates(line: line, word: word, session: s) }
+        }
+        var pending = ""
+        var pendingLines = 0
+        loop: while true {
+            let prompt = pending.isEmpty ? "lart> " : "  ... "
+            switch editor.readLine(prompt: prompt) {
+            case .end:
+                if !pending.isEmpty {
+                    writeErr("error: the input ended in the middle of a statement:\n  \(pending.replacing("\n", with: "\n  "))")
+                    sawError = true
+                }
+                break loop
+            case .interrupted:
+                pending = ""; pendingLines = 0
+                continue
+            case .line(let line, let afterInterrupt):
+                if afterInterrupt { pending = ""; pendingLines = 0 }
+                let trimmed = line.trimmingCharacters(in: " \t")
+                if pending.isEmpty && trimmed.hasPrefix(".") {
+                    editor.addHistory(trimmed)
+                    if !meta(trimmed) { break loop }
+                    continue
+                }
+                if pending.isEmpty && (trimmed.isEmpty || trimmed.hasPrefix("#")) { continue }
+                pending += (pending.isEmpty ? "" : "\n") + line
+                pendingLines += 1
+                // Piped input: a following line that starts with `|` continues the statement.
+                if Session.isComplete(pending) {
+                    if let plain = editor as? PlainEditor, plain.nextStartsWithPipe() { continue }
+                    editor.addHistory(pending.replacing("\n", with: " "))
+                    execute(pending)
+                    pending = ""; pendingLines = 0
+                }
+            }
+        }
+        editor.close()
+        return sawError && !interactive ? ExitStatus.scriptError : ExitStatus.ok
+    }
+
+    mutating func execute(_ text: String) {
+        entry += 1
+        let started = ContinuousClock.now
+        let report = session.run(text, file: interactive ? "input \(entry)" : "stdin")
+        let printer = ReportPrinter(format: format)
+        for item in report.items {
+            switch item {
+            case .result(let o): print(printer.render(o.result))
+            case .warning(let w): writeErr(w.description)
+            }
+        }
+        for e in report.errors { writeErr(e.description) }
+        if !report.ok { sawError = true }
+        if timer {
+            let d = ContinuousClock.now - started
+            let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+            print("Run Time: \(Format.fixed(seconds, decimals: 3)) s")
+        }
+    }
+
+    /// Runs a meta-command; false means quit.
+    mutating func meta(_ line: String) -> Bool {
+        let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        let command = words[0]
+        let arg = words.count > 1 ? words[1] : nil
+        switch command {
+        case ".quit", ".exit", ".q":
+            return false
+        case ".help":
+            print(Help.text(for: arg))
+        case ".tables":
+            let names = session.tableNames
+            print(names.isEmpty ? "no tables: load one with `use \"file.csv\" as name`" : names.map { "\($0)  (\(session.columns(of: $0)?.count ?? 0) columns)" }.joined(separator: "\n"))
+        case ".cohorts":
+            let names = session.cohortNames
+            print(names.isEmpty ? "no cohorts defined" : names.joined(separator: "\n"))
+        case ".endpoints":
+            let names = session.endpointNames
+            print(names.isEmpty ? "no endpoints defined" : names.joined(separator: "\n"))
+        case ".columns":
+            guard let arg else { writeErr("usage: .columns TABLE_OR_COHORT"); return true }
+            guard let cols = session.columns(of: arg) else {
+                writeErr("error: unknown table or cohort `\(arg)`; .tables and .cohorts list them")
+                return true
+            }
+            let width = cols.map { $0.name.count }.max() ?? 0
+            print(cols.map { $0.name + String(repeating: " ", count: width - $0.name.count + 2) + $0.kind }.joined(separator: "\n"))
+        case ".read":
+            guard let arg else { writeErr("usage: .read FILE.lart"); return true }
+            guard let text = readText(arg) else { writeErr("error: cannot read \(arg)"); return true }
+            let saved = session.baseDirectory
+            session.baseDirectory = directory(of: arg)
+            let report = session.run(text, file: arg)
+            session.baseDirectory = saved
+            let printer = ReportPrinter(format: format)
+            for item in report.items {
+                switch item {
+                case .result(let o): print(printer.render(o.result))
+                case .warning(let w): writeErr(w.description)
+                }
+            }
+            for e in report.errors { writeErr(e.description) }
+        case ".mode":
+            guard let arg, let f = OutputFormat(rawValue: arg) else {
+                writeErr("usage: .mode text|markdown|json|csv (now \(format.rawValue))"); return true
+            }
+            format = f
+        case ".timer":
+            guard let arg, arg == "on" || arg == "off" else { writeErr("usage: .timer on|off"); return true }
+            timer = arg == "on"
+        default:
+            writeErr("error: unknown command \(command); .help lists the commands")
+        }
+        return true
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+}
