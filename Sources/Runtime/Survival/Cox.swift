@@ -1,0 +1,614 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How tied event times enter the partial likelihood.
+public enum CoxTies: String, Sendable, CaseIterable {
+    case efron, breslow, exact
+}
+
+/// A formula term and the design columns it owns (a factor owns one column per
+/// non-reference level; an interaction the products of its parts' columns).
+public struct CoxTerm: Sendable, Equatable {
+    public var name: String
+    public var columns: Range<Int>
+
+    public init(name: String, columns: Range<Int>) {
+        self.name = name; self.columns = columns
+    }
+}
+
+/// The model matrix of a Cox model (no intercept), column-major: `columns[j][i]` is row i
+/// of column j. `columnNames` follow R (`age`, `factor(sex)2`, `age:factor(sex)2`).
+public struct CoxDesign: Sendable {
+    public var columnNames: [String]
+    public var columns: [[Double]]
+    public var terms: [CoxTerm]
+
+    /// `terms` defaults to one term per column, named as the column.
+    public init(columnNames: [String], columns: [[Double]], terms: [CoxTerm]? = nil) {
+        self.columnNames = columnNames
+        self.columns = columns
+        self.terms = terms ?? columnNames.enumerated().map { CoxTerm(name: $0.element, columns: $0.offset..<($0.offset + 1)) }
+    }
+
+    public var columnCount: Int { columns.count }
+    public var rowCount: Int { columns.first?.count ?? 0 }
+}
+
+/// Fitting options; the defaults are R's `coxph.control()` and `coxph(ties = "efron")`.
+public struct CoxOptions: Sendable {
+    public var ties: CoxTies = .efron
+    /// `iter.max`.
+    public var maxIterations: Int = 20
+    /// `eps`: convergence when |1 - loglik_old / loglik_new| <= eps.
+    public var epsilon: Double = 1e-9
+    /// `toler.inf`: threshold of the "coefficient may be infinite" check.
+    public var tolerInf: Double = 2e-5
+    /// `toler.chol`: pivots below this (relative to the largest diagonal) are redundant.
+    public var tolerChol: Double = SymmetricFactorization.defaultTolerance
+    /// Level of the hazard-ratio intervals.
+    public var confidenceLevel: Double = 0.95
+
+    public init(ties: CoxTies = .efron, maxIterations: Int = 20, epsilon: Double = 1e-9,
+                tolerInf: Double = 2e-5, confidenceLevel: Double = 0.95) {
+        self.ties = ties; self.maxIterations = maxIterations; self.epsilon = epsilon
+        self.tolerInf = tolerInf; self.confidenceLevel = confidenceLevel
+    }
+}
+
+/// A fitted Cox proportional hazards model.
+///
+/// Coefficients of aliased (redundant) columns are NaN (R's NA) with variance 0 and
+/// `aliased` true. A coefficient flagged by R's monotone-likelihood check has
+/// `possiblyInfinite` true: its estimate is only the point where the log-likelihood
+/// stopped changing, and tables mark it as such.
+public struct CoxResult: Sendable {
+    public var ties: CoxTies
+    public var confidenceLevel: Double
+    /// Rows used, events among them, and rows dropped for missing values (set by the caller
+    /// that did the listwise deletion).
+    public var n: Int
+    public var nEvents: Int
+    public var nDropped: Int = 0
+    public var iterations: Int
+    public var converged: Bool
+    public var columnNames: [String]
+    public var terms: [CoxTerm]
+    public var stratified: Bool
+
+    public var coefficients: [Double]
+    public var standardErrors: [Double]
+    /// Inverse information at the estimate (R's `fit$var`).
+    public var variance: [[Double]]
+    /// Centring vector (R's `fit$means`): column means, 0 for columns within {-1, 0, 1}.
+    public var means: [Double]
+    /// Score vector at the estimate (R's `fit$u`, after the last iteration).
+    public var scoreVector: [Double]
+    public var aliased: [Bool]
+    public var possiblyInfinite: [Bool]
+
+    public var logLikelihoodNull: Double
+    public var logLikelihood: Double
+    public var likelihoodRatio: TestStatistic
+    public var wald: TestStatistic
+    /// The score (log-rank) test at beta = 0.
+    public var score: TestStatistic
+    public var concordance: ConcordanceResult
+    public var warnings: [String]
+    /// Centred linear predictor sum_j (x_ij - mean_j) b_j per input row (aliased b_j = 0).
+    public var linearPredictors: [Double]
+
+    var zCritical: Double { Distributions.normalQuantile(1 - (1 - confidenceLevel) / 2) }
+
+    public var hazardRatios: [Double] { coefficients.map { exp($0) } }
+    public var zStatistics: [Double] { zip(coefficients, standardErrors).map { $0 / $1 } }
+    public var pValues: [Double] { zStatistics.map { Distributions.normalTwoSided($0) } }
+    public var confidenceLower: [Double] {
+        let z = zCritical
+        return zip(coefficients, standardErrors).map { exp($0 - z * $1) }
+    }
+    public var confidenceUpper: [Double] {
+        let z = zCritical
+        return zip(coefficients, standardErrors).map { exp($0 + z * $1) }
+    }
+}
+
+/// The Cox proportional hazards fit (R's `coxph` with right-censored data).
+///
+/// Inputs: `time` (finite), `event` (true = event, false = censored), a design of p >= 1
+/// columns with no missing values (use `DesignMatrix.completeRows` first), optional
+/// `strata` codes (risk sets are formed within each stratum). Throws `AnalysisError` on
+/// mismatched lengths, missing values, no events or an empty design.
+///
+/// Model: hazard h_i(t) = h_0s(t) exp(x_i' b) in stratum s. Log partial likelihood, for the
+/// distinct event times t in each stratum, with D(t) the set of d events at t, R(t) the
+/// risk set {i: time_i >= t} and r_i = exp(x_i' b):
+///   - Breslow: sum_t [ sum_{D} x_i'b - d log sum_{R} r_i ]
+///   - Efron:   sum_t [ sum_{D} x_i'b - sum_{k=0}^{d-1} log( sum_{R} r_i - (k/d) sum_{D} r_i ) ]
+///   - exact (discrete time, Kalbfleisch & Prentice 2002 sec. 4.2.3; R's "exact"):
+///              sum_t [ sum_{D} x_i'b - log sum_{S in R, |S| = d} prod_{i in S} r_i ]
+/// Score U and information I are its first and minus second derivatives (Therneau &
+/// Grambsch 2000, sec. 3.3): for Breslow/Efron each log term contributes the weighted mean
+/// a/s of x and the weighted variance C/s - (a/s)(a/s)' over its (Efron-reduced) risk set,
+/// where s = sum r, a = sum r x, C = sum r x x'. Those sums are accumulated once per
+/// iteration while walking time backwards, so an iteration costs O(n p^2). For the exact
+/// likelihood the elementary symmetric sums over subsets of size d and their first and
+/// second derivatives follow the recursion (Gail, Lubin & Rubinstein 1981)
+///   E_k(m) = E_k(m-1) + r_m E_{k-1}(m-1),
+/// O(|R| d p^2) per tied set (a single event reduces to the Breslow term).
+///
+/// Fitting follows survival's coxph.fit / coxexact.fit: columns are centred by `means`
+/// (not those within {-1,0,1}) and scaled by n / sum |x - mean| for the iterations;
+/// Newton-Raphson from b = 0; convergence when |1 - L_best / L_new| <= eps; a step that
+/// lowers L is halved back towards the last good b (Efron/Breslow: the k-th consecutive
+/// halving moves to (new + k old)/(k + 1); exact: to the midpoint); at most `maxIterations`.
+/// Singular information: an LDL' factorization with tolerance marks redundant columns
+/// (`SymmetricFactorization`); their coefficients are NA.
+///
+/// Tests (df = number of non-aliased coefficients): likelihood ratio 2 (L(b) - L(0)); Wald
+/// b' V^-1 b with V = I(b)^-1; score U(0)' I(0)^-1 U(0) (the log-rank test without ties).
+/// Monotone likelihood: after convergence, column j is flagged when U'V at the estimate
+/// exceeds both eps and toler.inf |b_j| in absolute value (R's check), with R's warning.
+public enum Cox {
+
+    public static func fit(time: [Double], event: [Bool], design: CoxDesign, strata: [Int]? = nil,
+                           options: CoxOptions = .init()) throws -> CoxResult {
+        let n = time.count
+        let p = design.columnCount
+        guard event.count == n else { throw AnalysisError("time has \(n) values but event has \(event.count)") }
+        guard p > 0 else { throw AnalysisError("the Cox model needs at least one covariate") }
+        for (j, c) in design.columns.enumerated() where c.count != n {
+            throw AnalysisError("design column \(design.columnNames[j]) has \(c.count) values, expected \(n)")
+        }
+        if let strata, strata.count != n { throw AnalysisError("strata has \(strata.count) values, expected \(n)") }
+        guard n > 0 else { throw AnalysisError("no observations") }
+        if let bad = time.firstIndex(where: { !$0.isFinite }) {
+            throw AnalysisError("time of row \(bad + 1) is missing or not finite")
+        }
+        for (j, c) in design.columns.enumerated() {
+            if let bad = c.firstIndex(where: { !$0.isFinite }) {
+                throw AnalysisError("covariate \(design.columnNames[j]) is missing or not finite in row \(bad + 1); drop incomplete rows first")
+            }
+        }
+        let nEvents = event.reduce(0) { $0 + ($1 ? 1 : 0) }
+        guard nEvents > 0 else { throw AnalysisError("no events: the Cox model cannot be fitted") }
+        guard options.maxIterations >= 0 else { throw AnalysisError("maxIterations must be >= 0") }
+
+        // Centring and scaling (undone at the end).
+        var means = [Double](repeating: 0, count: p)
+        var scale = [Double](repeating: 1, count: p)
+        for j in 0..<p {
+            let c = design.columns[j]
+            if c.allSatisfy({ $0 == 0 || $0 == 1 || $0 == -1 }) { continue }
+            var s = 0.0
+            for v in c { s += v }
+            let m = s / Double(n)
+            var a = 0.0
+            for v in c { a += abs(v - m) }
+            means[j] = m
+            scale[j] = a > 0 ? Double(n) / a : 1
+        }
+
+        let data = CoxRiskSets(time: time, event: event, strata: strata, columnCount: p) { i, j in
+            (design.columns[j][i] - means[j]) * scale[j]
+        }
+        let engine = CoxLikelihood(data: data, ties: options.ties)
+
+        let newton = try NewtonRaphson.run(engine: engine, options: options)
+
+        // Back to the original scale.
+        var coef = [Double](repeating: 0, count: p)
+        var u = [Double](repeating: 0, count: p)
+        var variance = newton.inverse
+        for j in 0..<p {
+            coef[j] = newton.beta[j] * scale[j]
+            u[j] = newton.score[j] / scale[j]
+            for k in 0..<p { variance[j][k] *= scale[j] * scale[k] }
+        }
+        let aliased = (0..<p).map { newton.rank < p && variance[$0][$0] == 0 }
+
+        var warnings: [String] = []
+        // Monotone likelihood (R: infs <- abs(u %*% var); flagged where > eps and > toler.inf |b|).
+        var infinite = [Bool](repeating: false, count: p)
+        if options.maxIterations > 1 {
+            var infs = [Double](repeating: 0, count: p)
+            for k in 0..<p {
+                var s = 0.0
+                for j in 0..<p { s += u[j] * variance[j][k] }
+                infs[k] = abs(s)
+            }
+            if newton.converged {
+                for j in 0..<p {
+                    infinite[j] = !u[j].isFinite
+                        || (infs[j] > options.epsilon && infs[j] > options.tolerInf * abs(coef[j]))
+                }
+                let flagged = (0..<p).filter { infinite[$0] }
+                if !flagged.isEmpty {
+                    let list = flagged.map { String($0 + 1) }.joined(separator: ",")
+                    let what = options.ties == .exact ? "beta" : "coefficient"
+                    warnings.append("Loglik converged before variable  \(list) ; \(what) may be infinite. ")
+                }
+            } else {
+                warnings.append("Ran out of iterations and did not converge")
+            }
+        }
+        if aliased.contains(true) {
+            let list = (0..<p).filter { aliased[$0] }.map { String($0 + 1) }.joined(separator: " ")
+            warnings.append("X matrix deemed to be singular; variable \(list)")
+        }
+
+        // Linear predictor as R forms it: X b - sum(b * means), aliased b taken as 0.
+        var offset = 0.0
+        for j in 0..<p { offset += coef[j] * means[j] }
+        var lp = [Double](repeating: 0, count: n)
+        for i in 0..<n {
+            var s = 0.0
+            for j in 0..<p { s += design.columns[j][i] * coef[j] }
+            lp[i] = s - offset
+        }
+        if !newton.converged, let maxLP = lp.max(), maxLP > 500 || u.contains(where: { !$0.isFinite }) {
+            warnings.append("one or more coefficients may be infinite")
+        }
+
+        for j in 0..<p where aliased[j] { coef[j] = .nan }
+        let se = (0..<p).map { aliased[$0] ? Double.nan : variance[$0][$0].squareRoot() }
+
+        // Tests.
+        let estimable = (0..<p).filter { !aliased[$0] }
+        let df = estimable.count
+        let lr = TestStatistic.chiSquare(2 * (newton.logLikelihood - newton.logLikelihoodNull), df: df)
+        let vSub = estimable.map { j in estimable.map { k in variance[j][k] } }
+        let waldStat = SymmetricFactorization(vSub, tolerance: options.tolerChol)
+            .quadraticForm(estimable.map { coef[$0] })
+        let wald = TestStatistic.chiSquare(waldStat, df: df)
+        let scoreTest = TestStatistic.chiSquare(newton.scoreTest, df: df)
+
+        let concordance = Concordance.compute(time: time, event: event, score: lp, strata: strata, reverse: true)
+
+        return CoxResult(
+            ties: options.ties, confidenceLevel: options.confidenceLevel,
+            n: n, nEvents: nEvents, iterations: newton.iterations, converged: newton.converged,
+            columnNames: design.columnNames, terms: design.terms, stratified: strata != nil,
+            coefficients: coef, standardErrors: se, variance: variance, means: means,
+            scoreVector: u, aliased: aliased, possiblyInfinite: infinite,
+            logLikelihoodNull: newton.logLikelihoodNull, logLikelihood: newton.logLikelihood,
+            likelihoodRatio: lr, wald: wald, score: scoreTest, concordance: concordance,
+            warnings: warnings, linearPredictors: lp)
+    }
+}
+
+// MARK: - Data sorted into risk sets
+
+/// Rows sorted by (stratum, time), with covariates (already centred and scaled) stored
+/// row-major, and the groups of rows sharing a stratum and a time.
+struct CoxRiskSets {
+    let n: Int
+    let p: Int
+    /// Row-major covariates in sorted order: x[i * p + j].
+    let x: [Double]
+    let event: [Bool]
+    /// Sorted position -> input row.
+    let order: [Int]
+    /// Tied groups (same stratum and time) as ranges of sorted positions, in order.
+    let groups: [Range<Int>]
+    /// For each group, the end (exclusive) of its stratum in sorted positions.
+    let stratumEnd: [Int]
+    /// For each group, whether it starts a new stratum when walking backwards
+    /// (i.e. it is the last group of its stratum).
+    let lastInStratum: [Bool]
+    let time: [Double]
+
+    init(time: [Double], event: [Bool], strata: [Int]?, columnCount p: Int, value: (Int, Int) -> Double) {
+        let n = time.count
+        self.n = n
+        self.p = p
+        let s = strata ?? [Int](repeating: 0, count: n)
+        let order = (0..<n).sorted { a, b in
+            if s[a] != s[b] { return s[a] < s[b] }
+            if time[a] != time[b] { return time[a] < time[b] }
+            return a < b
+        }
+        self.order = order
+        var x = [Double](repeating: 0, count: n * p)
+        for (pos, i) in order.enumerated() {
+            for j in 0..<p { x[pos * p + j] = value(i, j) }
+        }
+        self.x = x
+        self.event = order.map { event[$0] }
+        self.time = order.map { time[$0] }
+        var groups: [Range<Int>] = []
+        var start = 0
+        for pos in 1...n {
+            if pos == n || s[order[pos]] != s[order[start]] || time[order[pos]] != time[order[start]] {
+                groups.append(start..<pos)
+                start = pos
+            }
+        }
+        self.groups = groups
+        var stratumEnd = [Int](repeating: n, count: groups.count)
+        var last = [Bool](repeating: false, count: groups.count)
+        var end = n
+        for g in stride(from: groups.count - 1, through: 0, by: -1) {
+            let here = s[order[groups[g].lowerBound]]
+            if g == groups.count - 1 || s[order[groups[g + 1].lowerBound]] != here {
+                end = groups[g].upperBound
+                last[g] = true
+            }
+            stratumEnd[g] = end
+        }
+        self.stratumEnd = stratumEnd
+        self.lastInStratum = last
+    }
+}
+
+// MARK: - Log partial likelihood, score and information
+
+struct CoxEvaluation {
+    var logLikelihood: Double
+    var score: [Double]
+    /// Information matrix (symmetric, full).
+    var information: [[Double]]
+}
+
+struct CoxLikelihood {
+    let data: CoxRiskSets
+    let ties: CoxTies
+
+    /// L(b), U(b), I(b) in one backward pass over time (see `Cox` for the formulas).
+    func evaluate(_ beta: [Double]) -> CoxEvaluation {
+        let p = data.p
+        let x = data.x
+        var loglik = 0.0
+        var u = [Double](repeating: 0, count: p)
+        var imat = [Double](repeating: 0, count: p * p)   // lower triangle used, row-major
+        // Risk-set sums: s0 = sum r, s1 = sum r x, s2 = sum r x x' (lower triangle).
+        var s0 = 0.0
+        var s1 = [Double](repeating: 0, count: p)
+        var s2 = [Double](repeating: 0, count: p * p)
+        // The same sums over the events of the current tied set.
+        var d1 = [Double](repeating: 0, count: p)
+        var d2 = [Double](repeating: 0, count: p * p)
+        var eta = [Double](repeating: 0, count: data.n)
+        for i in 0..<data.n {
+            var e = 0.0
+            for j in 0..<p { e += x[i * p + j] * beta[j] }
+            eta[i] = e
+        }
+        var mean = [Double](repeating: 0, count: p)
+
+        // Adds the term for one log-denominator with sums (t0, t1, t2) and weight w.
+        func addTerm(_ t0: Double, _ t1: [Double], _ t2: [Double], weight w: Double) {
+            loglik -= w * log(t0)
+            for j in 0..<p {
+                mean[j] = t1[j] / t0
+                u[j] -= w * mean[j]
+            }
+            for j in 0..<p {
+                for k in 0...j {
+                    imat[j * p + k] += w * (t2[j * p + k] / t0 - mean[j] * mean[k])
+                }
+            }
+        }
+
+        for g in stride(from: data.groups.count - 1, through: 0, by: -1) {
+            if data.lastInStratum[g] {
+                s0 = 0
+                for j in 0..<p { s1[j] = 0 }
+                for j in 0..<(p * p) { s2[j] = 0 }
+            }
+            let group = data.groups[g]
+            var d = 0
+            var d0 = 0.0
+            for j in 0..<p { d1[j] = 0 }
+            for j in 0..<(p * p) { d2[j] = 0 }
+            for i in group {
+                let r = exp(eta[i])
+                let row = i * p
+                if data.event[i] {
+                    d += 1
+                    loglik += eta[i]
+                    d0 += r
+                    for j in 0..<p {
+                        let xj = x[row + j]
+                        u[j] += xj
+                        d1[j] += r * xj
+                        for k in 0...j { d2[j * p + k] += r * xj * x[row + k] }
+                    }
+                } else {
+                    s0 += r
+                    for j in 0..<p {
+                        let xj = x[row + j]
+                        s1[j] += r * xj
+                        for k in 0...j { s2[j * p + k] += r * xj * x[row + k] }
+                    }
+                }
+            }
+            guard d > 0 else { continue }
+            if d > 1 && ties == .efron {
+                // k-th term (k = 1..d): the risk set without the events, plus the events
+                // with weight k/d.
+                var t1 = s1
+                var t2 = s2
+                for k in 1...d {
+                    let f = Double(k) / Double(d)
+                    for j in 0..<p { t1[j] = s1[j] + f * d1[j] }
+                    for j in 0..<(p * p) { t2[j] = s2[j] + f * d2[j] }
+                    addTerm(s0 + f * d0, t1, t2, weight: 1)
+                }
+            }
+            // From here on every member of the tied set is in the risk set.
+            s0 += d0
+            for j in 0..<p { s1[j] += d1[j] }
+            for j in 0..<(p * p) { s2[j] += d2[j] }
+            if d == 1 || ties == .breslow {
+                addTerm(s0, s1, s2, weight: Double(d))
+            } else if ties == .exact {
+                exactTerm(group: group, events: d, eta: eta, loglik: &loglik, u: &u, imat: &imat,
+                          stratumEnd: data.stratumEnd[g])
+            }
+        }
+
+        var info = [[Double]](repeating: [Double](repeating: 0, count: p), count: p)
+        for j in 0..<p {
+            for k in 0...j {
+                info[j][k] = imat[j * p + k]
+                info[k][j] = imat[j * p + k]
+            }
+        }
+        return CoxEvaluation(logLikelihood: loglik, score: u, information: info)
+    }
+
+    /// The exact-likelihood term of one tied set of d >= 2 events: subtracts
+    /// log E_d, adds -E'_d/E_d to U and E''_d/E_d - (E'_d/E_d)(E'_d/E_d)' to I, where
+    /// E_d = sum over d-subsets S of the risk set of prod_{i in S} r_i. Risk scores are
+    /// taken relative to the largest in the risk set (exp(eta - c)) so that E_d stays in
+    /// range; log E_d then gains d c.
+    private func exactTerm(group: Range<Int>, events d: Int, eta: [Double], loglik: inout Double,
+                           u: inout [Double], imat: inout [Double], stratumEnd: Int) {
+        let p = data.p
+        let x = data.x
+        let risk = group.lowerBound..<stratumEnd
+        var c = -Double.infinity
+        for i in risk where eta[i] > c { c = eta[i] }
+        let width = d + 1
+        // e0[k], e1[j * width + k], e2[(j * p + l) * width + k] for l <= j.
+        var e0 = [Double](repeating: 0, count: width)
+        var e1 = [Double](repeating: 0, count: p * width)
+        var e2 = [Double](repeating: 0, count: p * p * width)
+        e0[0] = 1
+        var seen = 0
+        for m in risk {
+            let r = exp(eta[m] - c)
+            let row = m * p
+            seen += 1
+            let top = min(d, seen)
+            for k in stride(from: top, through: 1, by: -1) {
+                let prev0 = e0[k - 1]
+                for j in 0..<p {
+                    let xj = x[row + j]
+                    let e1jPrev = e1[j * width + k - 1]
+                    for l in 0...j {
+                        let xl = x[row + l]
+                        let idx = (j * p + l) * width
+                        e2[idx + k] += r * (e2[idx + k - 1] + xj * e1[l * width + k - 1]
+                                            + xl * e1jPrev + xj * xl * prev0)
+                    }
+                }
+                for j in 0..<p {
+                    e1[j * width + k] += r * (e1[j * width + k - 1] + x[row + j] * prev0)
+                }
+                e0[k] += r * prev0
+            }
+        }
+        let total = e0[d]
+        loglik -= log(total) + Double(d) * c
+        var mean = [Double](repeating: 0, count: p)
+        for j in 0..<p {
+            mean[j] = e1[j * width + d] / total
+            u[j] -= mean[j]
+        }
+        for j in 0..<p {
+            for l in 0...j {
+                imat[j * p + l] += e2[(j * p + l) * width + d] / total - mean[j] * mean[l]
+            }
+        }
+    }
+}
+
+// MARK: - Newton-Raphson with step halving
+
+struct NewtonRaphson {
+    var beta: [Double]
+    var score: [Double]
+    var inverse: [[Double]]
+    var rank: Int
+    var logLikelihoodNull: Double
+    var logLikelihood: Double
+    var scoreTest: Double
+    var iterations: Int
+    var converged: Bool
+
+    static func run(engine: CoxLikelihood, options: CoxOptions) throws -> NewtonRaphson {
+        let p = engine.data.p
+        let eps = options.epsilon
+        var beta = [Double](repeating: 0, count: p)
+        var current = engine.evaluate(beta)
+        guard current.logLikelihood.isFinite else {
+            throw AnalysisError(options.ties == .exact
+                ? "the exact partial likelihood overflows (too many tied events); use ties = efron"
+                : "the partial likelihood at beta = 0 is not finite")
+        }
+        let nullLoglik = current.logLikelihood
+        var factor = SymmetricFactorization(current.information, tolerance: options.tolerChol)
+        var step = factor.solve(current.score)
+        var scoreTest = 0.0
+        for j in 0..<p { scoreTest += current.score[j] * step[j] }
+
+        func finish(_ b: [Double], _ ev: CoxEvaluation, _ f: SymmetricFactorization, iterations: Int,
+                    converged: Bool) -> NewtonRaphson {
+            NewtonRaphson(beta: b, score: ev.score, inverse: f.inverse(), rank: f.rank,
+                          logLikelihoodNull: nullLoglik, logLikelihood: ev.logLikelihood,
+                          scoreTest: scoreTest, iterations: iterations, converged: converged)
+        }
+        if options.maxIterations == 0 {
+            return finish(beta, current, factor, iterations: 0, converged: true)
+        }
+
+        var best = nullLoglik
+        var newBeta = (0..<p).map { beta[$0] + step[$0] }
+        if options.ties != .exact {
+            // survival's coxfit6 rule.
+            var halving = 0.0
+            for iter in 1...options.maxIterations {
+                current = engine.evaluate(newBeta)
+                factor = SymmetricFactorization(current.information, tolerance: options.tolerChol)
+                let finite = current.logLikelihood.isFinite && current.score.allSatisfy(\.isFinite)
+                    && current.information.allSatisfy { $0.allSatisfy(\.isFinite) }
+                if finite && abs(1 - best / current.logLikelihood) <= eps {
+                    return finish(newBeta, current, factor, iterations: iter, converged: true)
+                }
+                if !finite || current.logLikelihood < best {
+                    halving += 1
+                    for j in 0..<p { newBeta[j] = (newBeta[j] + halving * beta[j]) / (halving + 1) }
+                } else {
+                    halving = 0
+                    best = current.logLikelihood
+                    step = factor.solve(current.score)
+                    beta = newBeta
+                    for j in 0..<p { newBeta[j] = beta[j] + step[j] }
+                }
+            }
+            // Out of iterations: report the last good estimate.
+            current = engine.evaluate(beta)
+            factor = SymmetricFactorization(current.information, tolerance: options.tolerChol)
+            return finish(beta, current, factor, iterations: options.maxIterations, converged: false)
+        } else {
+            // survival's coxexact rule: halve to the midpoint; never stop while halving.
+            var oldBeta = beta
+            beta = newBeta
+            var halving = false
+            for iter in 1...options.maxIterations {
+                current = engine.evaluate(beta)
+                factor = SymmetricFactorization(current.information, tolerance: options.tolerChol)
+                if abs(1 - best / current.logLikelihood) <= eps && !halving {
+                    return finish(beta, current, factor, iterations: iter, converged: true)
+                }
+                if iter == options.maxIterations { break }
+                if !current.logLikelihood.isFinite || current.logLikelihood < best {
+                    halving = true
+                    for j in 0..<p { beta[j] = (oldBeta[j] + beta[j]) / 2 }
+                } else {
+                    halving = false
+                    best = current.logLikelihood
+                    step = factor.solve(current.score)
+                    oldBeta = beta
+                    for j in 0..<p { beta[j] += step[j] }
+                }
+            }
+            return finish(beta, current, factor, iterations: options.maxIterations, converged: false)
+        }
+    }
+}

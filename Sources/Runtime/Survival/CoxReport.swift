@@ -1,0 +1,112 @@
+/// How a Cox fit describes itself: one coefficient table with the model's notes, and JSON
+/// with every number at full precision.
+extension CoxResult: Reportable {
+    public var kind: String { "cox" }
+
+    public func tables() -> [ResultTable] {
+        let level = Int((confidenceLevel * 100).rounded())
+        let columns = ["term", "coef", "HR", "\(level)% CI lower", "\(level)% CI upper", "SE", "z", "p"]
+        let hr = hazardRatios, lo = confidenceLower, hi = confidenceUpper, z = zStatistics, pv = pValues
+        var rows: [[Cell]] = []
+        var notes: [String] = []
+        for j in coefficients.indices {
+            let name = columnNames[j]
+            if aliased[j] {
+                rows.append([.text(name), .text("NA (aliased)"), .missing, .missing, .missing, .missing, .missing, .missing])
+                notes.append("\(name): not estimable, its column is a linear combination of earlier columns.")
+            } else if possiblyInfinite[j] {
+                let toward = coefficients[j] < 0 ? "-Inf" : "+Inf"
+                rows.append([.text(name), .text("\(toward) (diverges)"), .text(coefficients[j] < 0 ? "-> 0" : "-> Inf"),
+                             .missing, .missing, .missing, .missing, .missing])
+                notes.append("\(name): monotone likelihood, the estimate diverges towards \(toward); "
+                             + "the hazard ratio is not estimable (the fit stopped at coef \(formatNumber(coefficients[j])), "
+                             + "SE \(formatNumber(standardErrors[j])), which are not estimates).")
+            } else {
+                rows.append([.text(name), .number(coefficients[j]), .number(hr[j]), .number(lo[j]), .number(hi[j]),
+                             .number(standardErrors[j]), .number(z[j], digits: 3), .pValue(pv[j])])
+            }
+        }
+        var head = "n = \(n), events = \(nEvents)"
+        if nDropped > 0 { head += " (\(nDropped) observation\(nDropped == 1 ? "" : "s") dropped for missing values)" }
+        head += ", ties = \(ties.rawValue)"
+        if stratified { head += ", stratified" }
+        notes.insert(head, at: 0)
+        func test(_ name: String, _ t: TestStatistic) -> String {
+            "\(name) = \(formatNumber(roundTo(t.statistic, 2))) on \(t.df) df, p = \(formatP(t.p))"
+        }
+        notes.append(test("Likelihood ratio test", likelihoodRatio))
+        notes.append(test("Wald test", wald))
+        notes.append(test("Score (log-rank) test", score))
+        notes.append("Concordance = \(formatNumber(roundTo(concordance.concordance, 3))) (se = \(formatNumber(roundTo(concordance.standardError, 3))))")
+        if !converged { notes.append("The fit did not converge in \(iterations) iterations.") }
+        for w in warnings { notes.append("Warning: " + w) }
+        return [ResultTable(title: "Cox proportional hazards model", columns: columns, rows: rows, notes: notes)]
+    }
+
+    public func json() -> JSONValue {
+        let hr = hazardRatios, lo = confidenceLower, hi = confidenceUpper, z = zStatistics, pv = pValues
+        let coefs: [JSONValue] = coefficients.indices.map { j in
+            .object([
+                ("term", .string(columnNames[j])),
+                ("coef", .num(coefficients[j])), ("se", .num(standardErrors[j])),
+                ("hr", .num(hr[j])), ("hr_lower", .num(lo[j])), ("hr_upper", .num(hi[j])),
+                ("z", .num(z[j])), ("p", .num(pv[j])),
+                ("aliased", .bool(aliased[j])), ("possibly_infinite", .bool(possiblyInfinite[j])),
+            ])
+        }
+        func test(_ t: TestStatistic) -> JSONValue {
+            .object([("statistic", .number(t.statistic)), ("df", .int(t.df)), ("p", .num(t.p))])
+        }
+        return .object([
+            ("kind", .string(kind)),
+            ("ties", .string(ties.rawValue)),
+            ("conf_level", .number(confidenceLevel)),
+            ("n", .int(n)), ("n_events", .int(nEvents)), ("n_dropped", .int(nDropped)),
+            ("iterations", .int(iterations)), ("converged", .bool(converged)),
+            ("stratified", .bool(stratified)),
+            ("coefficients", .array(coefs)),
+            ("variance_matrix", .array(variance.map { JSONValue.nums($0) })),
+            ("means", .object(columnNames.indices.map { (columnNames[$0], JSONValue.number(means[$0])) })),
+            ("terms", .array(terms.map { .object([("name", .string($0.name)),
+                                                   ("columns", .ints(Array($0.columns)))]) })),
+            ("loglik_null", .number(logLikelihoodNull)), ("loglik_final", .number(logLikelihood)),
+            ("tests", .object([("likelihood_ratio", test(likelihoodRatio)), ("wald", test(wald)),
+                               ("score_logrank", test(score))])),
+            ("concordance", .object([
+                ("concordance", .num(concordance.concordance)), ("std_err", .num(concordance.standardError)),
+                ("concordant", .number(concordance.concordant)), ("discordant", .number(concordance.discordant)),
+                ("tied_x", .number(concordance.tiedX)), ("tied_y", .number(concordance.tiedY)),
+                ("tied_xy", .number(concordance.tiedXY)),
+            ])),
+            ("warnings", .strings(warnings)),
+        ])
+    }
+}
+
+private func roundTo(_ x: Double, _ digits: Int) -> Double {
+    guard x.isFinite else { return x }
+    var m = 1.0
+    for _ in 0..<digits { m *= 10 }
+    return (x * m).rounded() / m
+}
+
+/// p-value text in R's `format.pval` spirit: "< 2e-16" below machine precision.
+func formatP(_ p: Double) -> String {
+    if p.isNaN { return "NA" }
+    if p < 2.220446049250313e-16 { return "< 2e-16" }
+    return formatNumber(significant(p, 3))
+}
+
+private func significant(_ x: Double, _ digits: Int) -> Double {
+    guard x.isFinite, x != 0 else { return x }
+    var e = 0
+    var a = abs(x)
+    while a >= 10 { a /= 10; e += 1 }
+    while a < 1 { a *= 10; e -= 1 }
+    var m = 1.0
+    for _ in 0..<(digits - 1) { m *= 10 }
+    let r = (a * m).rounded() / m
+    var scaled = r
+    if e > 0 { for _ in 0..<e { scaled *= 10 } } else { for _ in 0..<(-e) { scaled /= 10 } }
+    return x < 0 ? -scaled : scaled
+}

@@ -1,0 +1,138 @@
+/// Building a model matrix as R's `model.matrix` does for the Cox model (no intercept).
+///
+/// - A numeric covariate is one column, named as given.
+/// - A factor uses treatment contrasts: one 0/1 column per non-reference level, named
+///   `name` pasted with the level (`factor(sex)2`, `celltypesmallcell`, `sexM`). Levels
+///   are the distinct values sorted as R sorts them (numerically when every value is a
+///   number, as `factor()` of a numeric vector; otherwise as text, see `rSortKey`), unless
+///   given. The reference is the first level unless given.
+/// - An interaction `a:b` is the product of every column of `a` with every column of `b`,
+///   the columns of `a` varying fastest (R's order), named `"aCol:bCol"`.
+/// - Missing values (nil text, NaN numbers) propagate as NaN; `completeRows` then gives the
+///   rows R's `na.omit` keeps.
+///
+/// Everything is column-major: `columns[j][i]` is row i of column j.
+public struct DesignColumns: Sendable, Equatable {
+    public var names: [String]
+    public var columns: [[Double]]
+
+    public init(names: [String], columns: [[Double]]) {
+        self.names = names; self.columns = columns
+    }
+
+    public var count: Int { columns.first?.count ?? 0 }
+}
+
+public enum DesignMatrix {
+
+    /// A numeric covariate used as is.
+    public static func numeric(_ values: [Double], name: String) -> DesignColumns {
+        DesignColumns(names: [name], columns: [values])
+    }
+
+    /// Treatment-contrast dummies for a factor. Throws when a given reference is not a
+    /// level, or when a value is not among given levels.
+    public static func factor(values: [String?], levels: [String]? = nil, reference: String? = nil,
+                              name: String) throws -> DesignColumns {
+        let lv: [String]
+        if let levels {
+            lv = levels
+            let known = Set(levels)
+            if let bad = values.first(where: { $0 != nil && !known.contains($0!) }) {
+                throw AnalysisError("value \"\(bad!)\" of \(name) is not one of its levels \(levels)")
+            }
+        } else {
+            lv = sortedLevels(values.compactMap { $0 })
+        }
+        guard !lv.isEmpty else { throw AnalysisError("factor \(name) has no non-missing values") }
+        let ref = reference ?? lv[0]
+        guard let refIndex = lv.firstIndex(of: ref) else {
+            throw AnalysisError("reference level \"\(ref)\" is not a level of \(name) (levels: \(lv.joined(separator: ", ")))")
+        }
+        let kept = lv.enumerated().filter { $0.offset != refIndex }.map(\.element)
+        var index: [String: Int] = [:]
+        for (k, level) in kept.enumerated() { index[level] = k }
+        var columns = [[Double]](repeating: [Double](repeating: 0, count: values.count), count: kept.count)
+        for (i, v) in values.enumerated() {
+            guard let v else {
+                for k in 0..<kept.count { columns[k][i] = .nan }
+                continue
+            }
+            if let k = index[v] { columns[k][i] = 1 }
+        }
+        return DesignColumns(names: kept.map { name + $0 }, columns: columns)
+    }
+
+    /// All products of a column of `a` with a column of `b`, `a` varying fastest.
+    public static func interaction(_ a: DesignColumns, _ b: DesignColumns) -> DesignColumns {
+        var names: [String] = []
+        var columns: [[Double]] = []
+        for (jb, cb) in b.columns.enumerated() {
+            for (ja, ca) in a.columns.enumerated() {
+                names.append(a.names[ja] + ":" + b.names[jb])
+                columns.append(zip(ca, cb).map { $0 * $1 })
+            }
+        }
+        return DesignColumns(names: names, columns: columns)
+    }
+
+    /// Puts named terms side by side into a Cox design (one `CoxTerm` per term).
+    public static func design(_ terms: [(name: String, columns: DesignColumns)]) -> CoxDesign {
+        var names: [String] = []
+        var columns: [[Double]] = []
+        var coxTerms: [CoxTerm] = []
+        for t in terms {
+            let start = columns.count
+            names += t.columns.names
+            columns += t.columns.columns
+            coxTerms.append(CoxTerm(name: t.name, columns: start..<columns.count))
+        }
+        return CoxDesign(columnNames: names, columns: columns, terms: coxTerms)
+    }
+
+    /// Rows with no missing value in any of the numeric columns (NaN) or text columns (nil),
+    /// in their original order, and how many were dropped (R's `na.omit`).
+    public static func completeRows(numeric: [[Double]], text: [[String?]] = []) -> (kept: [Int], dropped: Int) {
+        let n = numeric.first?.count ?? text.first?.count ?? 0
+        var kept: [Int] = []
+        kept.reserveCapacity(n)
+        rows: for i in 0..<n {
+            for c in numeric where c[i].isNaN { continue rows }
+            for c in text where c[i] == nil { continue rows }
+            kept.append(i)
+        }
+        return (kept, n - kept.count)
+    }
+
+    /// Levels in R's order: numeric order when all values are numbers, otherwise text order.
+    public static func sortedLevels(_ values: [String]) -> [String] {
+        let distinct = Array(Set(values))
+        let asNumbers = distinct.map { Double($0) }
+        if !distinct.isEmpty, asNumbers.allSatisfy({ $0 != nil }) {
+            return zip(distinct, asNumbers).sorted { ($0.1!, $0.0) < ($1.1!, $1.0) }.map(\.0)
+        }
+        return distinct.sorted { rSortKey($0, $1) }
+    }
+
+    /// R's `sort()` on text in an English UTF-8 locale compares letters ignoring case first,
+    /// then puts lower case before upper case ("apple" < "Banana", "a" < "A"). This is an
+    /// approximation of the locale's collation that is exact for ASCII letters and digits.
+    public static func rSortKey(_ a: String, _ b: String) -> Bool {
+        let la = a.lowercased(), lb = b.lowercased()
+        if la != lb { return la < lb }
+        // Same letters: lower case first at the first difference.
+        for (x, y) in zip(a.unicodeScalars, b.unicodeScalars) where x != y {
+            let xLower = x.properties.isLowercase, yLower = y.properties.isLowercase
+            if xLower != yLower { return xLower }
+            return x.value < y.value
+        }
+        return a.unicodeScalars.count < b.unicodeScalars.count
+    }
+}
+
+extension CoxDesign {
+    /// The design restricted to the given rows (e.g. the kept rows of `completeRows`).
+    public func rows(_ indices: [Int]) -> CoxDesign {
+        CoxDesign(columnNames: columnNames, columns: columns.map { c in indices.map { c[$0] } }, terms: terms)
+    }
+}

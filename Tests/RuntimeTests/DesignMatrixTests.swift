@@ -1,0 +1,41 @@
+import Testing
+@testable import Runtime
+
+/// Model-matrix helpers: R's treatment contrasts, names and level order.
+struct DesignMatrixTests {
+    @Test func factorNamesAndReference() throws {
+        let f = try DesignMatrix.factor(values: ["2", "1", nil, "10"], name: "factor(x)")
+        // Numbers sort numerically, as factor() of a numeric vector.
+        #expect(f.names == ["factor(x)2", "factor(x)10"])
+        #expect(f.columns[0][0] == 1 && f.columns[0][1] == 0 && f.columns[0][2].isNaN)
+        #expect(f.columns[1][3] == 1)
+        let g = try DesignMatrix.factor(values: ["a", "b", "c"], reference: "b", name: "g")
+        #expect(g.names == ["ga", "gc"])
+        let h = try DesignMatrix.factor(values: ["large", "adeno"], levels: ["squamous", "smallcell", "adeno", "large"], name: "celltype")
+        #expect(h.names == ["celltypesmallcell", "celltypeadeno", "celltypelarge"])
+        #expect(throws: AnalysisError.self) { try DesignMatrix.factor(values: ["a"], reference: "z", name: "g") }
+        #expect(throws: AnalysisError.self) { try DesignMatrix.factor(values: ["q"], levels: ["a"], name: "g") }
+    }
+
+    @Test func textLevelsSortLikeR() {
+        #expect(DesignMatrix.sortedLevels(["b", "B", "a", "A", "apple", "Banana"]) == ["a", "A", "apple", "b", "B", "Banana"])
+    }
+
+    @Test func interactionOrderAndNames() throws {
+        let a = try DesignMatrix.factor(values: ["x", "y", "z"], name: "f")      // fy, fz
+        let b = DesignMatrix.numeric([1, 2, 3], name: "age")
+        let ab = DesignMatrix.interaction(a, b)
+        #expect(ab.names == ["fy:age", "fz:age"])
+        #expect(ab.columns[1] == [0, 0, 3])
+        let ba = DesignMatrix.interaction(b, a)
+        #expect(ba.names == ["age:fy", "age:fz"])
+        let design = DesignMatrix.design([("f", a), ("age", b), ("f:age", ab)])
+        #expect(design.terms.map(\.columns) == [0..<2, 2..<3, 3..<5])
+    }
+
+    @Test func completeRowsIsNaOmit() {
+        let (kept, dropped) = DesignMatrix.completeRows(numeric: [[1, .nan, 3, 4]], text: [["a", "b", nil, "d"]])
+        #expect(kept == [0, 3])
+        #expect(dropped == 2)
+    }
+}
