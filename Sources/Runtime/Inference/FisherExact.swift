@@ -102,32 +102,44 @@ public enum FisherExact {
         let relErr = 1 + 1e-7
         let p = min(1, d.filter { $0 <= observed * relErr }.reduce(0, +))
 
-        // Conditional MLE of the odds ratio.
-        let estimate: Double
-        if x == h.lo { estimate = 0 } else if x == h.hi { estimate = .infinity } else {
-            estimate = solveIncreasing({ h.mean($0) }, target: Double(x))
-        }
-        // 95% interval: upper limit where P(X <= x; psi) = 0.025, lower where P(X >= x; psi) = 0.025.
-        let alpha = 0.025
-        let upper: Double = x == h.hi ? .infinity
-            : solveIncreasing({ 1 - h.tail(x, $0, upper: false) }, target: 1 - alpha)
-        let lower: Double = x == h.lo ? 0
-            : solveIncreasing({ h.tail(x, $0, upper: true) }, target: alpha)
-        return FisherResult(table: t, p: p, oddsRatio: estimate, confidenceInterval: (lower, upper))
+        let estimate = conditionalMLE(h, x)
+        let ci = (lower: lowerLimit(h, x, alpha: 0.025), upper: upperLimit(h, x, alpha: 0.025))
+        return FisherResult(table: t, p: p, oddsRatio: estimate, confidenceInterval: ci)
     }
 
-    /// The psi > 0 with f(psi) = target, for f increasing in psi, by bisection on log psi
-    /// to full double precision.
-    static func solveIncreasing(_ f: (Double) -> Double, target: Double) -> Double {
-        var lo = -1.0, hi = 1.0
-        while f(exp(lo)) > target && lo > -700 { lo *= 2 }
-        while f(exp(hi)) < target && hi < 700 { hi *= 2 }
-        for _ in 0..<200 {
-            let mid = (lo + hi) / 2
-            if mid == lo || mid == hi { break }
-            if f(exp(mid)) < target { lo = mid } else { hi = mid }
-        }
-        return exp((lo + hi) / 2)
+    // The odds-ratio estimate and limits are roots found as R's `fisher.test` finds them:
+    // `uniroot` on (0, 1) for psi < 1, or on (eps, 1) in 1/psi for psi > 1, with uniroot's
+    // default tolerance eps^(1/4) (about 1.2e-4). That tolerance shows in R's printed digits
+    // (tea tasting: upper limit 621.9337 where the exact root is 626.24), so the same search
+    // is done here, to give R's numbers rather than more accurate ones.
+
+    /// Conditional MLE: the psi with E(X_11; psi) = x; 0 and infinity at the ends of the support.
+    static func conditionalMLE(_ h: Hypergeometric, _ x: Int) -> Double {
+        if x == h.lo { return 0 }
+        if x == h.hi { return .infinity }
+        let target = Double(x)
+        let mu = h.mean(1)
+        if mu > target { return BrentZero.root({ h.mean($0) - target }, 0, 1) }
+        if mu < target { return 1 / BrentZero.root({ h.mean(1 / $0) - target }, Double.ulpOfOne, 1) }
+        return 1
+    }
+
+    /// Upper limit: the psi with P(X <= x; psi) = alpha.
+    static func upperLimit(_ h: Hypergeometric, _ x: Int, alpha: Double) -> Double {
+        if x == h.hi { return .infinity }
+        let p = h.tail(x, 1, upper: false)
+        if p < alpha { return BrentZero.root({ h.tail(x, $0, upper: false) - alpha }, 0, 1) }
+        if p > alpha { return 1 / BrentZero.root({ h.tail(x, 1 / $0, upper: false) - alpha }, Double.ulpOfOne, 1) }
+        return 1
+    }
+
+    /// Lower limit: the psi with P(X >= x; psi) = alpha.
+    static func lowerLimit(_ h: Hypergeometric, _ x: Int, alpha: Double) -> Double {
+        if x == h.lo { return 0 }
+        let p = h.tail(x, 1, upper: true)
+        if p > alpha { return BrentZero.root({ h.tail(x, $0, upper: true) - alpha }, 0, 1) }
+        if p < alpha { return 1 / BrentZero.root({ h.tail(x, 1 / $0, upper: true) - alpha }, Double.ulpOfOne, 1) }
+        return 1
     }
 
     // MARK: r x c network algorithm
