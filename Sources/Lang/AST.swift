@@ -19,12 +19,12 @@ public indirect enum ExprKind: Sendable {
     case negate(Expr)
     case not(Expr)
     case binary(BinaryOperator, Expr, Expr)
-    case call(String, [Argument])
+    case call(String, [CallArgument])
     case inList(Expr, [Expr], negated: Bool)
     case isMissing(Expr, negated: Bool)
 }
 
-public struct Argument: Sendable {
+public struct CallArgument: Sendable {
     public var label: String?
     public var value: Expr
 }

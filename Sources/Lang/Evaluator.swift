@@ -349,7 +349,7 @@ struct Evaluator {
         "coalesce": "coalesce(a, b, ...): the first non-missing value per row",
     ]
 
-    mutating func call(_ name: String, _ args: [Argument], _ e: Expr, _ src: SourceFile) throws -> Value {
+    mutating func call(_ name: String, _ args: [CallArgument], _ e: Expr, _ src: SourceFile) throws -> Value {
         func arity(_ k: ClosedRange<Int>) throws {
             guard k.contains(args.count) else {
                 throw fail("`\(name)` takes \(k.lowerBound == k.upperBound ? "\(k.lowerBound)" : "\(k.lowerBound) to \(k.upperBound)") argument\(k.upperBound == 1 ? "" : "s"), got \(args.count)", e, src,

@@ -89,7 +89,8 @@ extension Session {
         var numeric = design.columns
         numeric.append(outcome.time)
         if let strata { numeric.append(strata.codes.map { $0 < 0 ? .nan : Double($0) }) }
-        return DesignMatrix.completeRows(numeric: numeric)
+        let (kept, dropped) = DesignMatrix.completeRows(numeric: numeric)
+        return (kept, dropped)
     }
 
     func subset(_ design: CoxDesign, _ rows: [Int]) -> CoxDesign {

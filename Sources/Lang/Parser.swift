@@ -507,14 +507,14 @@ public struct Parser {
             _ = advance()
             if check(.leftParen), !t.quoted {
                 let open = advance()
-                var args = [Argument]()
+                var args = [CallArgument]()
                 if !check(.rightParen) {
                     repeat {
                         var label: String? = nil
                         if current.isIdentifier, peekToken().kind == .colon {
                             label = advance().text; _ = advance()
                         }
-                        args.append(Argument(label: label, value: try parseExpression()))
+                        args.append(CallArgument(label: label, value: try parseExpression()))
                     } while match(.comma)
                 }
                 guard check(.rightParen) else {

@@ -2,7 +2,7 @@ import ArgumentParser
 import Lang
 import Runtime
 #if canImport(Glibc)
-import Glibc
+@preconcurrency import Glibc
 #endif
 
 /// Process exit codes, defined in one place.

@@ -95,7 +95,7 @@ struct ReadlineEditor: LineEditor {
         rl_readline_name = UnsafePointer(strdup("lart"))  // leaked on purpose: readline keeps it
         rl_attempted_completion_function = attemptedCompletion
         // `.` starts meta-commands and `-` is in log-log: keep them inside words.
-        rl_basic_word_break_characters = UnsafeMutablePointer(mutating: UnsafePointer(strdup(" \t\n\"\\'`@$><=;|&{(,~+*:[")))
+        rl_basic_word_break_characters = UnsafePointer(strdup(" \t\n\"\\'`@$><=;|&{(,~+*:["))
         using_history()
         stifle_history(2000)
         _ = read_history(historyPath)

@@ -73,6 +73,8 @@ public struct CoxResult: Sendable {
     public var n: Int
     public var nEvents: Int
     public var nDropped: Int = 0
+    /// Name of the endpoint, for reports (set by the caller).
+    public var endpointName: String = ""
     public var iterations: Int
     public var converged: Bool
     public var columnNames: [String]

@@ -55,7 +55,7 @@ extension CoxResult: Reportable {
             ])
         }
         func test(_ t: TestStatistic) -> JSONValue {
-            .object([("statistic", .number(t.statistic)), ("df", .int(t.df)), ("p", .num(t.p))])
+            .object([("statistic", .number(t.statistic)), ("df", .number(t.df)), ("p", .num(t.p))])
         }
         return .object([
             ("kind", .string(kind)),

@@ -169,7 +169,7 @@ public enum CoxZph {
             let cols = term.columns.compactMap { position[$0] }
             if cols.isEmpty { continue }
             let t = TestStatistic.chiSquare(statistic(cols), df: cols.count)
-            rows.append(CoxZphRow(term: term.name, chiSquare: t.statistic, df: t.df, p: t.p))
+            rows.append(CoxZphRow(term: term.name, chiSquare: t.statistic, df: cols.count, p: t.p))
         }
         let all = TestStatistic.chiSquare(statistic(Array(0..<p)), df: p)
         return CoxZphResult(terms: rows, global: CoxZphRow(term: "GLOBAL", chiSquare: all.statistic, df: p, p: all.p))

@@ -1,0 +1,86 @@
+import Runtime
+
+extension Session {
+    /// `table1 A vs B: var, ...` (or `table1 A: ...` for one column without tests).
+    ///
+    /// A variable is, by its value: text -> categorical; boolean or 0/1 -> categorical
+    /// (false/true); `factor(x)` -> categorical of a number's values; a number -> mean (SD)
+    /// (Welch t-test); `median(x)` -> median [IQR] (Wilcoxon); `multi(a, b, ...)` -> a
+    /// check-all-that-apply question over 0/1 columns. Options: `fisher(x)` tests a
+    /// categorical variable with Fisher's exact test, `yates(x)` with the continuity correction.
+    func tableOne(_ a: Pipeline, _ b: Pipeline?, _ vars: [Expr], _ src: SourceFile, warnings: inout RunReport) throws -> TableOne {
+        var first = try pipelineSource(a, src)
+        for stage in a.stages { first = try applyRowStage(stage, first, src, cohortName: first.name) }
+        var groups = [first.name]
+        var table = first.table
+        var groupOf = [Int](repeating: 0, count: first.table.rowCount)
+        if let b {
+            var second = try pipelineSource(b, src)
+            for stage in b.stages { second = try applyRowStage(stage, second, src, cohortName: second.name) }
+            groups.append(second.name)
+            table = Table.stack(first.table, second.table)
+            groupOf += [Int](repeating: 1, count: second.table.rowCount)
+        }
+        let data = CohortData(name: groups.joined(separator: " vs "), table: table, flow: [])
+        var variables = [TableOneVariable]()
+        var test = TableOneCategoricalTest.chiSquare
+        for v in vars {
+            var e = v
+            if case .call(let f, let args) = v.kind, f == "fisher" || f == "yates", args.count == 1 {
+                test = f == "fisher" ? .fisher : .chiSquareYates
+                e = args[0].value
+            }
+            variables.append(try tableOneVariable(e, data, src))
+        }
+        do {
+            return try TableOne.build(groups: groups, groupOf: groupOf, variables: variables, options: TableOneOptions(categoricalTest: test))
+        } catch let err as AnalysisError {
+            throw fail(err.message, vars.first!.range.lowerBound..<vars.last!.range.upperBound, src)
+        }
+    }
+
+    func tableOneVariable(_ e: Expr, _ data: CohortData, _ src: SourceFile) throws -> TableOneVariable {
+        var ev = evaluator(for: data.table)
+        let name = src.slice(e.range)
+        if case .call(let f, let args) = e.kind {
+            switch f {
+            case "multi":
+                var items = [(label: String, flags: [Bool])]()
+                for a in args {
+                    let flags = try ev.booleans(try ev.eval(a.value, src), a.value, src, what: "each item of `multi`")
+                    items.append((src.slice(a.value.range), flags.map { $0 == 1 }))
+                }
+                return .multiSelect(name: name, items: items)
+            case "factor":
+                guard args.count == 1 else { throw fail("`factor` in a table1 takes one column", e.range, src) }
+                let values = try factorValues(try ev.eval(args[0].value, src), args[0].value, src)
+                return .categorical(name: src.slice(args[0].value.range), values: values, levels: DesignMatrix.sortedLevels(values.compactMap { $0 }))
+            case "median":
+                guard args.count == 1 else { throw fail("`median` takes one column", e.range, src) }
+                return .continuous(name: src.slice(args[0].value.range), values: try ev.numbers(args[0].value, src, what: "`median`"), summary: .medianIQR)
+            case "mean":
+                guard args.count == 1 else { throw fail("`mean` takes one column", e.range, src) }
+                return .continuous(name: src.slice(args[0].value.range), values: try ev.numbers(args[0].value, src, what: "`mean`"), summary: .meanSD)
+            default: break
+            }
+        }
+        let v = try ev.eval(e, src)
+        switch v {
+        case .scalar: throw fail("`\(name)` is a single value, not a variable", e.range, src)
+        case .column(let c):
+            switch c {
+            case .string(let codes, let dict):
+                return .categorical(name: name, values: codes.map { $0 == Column.stringNA ? nil : dict[Int($0)] })
+            case .bool(let b):
+                return .categorical(name: name, values: b.map { $0 == Column.boolNA ? nil : ($0 == 1 ? "true" : "false") }, levels: ["false", "true"])
+            case .date:
+                throw fail("`\(name)` is a date; summarise a number such as `year(\(name))`", e.range, src)
+            case .int, .double:
+                if let b = c.booleans() {
+                    return .categorical(name: name, values: b.map { $0 == Column.boolNA ? nil : ($0 == 1 ? "1" : "0") }, levels: ["0", "1"])
+                }
+                return .continuous(name: name, values: c.doubles()!, summary: .meanSD)
+            }
+        }
+    }
+}
