@@ -94,6 +94,14 @@ extension Session {
         return (rows, outcome.count - rows.count)
     }
 
+    /// Warnings for groups too small to say anything (one patient).
+    func smallGroupWarnings(_ g: Grouping?, _ rows: [Int]) -> [String] {
+        guard let g else { return [] }
+        var counts = [Int](repeating: 0, count: g.labels.count)
+        for i in rows where g.codes[i] >= 0 { counts[g.codes[i]] += 1 }
+        return zip(g.labels, counts).filter { $0.1 == 1 }.map { "group `\($0.0)` has a single patient: its estimates carry almost no information" }
+    }
+
     func droppedNote(_ dropped: Int) -> [String] {
         dropped > 0 ? ["\(dropped) row\(dropped == 1 ? "" : "s") with a missing time, event or group left out"] : []
     }
@@ -118,6 +126,10 @@ extension Session {
         result.timeUnit = outcome.unit
         result.endpointName = endpoint.text
         result.groupName = g?.name
+        result.warnings += smallGroupWarnings(g, rows)
+        if !rows.contains(where: { outcome.status[$0] == 1 }) {
+            result.warnings.append("no events of `\(endpoint.text)` in these \(rows.count) rows: survival stays at 1 and no median is reached")
+        }
         result.warnings += droppedNote(dropped) + (outcome.hasCompetingEvent ? ["competing events of `\(endpoint.text)` are counted as censored; use `cuminc` for cumulative incidence"] : [])
         emit(result)
         return .km(endpoint: endpoint, by: byExpr, data: data)
@@ -158,10 +170,10 @@ extension Session {
             emit(r)
         } else {
             var r = try LogRank.test(time: time, event: event, group: codes, groupLabels: g.labels, strata: strata,
-                                     options: LogRankOptions(rho: rho))
+                                     strataLabels: strataGrouping?.labels, options: LogRankOptions(rho: rho))
             r.endpointName = endpoint.text
             r.timeUnit = outcome.unit
-            r.warnings += droppedNote(dropped)
+            r.warnings += droppedNote(dropped) + smallGroupWarnings(g, rows)
             emit(r)
         }
     }
@@ -187,7 +199,7 @@ extension Session {
         let times = try timePoints(stage.option("at")?.values ?? [], unit: outcome.unit, src)
         var result = try CumulativeIncidence.estimate(
             time: rows.map { outcome.time[$0] }, status: rows.map { outcome.status[$0] },
-            group: g.map { gg in rows.map { gg.codes[$0] } }, groupLabels: g?.labels ?? [],
+            group: g.map { gg in rows.map { gg.codes[$0] } } ?? [Int](repeating: 0, count: rows.count), groupLabels: g?.labels ?? ["(all)"],
             causeLabels: [1: endpoint.text, 2: "competing"], options: CumulativeIncidenceOptions(times: times))
         result.timeUnit = outcome.unit
         result.endpointName = endpoint.text

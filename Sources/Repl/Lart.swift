@@ -29,7 +29,7 @@ struct Lart: ParsableCommand {
         defaultSubcommand: Repl.self)
 }
 
-enum LartVersion { static let string = "0.1.0" }
+enum LartVersion { static let string = LangInfo.version }
 
 /// `--param name=value` pairs.
 func parseParams(_ raw: [String]) throws -> [String: String] {
