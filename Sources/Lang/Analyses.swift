@@ -14,9 +14,11 @@ extension Session {
         var data = try pipelineSource(p, src)
         var context = StageContext.none
         var produced = false
+        var last: (any Reportable)? = nil
         func emit(_ r: any Reportable) {
             report.items.append(.result(output(r, s, src)))
             produced = true
+            last = r
         }
         for stage in p.stages {
             let verb = stage.verb.text
@@ -69,6 +71,12 @@ extension Session {
                     }
                     let k = min(limit, data.table.rowCount)
                     emit(RowsResult(source: data.name, table: data.table.gather(Array(0..<k)), totalRows: data.table.rowCount))
+                case "plot", "export":
+                    guard let previous = last else {
+                        throw fail("`\(verb)` writes the result of the stage before it: write `... | km pfs | \(verb) \"file\"`", stage.verb.range, src)
+                    }
+                    let written = try writeOutput(previous, verb: verb, path: stage.label ?? "", stage, src)
+                    report.items.append(.result(output(written, s, src)))
                 default:
                     throw fail("unknown stage `\(verb)`", stage.verb.range, src)
                 }
@@ -80,6 +88,35 @@ extension Session {
             // A pipeline of row steps alone shows how many rows are left.
             emit(CountResult(source: data.name, total: data.table.rowCount))
         }
+    }
+
+    /// `plot` and `export`: write a result to a file next to the script.
+    func writeOutput(_ result: any Reportable, verb: String, path: String, _ stage: Stage, _ src: SourceFile) throws -> FileWritten {
+        let text: String
+        if verb == "plot" {
+            guard let p = result as? any Plottable, let figure = p.figure() else {
+                throw fail("a `\(result.kind)` result has no figure; plot follows km, cuminc or flow", stage.verb.range, src)
+            }
+            guard path.hasSuffix(".svg") else { throw fail("figures are written as SVG: name the file `....svg`", stage.range, src) }
+            text = figure.svg()
+        } else if path.hasSuffix(".csv") {
+            text = CSVRenderer.render(result.tables())
+        } else if path.hasSuffix(".md") {
+            text = MarkdownRenderer.render(result.tables())
+        } else if path.hasSuffix(".json") {
+            text = result.json().serialized(indent: 2) + "\n"
+        } else if path.hasSuffix(".txt") {
+            text = TextRenderer.render(result.tables())
+        } else {
+            throw fail("export writes .csv, .md, .json or .txt files", stage.range, src)
+        }
+        let full = path.hasPrefix("/") ? path : baseDirectory + "/" + path
+        do {
+            try TextFile.write(text, to: full)
+        } catch {
+            throw fail("cannot write \(path): \(error)", stage.range, src)
+        }
+        return FileWritten(path: path, what: verb == "plot" ? "figure" : "table", bytes: text.utf8.count)
     }
 
     /// Rows usable for a survival analysis: time known, and group/strata known where given.
