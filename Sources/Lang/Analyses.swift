@@ -220,10 +220,19 @@ extension Session {
     func followUp(_ stage: Stage, _ data: CohortData, _ src: SourceFile, _ emit: (any Reportable) -> Void) throws {
         let endpoint = stage.endpoint!
         let outcome = try outcome(endpoint, data, src)
-        let (rows, _) = usableRows(outcome, [])
-        var r = try FollowUp.summarize(time: rows.map { outcome.time[$0] }, event: rows.map { outcome.status[$0] != 0 })
-        r.timeUnit = outcome.unit
-        emit(r)
+        let g = try stage.option("by")?.values.first.map { try grouping($0, data, src) }
+        let (rows, _) = usableRows(outcome, [g])
+        // One summary for all rows, then one per group.
+        var parts: [(String, [Int])] = [("\(endpoint.text), \(data.name)", rows)]
+        if let g {
+            for (k, label) in g.labels.enumerated() { parts.append(("\(endpoint.text), \(label)", rows.filter { g.codes[$0] == k })) }
+        }
+        for (label, subset) in parts where !subset.isEmpty {
+            var r = try FollowUp.summarize(time: subset.map { outcome.time[$0] }, event: subset.map { outcome.status[$0] != 0 })
+            r.timeUnit = outcome.unit
+            r.label = label
+            emit(r)
+        }
     }
 
     // MARK: cuminc
