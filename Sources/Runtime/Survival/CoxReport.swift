@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// How a Cox fit describes itself: one coefficient table with the model's notes, and JSON
 /// with every number at full precision.
 extension CoxResult: Reportable {
@@ -19,8 +25,8 @@ extension CoxResult: Reportable {
                 rows.append([.text(name), .text("\(toward) (diverges)"), .text(coefficients[j] < 0 ? "-> 0" : "-> Inf"),
                              .missing, .missing, .missing, .missing, .missing])
                 notes.append("\(name): monotone likelihood, the estimate diverges towards \(toward); "
-                             + "the hazard ratio is not estimable (the fit stopped at coef \(formatNumber(coefficients[j])), "
-                             + "SE \(formatNumber(standardErrors[j])), which are not estimates).")
+                             + "the hazard ratio is not estimable (the fit stopped at coef \(significantText(coefficients[j], digits: 4)), "
+                             + "SE \(significantText(standardErrors[j], digits: 4)), which are not estimates).")
             } else {
                 rows.append([.text(name), .number(coefficients[j]), .number(hr[j]), .number(lo[j]), .number(hi[j]),
                              .number(standardErrors[j]), .number(z[j], digits: 3), .pValue(pv[j])])
@@ -90,23 +96,50 @@ private func roundTo(_ x: Double, _ digits: Int) -> Double {
     return (x * m).rounded() / m
 }
 
-/// p-value text in R's `format.pval` spirit: "< 2e-16" below machine precision.
+/// p-value text in R's `format.pval` spirit: "< 2e-16" below machine precision, otherwise
+/// 3 significant digits.
 func formatP(_ p: Double) -> String {
     if p.isNaN { return "NA" }
     if p < 2.220446049250313e-16 { return "< 2e-16" }
-    return formatNumber(significant(p, 3))
+    return significantText(p, digits: 3)
 }
 
-private func significant(_ x: Double, _ digits: Int) -> Double {
-    guard x.isFinite, x != 0 else { return x }
-    var e = 0
-    var a = abs(x)
-    while a >= 10 { a /= 10; e += 1 }
-    while a < 1 { a *= 10; e -= 1 }
-    var m = 1.0
-    for _ in 0..<(digits - 1) { m *= 10 }
-    let r = (a * m).rounded() / m
-    var scaled = r
-    if e > 0 { for _ in 0..<e { scaled *= 10 } } else { for _ in 0..<(-e) { scaled /= 10 } }
-    return x < 0 ? -scaled : scaled
+/// `x` with `digits` significant digits, in decimal notation for exponents -4...14 and as
+/// `d.dde-NN` otherwise (as R prints).
+func significantText(_ x: Double, digits: Int) -> String {
+    guard x.isFinite else { return formatNumber(x) }
+    if x == 0 { return "0" }
+    let negative = x < 0
+    // Decimal digits of |x| from its shortest round-trip text, rounded to `digits`.
+    var exponent = Int(log10(abs(x)).rounded(.down))
+    var scale = 1.0
+    let shift = digits - 1 - exponent
+    for _ in 0..<Swift.abs(shift) { scale *= 10 }
+    var mantissa = Int64((shift >= 0 ? abs(x) * scale : abs(x) / scale).rounded())
+    var limit: Int64 = 1
+    for _ in 0..<digits { limit *= 10 }
+    if mantissa >= limit { mantissa /= 10; exponent += 1 }
+    var text = String(mantissa)
+    while text.count < digits { text = "0" + text }
+    let body: String
+    if exponent < -4 || exponent > 14 {
+        var m = String(text.prefix(1))
+        var rest = String(text.dropFirst())
+        while rest.hasSuffix("0") { rest.removeLast() }
+        if !rest.isEmpty { m += "." + rest }
+        let e = Swift.abs(exponent)
+        body = m + "e" + (exponent < 0 ? "-" : "+") + (e < 10 ? "0" : "") + String(e)
+    } else if exponent >= digits - 1 {
+        body = text + String(repeating: "0", count: exponent - (digits - 1))
+    } else if exponent >= 0 {
+        let cut = text.index(text.startIndex, offsetBy: exponent + 1)
+        var frac = String(text[cut...])
+        while frac.hasSuffix("0") { frac.removeLast() }
+        body = String(text[..<cut]) + (frac.isEmpty ? "" : "." + frac)
+    } else {
+        var frac = String(repeating: "0", count: -exponent - 1) + text
+        while frac.hasSuffix("0") { frac.removeLast() }
+        body = "0." + frac
+    }
+    return negative ? "-" + body : body
 }
