@@ -210,3 +210,16 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+struct CoxReportFormattingTests {
+    @Test func significantDigits() {
+        #expect(significantText(2.1102046706001526e-05, digits: 3) == "2.11e-05")
+        #expect(significantText(0.9948788647197864, digits: 3) == "0.995")
+        #expect(significantText(0.00211, digits: 3) == "0.00211")
+        #expect(significantText(-18.139789274859158, digits: 4) == "-18.14")
+        #expect(significantText(2826.201151070574, digits: 4) == "2826")
+        #expect(significantText(99.96, digits: 3) == "100")
+        #expect(significantText(0.5, digits: 3) == "0.5")
+        #expect(formatP(1e-300) == "< 2e-16")
+    }
+}

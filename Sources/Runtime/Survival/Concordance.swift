@@ -75,9 +75,12 @@ public enum Concordance {
                 let (less, equal, greater) = events.split(rank[j])
                 inflC[j] += less; inflD[j] += greater; inflT[j] += equal
             }
+            // Empty both trees in O(members log n) rather than reallocating them.
+            for j in members {
+                atRisk.add(rank[j], -1)
+                if event[j] { events.add(rank[j], -1) }
+            }
             members.removeAll(keepingCapacity: true)
-            atRisk = Fenwick(size)
-            events = Fenwick(size)
         }
 
         func enter(_ j: Int) {

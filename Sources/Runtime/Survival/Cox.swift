@@ -140,7 +140,8 @@ public struct CoxResult: Sendable {
 /// likelihood the elementary symmetric sums over subsets of size d and their first and
 /// second derivatives follow the recursion (Gail, Lubin & Rubinstein 1981)
 ///   E_k(m) = E_k(m-1) + r_m E_{k-1}(m-1),
-/// O(|R| d p^2) per tied set (a single event reduces to the Breslow term).
+/// O(|R| d p^2) per tied set (a single event reduces to the Breslow term), run on
+/// elementary symmetric means so that large tied sets do not overflow.
 ///
 /// Fitting follows survival's coxph.fit / coxexact.fit: columns are centred by `means`
 /// (not those within {-1,0,1}) and scaled by n / sum |x - mean| for the iterations;
@@ -465,16 +466,25 @@ struct CoxLikelihood {
 
     /// The exact-likelihood term of one tied set of d >= 2 events: subtracts
     /// log E_d, adds -E'_d/E_d to U and E''_d/E_d - (E'_d/E_d)(E'_d/E_d)' to I, where
-    /// E_d = sum over d-subsets S of the risk set of prod_{i in S} r_i. Risk scores are
-    /// taken relative to the largest in the risk set (exp(eta - c)) so that E_d stays in
-    /// range; log E_d then gains d c.
+    /// E_d = sum over d-subsets S of the risk set of prod_{i in S} r_i.
+    ///
+    /// To stay in floating-point range for large risk sets and many ties, the recursion runs
+    /// on the elementary symmetric *means* e_k(m) = E_k(m) / C(m, k) of r_i = exp(eta_i - c),
+    /// with c = log mean exp(eta) over the risk set (so the r average 1 and, by Maclaurin's
+    /// inequality, e_d <= 1):
+    ///   e_k(m) = ((m - k) / m) e_k(m-1) + (k / m) r_m e_{k-1}(m-1),
+    /// and the same weights for the first and second derivatives. Ratios E'/E and E''/E are
+    /// unchanged; log E_d = log e_d + log C(N, d) + d c.
     private func exactTerm(group: Range<Int>, events d: Int, eta: [Double], loglik: inout Double,
                            u: inout [Double], imat: inout [Double], stratumEnd: Int) {
         let p = data.p
         let x = data.x
         let risk = group.lowerBound..<stratumEnd
-        var c = -Double.infinity
-        for i in risk where eta[i] > c { c = eta[i] }
+        var maxEta = -Double.infinity
+        for i in risk where eta[i] > maxEta { maxEta = eta[i] }
+        var sumR = 0.0
+        for i in risk { sumR += exp(eta[i] - maxEta) }
+        let c = maxEta + log(sumR / Double(risk.count))
         let width = d + 1
         // e0[k], e1[j * width + k], e2[(j * p + l) * width + k] for l <= j.
         var e0 = [Double](repeating: 0, count: width)
@@ -487,7 +497,10 @@ struct CoxLikelihood {
             let row = m * p
             seen += 1
             let top = min(d, seen)
+            let mm = Double(seen)
             for k in stride(from: top, through: 1, by: -1) {
+                let keep = Double(seen - k) / mm
+                let add = r * Double(k) / mm
                 let prev0 = e0[k - 1]
                 for j in 0..<p {
                     let xj = x[row + j]
@@ -495,18 +508,22 @@ struct CoxLikelihood {
                     for l in 0...j {
                         let xl = x[row + l]
                         let idx = (j * p + l) * width
-                        e2[idx + k] += r * (e2[idx + k - 1] + xj * e1[l * width + k - 1]
-                                            + xl * e1jPrev + xj * xl * prev0)
+                        e2[idx + k] = keep * e2[idx + k] + add * (e2[idx + k - 1] + xj * e1[l * width + k - 1]
+                                                                  + xl * e1jPrev + xj * xl * prev0)
                     }
                 }
                 for j in 0..<p {
-                    e1[j * width + k] += r * (e1[j * width + k - 1] + x[row + j] * prev0)
+                    e1[j * width + k] = keep * e1[j * width + k] + add * (e1[j * width + k - 1] + x[row + j] * prev0)
                 }
-                e0[k] += r * prev0
+                e0[k] = keep * e0[k] + add * prev0
             }
         }
         let total = e0[d]
-        loglik -= log(total) + Double(d) * c
+        // log C(N, d) = sum_{i=1..d} log((N - d + i) / i)
+        var logChoose = 0.0
+        let nRisk = risk.count
+        for i in 1...d { logChoose += log(Double(nRisk - d + i) / Double(i)) }
+        loglik -= log(total) + logChoose + Double(d) * c
         var mean = [Double](repeating: 0, count: p)
         for j in 0..<p {
             mean[j] = e1[j * width + d] / total

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// How a Cox fit describes itself: one coefficient table with the model's notes, and JSON
 /// with every number at full precision.
 extension CoxResult: Reportable {
@@ -19,8 +25,8 @@ extension CoxResult: Reportable {
                 rows.append([.text(name), .text("\(toward) (diverges)"), .text(coefficients[j] < 0 ? "-> 0" : "-> Inf"),
                              .missing, .missing, .missing, .missing, .missing])
                 notes.append("\(name): monotone likelihood, the estimate diverges towards \(toward); "
-                             + "the hazard ratio is not estimable (the fit stopped at coef \(formatNumber(coefficients[j])), "
-                             + "SE \(formatNumber(standardErrors[j])), which are not estimates).")
+                             + "the hazard ratio is not estimable (the fit stopped at coef \(significantText(coefficients[j], digits: 4)), "
+                             + "SE \(significantText(standardErrors[j], digits: 4)), which are not estimates).")
             } else {
                 rows.append([.text(name), .number(coefficients[j]), .number(hr[j]), .number(lo[j]), .number(hi[j]),
                              .number(standardErrors[j]), .number(z[j], digits: 3), .pValue(pv[j])])
@@ -93,3 +99,5 @@ private func roundTo(_ x: Double, _ digits: Int) -> Double {
 /// p-value text in R's `format.pval` style ("< 2e-16" below machine precision).
 func formatP(_ p: Double) -> String { Format.pValue(p) }
 
+/// `x` with `digits` significant digits, as R prints it.
+func significantText(_ x: Double, digits: Int) -> String { Format.significant(x, digits: digits) }
