@@ -46,7 +46,7 @@ struct ReplLoop {
                 if afterInterrupt { pending = ""; pendingLines = 0 }
                 let trimmed = line.trimmingCharacters(in: " \t")
                 if pending.isEmpty && trimmed.hasPrefix(".") {
-                    editor.addHistory(trimmed)
+                    if !trimmed.hasPrefix(".q") && !trimmed.hasPrefix(".exit") { editor.addHistory(trimmed) }
                     if !meta(trimmed) { break loop }
                     continue
                 }
