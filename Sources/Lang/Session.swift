@@ -222,7 +222,7 @@ public final class Session {
                 } catch let e as DataError {
                     var msg = e.description
                     if msg.hasPrefix(resolved) { msg = path + msg.dropFirst(resolved.count) }
-                    throw fail(msg, pathExpr.range, src, hints: e.line == nil ? ["paths are relative to the script's folder (\(baseDirectory))"] : [])
+                    throw fail(msg, pathExpr.range, src, hints: e.line == nil ? ["paths are relative to the folder of the script (at the REPL: the working directory)"] : [])
                 }
                 loadedFiles[resolved] = table
             }
@@ -275,17 +275,26 @@ public final class Session {
             }
         case .run(let p):
             if checkOnly {
-                _ = try pipelineSource(p, src)
-                for stage in p.stages { try checkStage(stage, src) }
+                var data = try pipelineSource(p, src)
+                for stage in p.stages {
+                    if Grammar.rowVerbs.contains(stage.verb.text) {
+                        data = try applyRowStage(stage, data, src, cohortName: data.name)
+                    } else {
+                        try checkStage(stage, data, src)
+                    }
+                }
             }
         }
     }
 
-    func checkStage(_ stage: Stage, _ src: SourceFile) throws {
-        if let ep = stage.endpoint, endpoints[ep.text] == nil {
-            throw fail("unknown endpoint `\(ep.text)`", ep.range, src,
-                       hints: Suggest.hint(for: ep.text, among: endpointNames) + (endpoints.isEmpty ? ["define one first: `endpoint os = from lart_date to death_date censor last_contact_date`"] : []))
+    /// Resolves what an analysis stage names (endpoint, groups, strata, formula terms)
+    /// without fitting anything: the work of `lart check`.
+    func checkStage(_ stage: Stage, _ data: CohortData, _ src: SourceFile) throws {
+        if let ep = stage.endpoint { _ = try outcome(ep, data, src) }
+        for key in ["by", "strata"] {
+            if let e = stage.option(key)?.values.first { _ = try grouping(e, data, src) }
         }
+        if let f = stage.formula { _ = try buildDesign(f, data, src) }
     }
 
     func applySetting(_ key: Name, _ e: Expr?, _ word: Name?, _ src: SourceFile) throws {

@@ -23,17 +23,20 @@ extension Session {
         }
         let data = CohortData(name: groups.joined(separator: " vs "), table: table, flow: [])
         var variables = [TableOneVariable]()
-        var test = TableOneCategoricalTest.chiSquare
+        var options = TableOneOptions()
         for v in vars {
             var e = v
+            var test: TableOneCategoricalTest? = nil
             if case .call(let f, let args) = v.kind, f == "fisher" || f == "yates", args.count == 1 {
                 test = f == "fisher" ? .fisher : .chiSquareYates
                 e = args[0].value
             }
-            variables.append(try tableOneVariable(e, data, src))
+            let variable = try tableOneVariable(e, data, src)
+            if let test { options.categoricalTestByVariable[variable.name] = test }
+            variables.append(variable)
         }
         do {
-            return try TableOne.build(groups: groups, groupOf: groupOf, variables: variables, options: TableOneOptions(categoricalTest: test))
+            return try TableOne.build(groups: groups, groupOf: groupOf, variables: variables, options: options)
         } catch let err as AnalysisError {
             throw fail(err.message, vars.first!.range.lowerBound..<vars.last!.range.upperBound, src)
         }

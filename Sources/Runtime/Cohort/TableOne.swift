@@ -20,6 +20,12 @@ public enum TableOneVariable: Sendable {
     case continuous(name: String, values: [Double], summary: TableOneSummary)
     /// A check-all-that-apply question: one flag column per item (e.g. RT sites).
     case multiSelect(name: String, items: [(label: String, flags: [Bool])])
+
+    public var name: String {
+        switch self {
+        case .categorical(let name, _, _), .continuous(let name, _, _), .multiSelect(let name, _): return name
+        }
+    }
 }
 
 public enum TableOneCategoricalTest: String, Sendable {
@@ -37,6 +43,8 @@ public enum TableOneContinuousTest: String, Sendable {
 
 public struct TableOneOptions: Sendable {
     public var categoricalTest: TableOneCategoricalTest = .chiSquare
+    /// Tests chosen for single variables (by name), overriding `categoricalTest`.
+    public var categoricalTestByVariable: [String: TableOneCategoricalTest] = [:]
     /// nil: Welch for mean (SD) variables, Wilcoxon for median [IQR] variables.
     public var continuousTest: TableOneContinuousTest? = nil
     /// Decimals of percentages and of continuous summaries.
@@ -46,6 +54,11 @@ public struct TableOneOptions: Sendable {
                 percentDecimals: Int = 1, summaryDecimals: Int = 1) {
         self.categoricalTest = categoricalTest; self.continuousTest = continuousTest
         self.percentDecimals = percentDecimals; self.summaryDecimals = summaryDecimals
+    }
+
+    /// The categorical test for one variable.
+    public func categoricalTest(for variable: String) -> TableOneCategoricalTest {
+        categoricalTestByVariable[variable] ?? categoricalTest
     }
 }
 
@@ -212,9 +225,9 @@ public struct TableOne: Reportable {
                                     levelsUsed: used, counts: table,
                                     warnings: ["fewer than two levels observed; no test"])
             }
-            switch forced ?? options.categoricalTest {
+            switch forced ?? options.categoricalTest(for: name) {
             case .chiSquare, .chiSquareYates:
-                let r = ChiSquareTest.pearson(table, correct: (forced ?? options.categoricalTest) == .chiSquareYates)
+                let r = ChiSquareTest.pearson(table, correct: (forced ?? options.categoricalTest(for: name)) == .chiSquareYates)
                 return TableOneTest(variable: name, item: item, method: r.method, statistic: r.test, p: r.p,
                                     levelsUsed: used, counts: table, warnings: r.warnings)
             case .fisher:

@@ -38,6 +38,8 @@ public struct FollowUpResult: Sendable {
     /// The reverse Kaplan-Meier curve itself ("event" = censored).
     public let reverseCurve: KaplanMeierCurve
     public var timeUnit: String = ""
+    /// What the rows are (an endpoint, a group), for the title.
+    public var label: String = ""
     public var warnings: [String] = []
 }
 
@@ -104,12 +106,13 @@ extension FollowUpResult: Reportable {
                      "Reverse Kaplan-Meier: censoring taken as the event; \(level) CI from the \(options.transform.rawValue) band."]
         if !timeUnit.isEmpty { notes.append("Times in \(timeUnit).") }
         notes += warnings
-        return [ResultTable(title: "Follow-up", columns: ["", "value" + unit, "\(level) lower", "\(level) upper"],
+        return [ResultTable(title: label.isEmpty ? "Follow-up" : "Follow-up: \(label)", columns: ["", "value" + unit, "\(level) lower", "\(level) upper"],
                             rows: rows, notes: notes)]
     }
 
     public func json() -> JSONValue {
         .object([
+            ("label", .string(label)),
             ("kind", .string(kind)), ("time_unit", .string(timeUnit)),
             ("n", .int(n)), ("events", .int(events)), ("censored", .int(censored)),
             ("reverse_km_median", .num(reverseMedian)), ("lower", .num(reverseLower)), ("upper", .num(reverseUpper)),
