@@ -689,7 +689,7 @@ struct LartRegistryTests {
         expectClose(test.p, rNumber(e["p"]), "Fisher p")
     }
 
-    // MARK: Known language issues
+    // MARK: Per-variable tests and grouped follow-up
 
     @Test("table1: fisher(x) tests x with Fisher and leaves the other variables on chi-square")
     func fisherIsPerVariable() throws {
@@ -697,25 +697,25 @@ struct LartRegistryTests {
         let egfr = try #require(t.tests.first { $0.variable == "egfr" })
         #expect(egfr.method == "Fisher's exact test")
         expectClose(egfr.p, rNumber(try fixture.results("lart.table1.egfr")["fisher_p"]), "egfr Fisher p")
+        let sex = try #require(t.tests.first { $0.variable == "sex" })
         let sexChiSquare = object(try fixture.results("lart.table1.sex")["chisq"])
-        let sex = t.tests.first { $0.variable == "sex" }
-        withKnownIssue("Session.tableOne keeps one categorical test for the whole table: fisher(egfr) switches sex to Fisher too") {
-            #expect(sex?.method == "Pearson's Chi-squared test")
-            expectClose(sex?.p, rNumber(sexChiSquare["p"]), "sex chi-square p")
-        }
+        #expect(sex.method == "Pearson's Chi-squared test")
+        expectClose(sex.p, rNumber(sexChiSquare["p"]), "sex chi-square p")
     }
 
-    @Test("followup by cohort gives one summary per cohort")
+    @Test("followup by cohort: the pooled summary, then one per cohort")
     func followUpBy() throws {
         let r = try fixture.results("lart.followup.observed")
         let results = try Study.all(FollowUpResult.self, "cohort omd + opd | followup os by cohort")
-        withKnownIssue("`followup` accepts `by` (Grammar) but Session.followUp never reads it: the cohorts are pooled") {
-            #expect(results.count == 2)
-            for (f, key) in zip(results, ["OMD", "OPD"]) {
-                let e = object(r[key])
-                #expect(f.n == e["n"] as? Int, "\(key) n")
-                expectClose(f.medianObserved, rNumber(e["median"]), "\(key) median")
-            }
+        #expect(results.count == 3)
+        for (f, key) in zip(results, ["analysed", "OMD", "OPD"]) {
+            let e = object(r[key])
+            #expect(f.n == e["n"] as? Int, "\(key) n")
+            expectClose(f.medianObserved, rNumber(e["median"]), "\(key) median")
+            expectClose(f.minimum, rNumber(e["min"]), "\(key) min")
+            expectClose(f.maximum, rNumber(e["max"]), "\(key) max")
         }
+        let reverse = try fixture.results("lart.followup.reverse_km")
+        expectClose(results.first?.reverseMedian, rNumbers(reverse["median_followup"]).first ?? nil, "pooled reverse-KM median")
     }
 }
