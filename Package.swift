@@ -3,7 +3,7 @@ import PackageDescription
 
 // Dependency direction (see docs and README):
 //   lart (Sources/Repl) -> Lang -> Runtime
-//   lart -> CReadline (system GNU readline)
+//   lart -> CReadline (system GNU readline); Runtime -> CSQLite (system libsqlite3)
 // Runtime never imports Lang; Lang never touches a terminal.
 let package = Package(
     name: "lart",
@@ -16,7 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
-        .target(name: "Runtime", path: "Sources/Runtime"),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "Runtime", dependencies: ["CSQLite"], path: "Sources/Runtime"),
         .target(name: "Lang", dependencies: ["Runtime"], path: "Sources/Lang"),
         .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
         .executableTarget(

@@ -111,8 +111,9 @@ public struct Statement: Sendable {
 }
 
 public enum StatementKind: Sendable {
-    /// `use "file.csv" as name` or `use param_name [as name]`
-    case use(path: Expr, alias: Name?)
+    /// `use "file.csv" as name`, `use param_name [as name]`,
+    /// `use "study.db" table patients as name`, `use "study.db" query "SELECT ..." as name`
+    case use(path: Expr, selector: UseSelector?, alias: Name?)
     /// `param name = literal`
     case param(Name, Expr)
     /// `let name = expr`
@@ -127,6 +128,12 @@ public enum StatementKind: Sendable {
     case table1(Pipeline, Pipeline?, [Expr])
     /// `cohort pipeline`, `flow x`, `count x`, or a bare pipeline: run and show results.
     case run(Pipeline)
+}
+
+/// Which rows of a database a `use` reads.
+public enum UseSelector: Sendable {
+    case table(Name)
+    case query(String, Range<Int>)
 }
 
 public enum EndpointSpec: Sendable {

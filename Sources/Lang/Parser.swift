@@ -178,7 +178,7 @@ public struct Parser {
 
     var previousEnd: Int { index > 0 ? tokens[index - 1].range.upperBound : 0 }
 
-    /// use -> "use" (STRING | NAME) ("as" NAME)?
+    /// use -> "use" (STRING | NAME) ("table" NAME | "query" STRING)? ("as" NAME)?
     mutating func parseUse() throws(Diagnostic) -> StatementKind {
         _ = advance()
         let path: Expr
@@ -190,9 +190,16 @@ public struct Parser {
         default:
             throw expected("a file path in quotes (or a `param` name) after `use`")
         }
+        var selector: UseSelector? = nil
+        if matchWord("table") {
+            selector = .table(try name("a table name of the database after `table`"))
+        } else if matchWord("query") {
+            guard case .string(let sql) = current.kind else { throw expected("an SQL query in quotes after `query`") }
+            selector = .query(sql, advance().range)
+        }
         var alias: Name? = nil
         if matchWord("as") { alias = try name("a table name after `as`") }
-        return .use(path: path, alias: alias)
+        return .use(path: path, selector: selector, alias: alias)
     }
 
     /// endpoint -> "endpoint" NAME "=" ( "from" expr "to" expr ("compete" expr)? "censor" expr

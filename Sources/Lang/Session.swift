@@ -189,7 +189,7 @@ public final class Session {
     /// Handles definitions (and, when checking, resolves pipelines without running them).
     func define(_ s: Statement, _ src: SourceFile, checkOnly: Bool) throws {
         switch s.kind {
-        case .use(let pathExpr, let alias):
+        case .use(let pathExpr, let selector, let alias):
             var path: String
             var defaultName: String
             switch pathExpr.kind {
@@ -207,16 +207,32 @@ public final class Session {
             default:
                 throw fail("expected a path", pathExpr.range, src)
             }
+            let isDatabase = [".sqlite", ".sqlite3", ".db"].contains { path.hasSuffix($0) }
+            if case .table(let t)? = selector { defaultName = t.text }
             let name = alias?.text ?? defaultName
             if let alias { try definitionConflict(alias, src, kind: "table") }
             let resolved = path.hasPrefix("/") ? path : baseDirectory + "/" + path
+            let cacheKey: String
+            switch selector {
+            case .table(let t)?: cacheKey = resolved + "\u{0}table " + t.text
+            case .query(let q, _)?: cacheKey = resolved + "\u{0}query " + q
+            case nil: cacheKey = resolved
+            }
+            if isDatabase && selector == nil {
+                throw fail("`\(path)` is a database: say which rows to read with `table NAME` or `query \"SELECT ...\"`", pathExpr.range, src)
+            }
+            if !isDatabase, selector != nil {
+                throw fail("`table` and `query` read from an SQLite database (.sqlite, .sqlite3, .db)", pathExpr.range, src)
+            }
             let table: Table
-            if let t = loadedFiles[resolved] { table = t } else {
+            if let t = loadedFiles[cacheKey] { table = t } else {
                 do {
-                    if path.hasSuffix(".sqlite") || path.hasSuffix(".db") {
-                        throw fail("SQLite sources are not supported yet; export the table to CSV", pathExpr.range, src)
+                    var t: Table
+                    switch selector {
+                    case .table(let name)?: t = try SQLiteReader.read(path: resolved, table: name.text)
+                    case .query(let sql, _)?: t = try SQLiteReader.query(path: resolved, sql: sql)
+                    case nil: t = try CSVReader.read(path: resolved)
                     }
-                    var t = try CSVReader.read(path: resolved)
                     t.origin = path
                     table = t
                 } catch let e as DataError {
@@ -224,7 +240,7 @@ public final class Session {
                     if msg.hasPrefix(resolved) { msg = path + msg.dropFirst(resolved.count) }
                     throw fail(msg, pathExpr.range, src, hints: e.line == nil ? ["paths are relative to the folder of the script (at the REPL: the working directory)"] : [])
                 }
-                loadedFiles[resolved] = table
+                loadedFiles[cacheKey] = table
             }
             tables[name] = table
             tablePaths[name] = path

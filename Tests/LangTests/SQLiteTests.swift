@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+import Lang
+import Runtime
+
+/// A table read from SQLite gives the same results as the same data read from CSV.
+struct SQLiteTests {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func km(_ use: String) throws -> KaplanMeierResult {
+        let s = Session(baseDirectory: SQLiteTests.repo.path)
+        let r = s.run("""
+            \(use)
+            endpoint pfs = from lart_date to first(progression_date, death_date) censor last_contact_date
+            cohort registry where disease_state == "synchronous_oligometastasis" | km pfs by first_line == "tki" at 12mo
+            """, file: "t.lart")
+        try #require(r.ok, "\(r.errors.map(\.description))")
+        return try #require(r.results.last?.result as? KaplanMeierResult)
+    }
+
+    @Test func sameAsCSV() throws {
+        let a = try km("use \"examples/data/lart_registry.csv\" as registry")
+        let b = try km("use \"examples/data/lart_registry.sqlite\" table patients as registry")
+        #expect(a.curves.map(\.label) == b.curves.map(\.label))
+        for (x, y) in zip(a.curves, b.curves) {
+            #expect(x.survival == y.survival)
+            #expect(x.time == y.time)
+        }
+    }
+
+    @Test func columnTypes() throws {
+        let t = try SQLiteReader.read(path: SQLiteTests.repo.path + "/examples/data/lart_registry.sqlite", table: "patients")
+        #expect(t.rowCount == 311)
+        #expect(t["lart_date"]?.kind == .date)
+        #expect(t["age"]?.kind == .int)
+        #expect(t["rt_dose_gy"]?.kind == .double)
+        #expect(t["sex"]?.kind == .string)
+        #expect(t["death_date"]?.missingCount == t.rowCount - 206 || t["death_date"]!.missingCount > 0)
+    }
+
+    @Test func errorsNameTheProblem() {
+        let s = Session(baseDirectory: SQLiteTests.repo.path)
+        let r1 = s.run("use \"examples/data/lart_registry.sqlite\" table patient as registry", file: "t.lart")
+        #expect(r1.errors.first?.diagnostic.message.contains("no such table: patient") == true)
+        let r2 = s.run("use \"examples/data/lart_registry.sqlite\" as registry", file: "t.lart")
+        #expect(r2.errors.first?.diagnostic.message.contains("say which rows to read") == true)
+    }
+}
