@@ -298,7 +298,7 @@ public struct TableOne: Reportable {
                 for i in included where item.flags[i] { flagged[t][groupOf[i]] += 1 }
             }
             let overall = countTest(name, item: "", levels: items.map(\.label), counts: flagged,
-                                    method: options.categoricalTest == .fisher ? .fisher : .chiSquare)
+                                    method: options.categoricalTest(for: name) == .fisher ? .fisher : .chiSquare)
             rows.append(TableOneRow(kind: .variable, variable: name, label: "", counts: nil, proportions: nil,
                                     summaries: nil, summaryN: nil, text: [String](repeating: "", count: g),
                                     p: overall?.p, test: overall.map { $0.method + " on item counts" }))
