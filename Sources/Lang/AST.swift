@@ -87,6 +87,8 @@ public struct Stage: Sendable {
     public var label: String?
     public var options: [StageOption]
     public var range: Range<Int>
+    /// Expressions right after the verb (`summary a, b`).
+    public var arguments: [Expr] = []
 
     public func option(_ key: String) -> StageOption? { options.first { $0.key.text == key } }
 }

@@ -71,6 +71,25 @@ extension Session {
                     }
                     let k = min(limit, data.table.rowCount)
                     emit(RowsResult(source: data.name, table: data.table.gather(Array(0..<k)), totalRows: data.table.rowCount))
+                case "summary":
+                    let g = try stage.option("by")?.values.first.map { try grouping($0, data, src) }
+                    var variables = [(name: String, values: DescriptiveSummary.Values)]()
+                    for e in stage.arguments {
+                        var ev = evaluator(for: data.table)
+                        let v = try ev.eval(e, src)
+                        let name = Session.displayName(e, src)
+                        switch v {
+                        case .column(.string(let codes, let dict)):
+                            variables.append((name, .levels(codes.map { $0 == Column.stringNA ? nil : dict[Int($0)] })))
+                        case .column(.bool(let b)):
+                            variables.append((name, .levels(b.map { $0 == Column.boolNA ? nil : ($0 == 1 ? "true" : "false") })))
+                        case .column(.date):
+                            throw fail("summarise a number derived from the date, e.g. `year(\(name))`", e.range, src)
+                        default:
+                            variables.append((name, .numbers(try ev.numbers(v, e, src, what: "a summarised value"))))
+                        }
+                    }
+                    emit(DescriptiveSummary(variables: variables, groups: g?.labels ?? ["all"], groupOf: g?.codes))
                 case "plot", "export":
                     guard let previous = last else {
                         throw fail("`\(verb)` writes the result of the stage before it: write `... | km pfs | \(verb) \"file\"`", stage.verb.range, src)

@@ -13,12 +13,14 @@ public struct VerbSpec: Sendable {
     public var formula: Bool
     /// Takes a file path in quotes (output stages).
     public var path: Bool = false
+    /// Takes a list of expressions right after the verb (`summary age, eqd2(d, n)`).
+    public var arguments: Bool = false
     public var options: [String: OptionKind]
     public var summary: String
     public var example: String
 
-    init(endpoint: EndpointUse, formula: Bool, path: Bool = false, options: [String: OptionKind], summary: String, example: String) {
-        self.endpoint = endpoint; self.formula = formula; self.path = path; self.options = options
+    init(endpoint: EndpointUse, formula: Bool, path: Bool = false, arguments: Bool = false, options: [String: OptionKind], summary: String, example: String) {
+        self.endpoint = endpoint; self.formula = formula; self.path = path; self.arguments = arguments; self.options = options
         self.summary = summary; self.example = example
     }
 }
@@ -64,6 +66,9 @@ public enum Grammar {
         "list": VerbSpec(endpoint: .none, formula: false, options: ["limit": .expr],
                          summary: "print rows (first 20 unless `limit n`)",
                          example: "cohort omd | list limit 5"),
+        "summary": VerbSpec(endpoint: .none, formula: false, arguments: true, options: ["by": .expr],
+                            summary: "describe expressions: n, missing, mean, SD, median, quartiles, range; level counts for text",
+                            example: "cohort omd + opd | summary age, eqd2(rt_dose_gy, rt_fractions) by cohort"),
         "plot": VerbSpec(endpoint: .none, formula: false, path: true, options: [:],
                          summary: "write the figure of the result before it as SVG (KM or cumulative incidence curves, a flow diagram)",
                          example: "cohort omd + opd | km pfs by cohort | plot \"fig-pfs.svg\""),

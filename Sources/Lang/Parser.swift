@@ -343,6 +343,14 @@ public struct Parser {
             _ = advance()
             return Stage(verb: verb, endpoint: nil, formula: nil, condition: nil, label: path, options: [], range: start..<previousEnd)
         }
+        if spec.arguments {
+            var args = [try parseExpression()]
+            while match(.comma) { skipNewlines(); args.append(try parseExpression()) }
+            var stage = Stage(verb: verb, endpoint: nil, formula: nil, condition: nil, label: nil,
+                              options: try parseOptions(for: verb.text), range: start..<previousEnd)
+            stage.arguments = args
+            return stage
+        }
         var endpoint: Name? = nil
         if spec.endpoint != .none, current.isIdentifier, spec.options[current.text] == nil || current.quoted {
             endpoint = try name("an endpoint")

@@ -1,0 +1,109 @@
+/// Descriptive summaries of variables, overall or by group: for numbers n, missing, mean,
+/// SD (n - 1 denominator), median, quartiles (R's quantile type 7), minimum and maximum; for
+/// text the count and percentage of each level.
+public struct DescriptiveSummary: Reportable {
+    public enum Values: Sendable {
+        case numbers([Double])      // NaN = missing
+        case levels([String?])      // nil = missing
+    }
+
+    public struct NumberSummary: Sendable {
+        public var n: Int, missing: Int
+        public var mean: Double, sd: Double, median: Double, q1: Double, q3: Double, min: Double, max: Double
+    }
+
+    public struct Row: Sendable {
+        public var variable: String
+        public var group: String
+        public var numbers: NumberSummary?
+        public var levels: [(level: String, count: Int)]?
+        public var missing: Int
+    }
+
+    public var rows: [Row]
+
+    /// `groupOf` codes 0..<groups.count (nil: one group called "all").
+    public init(variables: [(name: String, values: Values)], groups: [String] = ["all"], groupOf: [Int]? = nil) {
+        var out = [Row]()
+        for (name, values) in variables {
+            for (k, group) in groups.enumerated() {
+                let member: (Int) -> Bool = { groupOf == nil || groupOf![$0] == k }
+                switch values {
+                case .numbers(let x):
+                    let rows = x.indices.filter(member)
+                    let present = rows.map { x[$0] }.filter { !$0.isNaN }.sorted()
+                    out.append(Row(variable: name, group: group, numbers: DescriptiveSummary.describe(present, missing: rows.count - present.count),
+                                   levels: nil, missing: rows.count - present.count))
+                case .levels(let v):
+                    let rows = v.indices.filter(member)
+                    var counts = [String: Int]()
+                    var missing = 0
+                    for i in rows { if let s = v[i] { counts[s, default: 0] += 1 } else { missing += 1 } }
+                    let levels = counts.keys.sorted().map { (level: $0, count: counts[$0]!) }
+                    out.append(Row(variable: name, group: group, numbers: nil, levels: levels, missing: missing))
+                }
+            }
+        }
+        rows = out
+    }
+
+    /// Mean and SD by the two-pass formula (Welford-free, exact enough for summaries);
+    /// quartiles by R's type 7: h = (n - 1) p, x[floor h] + frac(h) (x[floor h + 1] - x[floor h]).
+    static func describe(_ sorted: [Double], missing: Int) -> NumberSummary {
+        let n = sorted.count
+        guard n > 0 else { return NumberSummary(n: 0, missing: missing, mean: .nan, sd: .nan, median: .nan, q1: .nan, q3: .nan, min: .nan, max: .nan) }
+        let mean = sorted.reduce(0, +) / Double(n)
+        let ss = sorted.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+        let sd = n > 1 ? (ss / Double(n - 1)).squareRoot() : .nan
+        func q(_ p: Double) -> Double {
+            let h = Double(n - 1) * p
+            let lo = Int(h.rounded(.down))
+            let hi = Swift.min(lo + 1, n - 1)
+            return sorted[lo] + (h - Double(lo)) * (sorted[hi] - sorted[lo])
+        }
+        return NumberSummary(n: n, missing: missing, mean: mean, sd: sd, median: q(0.5), q1: q(0.25), q3: q(0.75), min: sorted[0], max: sorted[n - 1])
+    }
+
+    public var kind: String { "summary" }
+
+    public func tables() -> [ResultTable] {
+        var numeric = [[Cell]](), categorical = [[Cell]]()
+        for r in rows {
+            if let s = r.numbers {
+                numeric.append([.text(r.variable), .text(r.group), .integer(s.n), .integer(s.missing), .num(s.mean), .num(s.sd),
+                                .num(s.median), .num(s.q1), .num(s.q3), .num(s.min), .num(s.max)])
+            } else if let levels = r.levels {
+                let total = levels.reduce(0) { $0 + $1.count }
+                for l in levels {
+                    categorical.append([.text(r.variable), .text(r.group), .text(l.level), .integer(l.count),
+                                        .percent(total > 0 ? Double(l.count) / Double(total) : .nan)])
+                }
+                if r.missing > 0 { categorical.append([.text(r.variable), .text(r.group), .text("(missing)"), .integer(r.missing), .missing]) }
+            }
+        }
+        var out = [ResultTable]()
+        if !numeric.isEmpty {
+            out.append(ResultTable(title: "Summary", columns: ["variable", "group", "n", "missing", "mean", "SD", "median", "Q1", "Q3", "min", "max"],
+                                   rows: numeric, notes: ["SD with n - 1; quartiles by R's default (type 7)."]))
+        }
+        if !categorical.isEmpty {
+            out.append(ResultTable(title: "Summary", columns: ["variable", "group", "level", "n", "%"], rows: categorical,
+                                   notes: ["% of non-missing values in the group."]))
+        }
+        return out
+    }
+
+    public func json() -> JSONValue {
+        .object([("rows", .array(rows.map { r in
+            var fields: [(String, JSONValue)] = [("variable", .string(r.variable)), ("group", .string(r.group)), ("missing", .int(r.missing))]
+            if let s = r.numbers {
+                fields += [("n", .int(s.n)), ("mean", .num(s.mean)), ("sd", .num(s.sd)), ("median", .num(s.median)),
+                           ("q1", .num(s.q1)), ("q3", .num(s.q3)), ("min", .num(s.min)), ("max", .num(s.max))]
+            }
+            if let levels = r.levels {
+                fields.append(("levels", .array(levels.map { .object([("level", .string($0.level)), ("n", .int($0.count))]) })))
+            }
+            return .object(fields)
+        }))])
+    }
+}
