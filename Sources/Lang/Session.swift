@@ -256,8 +256,9 @@ public final class Session {
             }
             invalidate()
         case .let(let n, let e):
-            if tables.values.contains(where: { $0[n.text] != nil }) {
-                // Allowed, but the column wins when both exist; say so rather than surprise.
+            if let (table, _) = tables.first(where: { $0.value[n.text] != nil }) {
+                // Columns are found before `let` names, so such a let could never be used.
+                throw fail("`\(n.text)` is already a column of `\(table)`; give the derived column another name", n.range, src)
             }
             lets[n.text] = Bound(expr: e, source: src)
             invalidate()
@@ -273,13 +274,12 @@ public final class Session {
             let previous = cohorts[n.text]
             cohorts[n.text] = (p, src)
             invalidate()
-            if checkOnly || true {
-                // Resolve now so that a bad name is reported where the cohort is defined.
-                do { _ = try cohortData(n.text, at: nil) } catch {
-                    if let previous { cohorts[n.text] = previous } else { cohorts.removeValue(forKey: n.text) }
-                    invalidate()
-                    throw error
-                }
+            // Resolve now, so that a bad name is reported where the cohort is defined (and a
+            // failed redefinition leaves the previous one in place).
+            do { _ = try cohortData(n.text, at: nil) } catch {
+                if let previous { cohorts[n.text] = previous } else { cohorts.removeValue(forKey: n.text) }
+                invalidate()
+                throw error
             }
         case .set(let key, let e, let word):
             try applySetting(key, e, word, src)
