@@ -120,7 +120,9 @@ extension Session {
         case .column(let c):
             switch c {
             case .string(let raw, let dict):
-                var levels = Array(Set(raw.filter { $0 != Column.stringNA }.map { dict[Int($0)] }))
+                var present = [Bool](repeating: false, count: dict.count)
+                for c in raw where c != Column.stringNA { present[Int(c)] = true }
+                var levels = dict.indices.filter { present[$0] }.map { dict[$0] }
                 if name == "cohort", let order = data.stackOrder { levels = order.filter { levels.contains($0) } } else { levels.sort() }
                 let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
                 let codeToLevel = dict.map { index[$0] ?? -1 }

@@ -31,8 +31,11 @@ extension Session {
             }
             let v = try ev.eval(first.value, src)
             let name = "factor(\(Session.displayName(first.value, src)))"
-            let values = try factorValues(v, first.value, src)
             do {
+                if case .column(.string(let codes, let dict)) = v {
+                    return (name, try DesignMatrix.factor(codes: codes, dictionary: dict, reference: reference, name: name))
+                }
+                let values = try factorValues(v, first.value, src)
                 return (name, try DesignMatrix.factor(values: values, reference: reference, name: name))
             } catch let e as AnalysisError {
                 throw fail(e.message, part.range, src)
@@ -42,8 +45,7 @@ extension Session {
         let name = Session.displayName(part, src)
         switch v {
         case .column(.string(let codes, let dict)):
-            let values: [String?] = codes.map { $0 == Column.stringNA ? nil : dict[Int($0)] }
-            do { return (name, try DesignMatrix.factor(values: values, name: name)) } catch let e as AnalysisError { throw fail(e.message, part.range, src) }
+            do { return (name, try DesignMatrix.factor(codes: codes, dictionary: dict, name: name)) } catch let e as AnalysisError { throw fail(e.message, part.range, src) }
         case .column(.date):
             throw fail("`\(name)` is a date; use a number such as `year(\(name))` or a time difference", part.range, src)
         case .scalar:

@@ -1,0 +1,31 @@
+extension DesignMatrix {
+    /// Treatment-contrast dummies straight from a dictionary-encoded text column (no
+    /// per-row strings): the same levels, names and reference rule as `factor(values:)`.
+    /// `codes[i] == Column.stringNA` is missing.
+    public static func factor(codes: [UInt32], dictionary: [String], reference: String? = nil, name: String) throws -> DesignColumns {
+        var present = [Bool](repeating: false, count: dictionary.count)
+        for c in codes where c != Column.stringNA { present[Int(c)] = true }
+        let levels = sortedLevels(dictionary.indices.filter { present[$0] }.map { dictionary[$0] })
+        guard !levels.isEmpty else { throw AnalysisError("factor \(name) has no non-missing values") }
+        let ref = reference ?? levels[0]
+        guard let refIndex = levels.firstIndex(of: ref) else {
+            throw AnalysisError("reference level \"\(ref)\" is not a level of \(name) (levels: \(levels.joined(separator: ", ")))")
+        }
+        let kept = levels.enumerated().filter { $0.offset != refIndex }.map(\.element)
+        // Dictionary code -> dummy column (-1: the reference level).
+        var column = [Int](repeating: -1, count: dictionary.count)
+        for (k, level) in kept.enumerated() {
+            for (code, text) in dictionary.enumerated() where text == level { column[code] = k }
+        }
+        var columns = [[Double]](repeating: [Double](repeating: 0, count: codes.count), count: kept.count)
+        for i in 0..<codes.count {
+            let c = codes[i]
+            if c == Column.stringNA {
+                for k in 0..<kept.count { columns[k][i] = .nan }
+            } else if column[Int(c)] >= 0 {
+                columns[column[Int(c)]][i] = 1
+            }
+        }
+        return DesignColumns(names: kept.map { name + $0 }, columns: columns)
+    }
+}
