@@ -14,9 +14,11 @@ extension Session {
         var data = try pipelineSource(p, src)
         var context = StageContext.none
         var produced = false
+        var last: (any Reportable)? = nil
         func emit(_ r: any Reportable) {
             report.items.append(.result(output(r, s, src)))
             produced = true
+            last = r
         }
         for stage in p.stages {
             let verb = stage.verb.text
@@ -69,6 +71,12 @@ extension Session {
                     }
                     let k = min(limit, data.table.rowCount)
                     emit(RowsResult(source: data.name, table: data.table.gather(Array(0..<k)), totalRows: data.table.rowCount))
+                case "plot", "export":
+                    guard let previous = last else {
+                        throw fail("`\(verb)` writes the result of the stage before it: write `... | km pfs | \(verb) \"file\"`", stage.verb.range, src)
+                    }
+                    let written = try writeOutput(previous, verb: verb, path: stage.label ?? "", stage, src)
+                    report.items.append(.result(output(written, s, src)))
                 default:
                     throw fail("unknown stage `\(verb)`", stage.verb.range, src)
                 }
@@ -82,6 +90,35 @@ extension Session {
         }
     }
 
+    /// `plot` and `export`: write a result to a file next to the script.
+    func writeOutput(_ result: any Reportable, verb: String, path: String, _ stage: Stage, _ src: SourceFile) throws -> FileWritten {
+        let text: String
+        if verb == "plot" {
+            guard let p = result as? any Plottable, let figure = p.figure() else {
+                throw fail("a `\(result.kind)` result has no figure; plot follows km, cuminc or flow", stage.verb.range, src)
+            }
+            guard path.hasSuffix(".svg") else { throw fail("figures are written as SVG: name the file `....svg`", stage.range, src) }
+            text = figure.svg()
+        } else if path.hasSuffix(".csv") {
+            text = CSVRenderer.render(result.tables())
+        } else if path.hasSuffix(".md") {
+            text = MarkdownRenderer.render(result.tables())
+        } else if path.hasSuffix(".json") {
+            text = result.json().serialized(indent: 2) + "\n"
+        } else if path.hasSuffix(".txt") {
+            text = TextRenderer.render(result.tables())
+        } else {
+            throw fail("export writes .csv, .md, .json or .txt files", stage.range, src)
+        }
+        let full = path.hasPrefix("/") ? path : baseDirectory + "/" + path
+        do {
+            try TextFile.write(text, to: full)
+        } catch {
+            throw fail("cannot write \(path): \(error)", stage.range, src)
+        }
+        return FileWritten(path: path, what: verb == "plot" ? "figure" : "table", bytes: text.utf8.count)
+    }
+
     /// Rows usable for a survival analysis: time known, and group/strata known where given.
     func usableRows(_ outcome: SurvivalOutcome, _ groupings: [Grouping?]) -> (rows: [Int], dropped: Int) {
         var rows = [Int]()
@@ -92,6 +129,14 @@ extension Session {
             rows.append(i)
         }
         return (rows, outcome.count - rows.count)
+    }
+
+    /// Warnings for groups too small to say anything (one patient).
+    func smallGroupWarnings(_ g: Grouping?, _ rows: [Int]) -> [String] {
+        guard let g else { return [] }
+        var counts = [Int](repeating: 0, count: g.labels.count)
+        for i in rows where g.codes[i] >= 0 { counts[g.codes[i]] += 1 }
+        return zip(g.labels, counts).filter { $0.1 == 1 }.map { "group `\($0.0)` has a single patient: its estimates carry almost no information" }
     }
 
     func droppedNote(_ dropped: Int) -> [String] {
@@ -118,6 +163,10 @@ extension Session {
         result.timeUnit = outcome.unit
         result.endpointName = endpoint.text
         result.groupName = g?.name
+        result.warnings += smallGroupWarnings(g, rows)
+        if !rows.contains(where: { outcome.status[$0] == 1 }) {
+            result.warnings.append("no events of `\(endpoint.text)` in these \(rows.count) rows: survival stays at 1 and no median is reached")
+        }
         result.warnings += droppedNote(dropped) + (outcome.hasCompetingEvent ? ["competing events of `\(endpoint.text)` are counted as censored; use `cuminc` for cumulative incidence"] : [])
         emit(result)
         return .km(endpoint: endpoint, by: byExpr, data: data)
@@ -158,10 +207,10 @@ extension Session {
             emit(r)
         } else {
             var r = try LogRank.test(time: time, event: event, group: codes, groupLabels: g.labels, strata: strata,
-                                     options: LogRankOptions(rho: rho))
+                                     strataLabels: strataGrouping?.labels, options: LogRankOptions(rho: rho))
             r.endpointName = endpoint.text
             r.timeUnit = outcome.unit
-            r.warnings += droppedNote(dropped)
+            r.warnings += droppedNote(dropped) + smallGroupWarnings(g, rows)
             emit(r)
         }
     }
@@ -187,7 +236,7 @@ extension Session {
         let times = try timePoints(stage.option("at")?.values ?? [], unit: outcome.unit, src)
         var result = try CumulativeIncidence.estimate(
             time: rows.map { outcome.time[$0] }, status: rows.map { outcome.status[$0] },
-            group: g.map { gg in rows.map { gg.codes[$0] } }, groupLabels: g?.labels ?? [],
+            group: g.map { gg in rows.map { gg.codes[$0] } } ?? [Int](repeating: 0, count: rows.count), groupLabels: g?.labels ?? ["(all)"],
             causeLabels: [1: endpoint.text, 2: "competing"], options: CumulativeIncidenceOptions(times: times))
         result.timeUnit = outcome.unit
         result.endpointName = endpoint.text

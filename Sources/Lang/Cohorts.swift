@@ -99,12 +99,19 @@ struct Grouping {
 }
 
 extension Session {
+    /// How an expression is named in results: a column by its name (without backticks),
+    /// anything else as written.
+    static func displayName(_ e: Expr, _ src: SourceFile) -> String {
+        if case .name(let n) = e.kind { return n }
+        return src.slice(e.range)
+    }
+
     /// Groups rows by an expression: text levels sorted (the `cohort` column of stacked
     /// cohorts keeps the order written), booleans false then true, numbers ascending.
     func grouping(_ e: Expr, _ data: CohortData, _ src: SourceFile) throws -> Grouping {
         var ev = evaluator(for: data.table)
         let v = try ev.eval(e, src)
-        let name = src.slice(e.range)
+        let name = Session.displayName(e, src)
         let n = data.table.rowCount
         var codes = [Int](repeating: -1, count: n)
         switch v {

@@ -347,6 +347,7 @@ struct Evaluator {
         "lart_dose": "lart_dose(dose, fractions): true when the course meets the LART dose criteria",
         "year": "year(date)", "days": "days(date - date) or days(duration)",
         "coalesce": "coalesce(a, b, ...): the first non-missing value per row",
+        "ifelse": "ifelse(condition, a, b): a where the condition holds, b where it does not (missing where it is missing)",
     ]
 
     mutating func call(_ name: String, _ args: [CallArgument], _ e: Expr, _ src: SourceFile) throws -> Value {
@@ -430,6 +431,20 @@ struct Evaluator {
         case "days":
             try arity(1...1)
             return .column(.double(try numbers(args[0].value, src, what: "the argument of `days`")))
+        case "ifelse":
+            try arity(3...3)
+            let cond = try booleans(try eval(args[0].value, src), args[0].value, src, what: "the condition of `ifelse`")
+            let a = try eval(args[1].value, src), b = try eval(args[2].value, src)
+            if a.typeName == "date" || b.typeName == "date" {
+                let x = try dates(args[1].value, src, what: "both values of `ifelse`"), y = try dates(args[2].value, src, what: "both values of `ifelse`")
+                return .column(.date((0..<n).map { cond[$0] == Column.boolNA ? Column.dateNA : (cond[$0] == 1 ? x[$0] : y[$0]) }))
+            }
+            if a.typeName == "text" || b.typeName == "text" {
+                let x = textValues(a), y = textValues(b)
+                return .column(Column.fromStrings((0..<n).map { cond[$0] == Column.boolNA ? nil : (cond[$0] == 1 ? x($0) : y($0)) }))
+            }
+            let x = try numbers(a, args[1].value, src, what: "both values of `ifelse`"), y = try numbers(b, args[2].value, src, what: "both values of `ifelse`")
+            return .column(.double((0..<n).map { cond[$0] == Column.boolNA ? .nan : (cond[$0] == 1 ? x[$0] : y[$0]) }))
         case "factor", "each":
             throw fail("`\(name)(...)` belongs in a model formula (after `~`)", e, src)
         default:

@@ -11,9 +11,16 @@ public struct VerbSpec: Sendable {
     }
     public var endpoint: EndpointUse
     public var formula: Bool
+    /// Takes a file path in quotes (output stages).
+    public var path: Bool = false
     public var options: [String: OptionKind]
     public var summary: String
     public var example: String
+
+    init(endpoint: EndpointUse, formula: Bool, path: Bool = false, options: [String: OptionKind], summary: String, example: String) {
+        self.endpoint = endpoint; self.formula = formula; self.path = path; self.options = options
+        self.summary = summary; self.example = example
+    }
 }
 
 public enum Grammar {
@@ -57,6 +64,12 @@ public enum Grammar {
         "list": VerbSpec(endpoint: .none, formula: false, options: ["limit": .expr],
                          summary: "print rows (first 20 unless `limit n`)",
                          example: "cohort omd | list limit 5"),
+        "plot": VerbSpec(endpoint: .none, formula: false, path: true, options: [:],
+                         summary: "write the figure of the result before it as SVG (KM or cumulative incidence curves, a flow diagram)",
+                         example: "cohort omd + opd | km pfs by cohort | plot \"fig-pfs.svg\""),
+        "export": VerbSpec(endpoint: .none, formula: false, path: true, options: [:],
+                           summary: "write the result before it to a file: .csv, .md or .json by the extension",
+                           example: "cohort omd | cox pfs ~ tki | export \"table2.csv\""),
     ]
 
     /// Words that begin a statement.

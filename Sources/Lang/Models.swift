@@ -30,7 +30,7 @@ extension Session {
                 }
             }
             let v = try ev.eval(first.value, src)
-            let name = "factor(\(src.slice(first.value.range)))"
+            let name = "factor(\(Session.displayName(first.value, src)))"
             let values = try factorValues(v, first.value, src)
             do {
                 return (name, try DesignMatrix.factor(values: values, reference: reference, name: name))
@@ -39,7 +39,7 @@ extension Session {
             }
         }
         let v = try ev.eval(part, src)
-        let name = src.slice(part.range)
+        let name = Session.displayName(part, src)
         switch v {
         case .column(.string(let codes, let dict)):
             let values: [String?] = codes.map { $0 == Column.stringNA ? nil : dict[Int($0)] }

@@ -158,6 +158,12 @@ public struct Parser {
                 var stages = [Stage(verb: Name(text: verb.text, range: verb.range), endpoint: nil, formula: nil, condition: nil,
                                     label: nil, options: [], range: verb.range)]
                 stages[0].options = try parseOptions(for: verb.text)
+                skipContinuation()
+                while match(.pipe) {
+                    skipNewlines()
+                    stages.append(try parseStage())
+                    skipContinuation()
+                }
                 kind = .run(Pipeline(sources: src, stages: stages, range: start..<previousEnd))
             default:
                 kind = .run(try parsePipeline())
@@ -323,6 +329,13 @@ public struct Parser {
                         hints: Suggest.hint(for: verb.text, among: known) + ["stages are: " + known.sorted().joined(separator: ", ")])
         }
         _ = advance()
+        if spec.path {
+            guard case .string(let path) = current.kind else {
+                throw expected("a file name in quotes after `\(verb.text)` (e.g. `\(spec.example)`)")
+            }
+            _ = advance()
+            return Stage(verb: verb, endpoint: nil, formula: nil, condition: nil, label: path, options: [], range: start..<previousEnd)
+        }
         var endpoint: Name? = nil
         if spec.endpoint != .none, current.isIdentifier, spec.options[current.text] == nil || current.quoted {
             endpoint = try name("an endpoint")

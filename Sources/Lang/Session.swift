@@ -222,7 +222,7 @@ public final class Session {
                 } catch let e as DataError {
                     var msg = e.description
                     if msg.hasPrefix(resolved) { msg = path + msg.dropFirst(resolved.count) }
-                    throw fail(msg, pathExpr.range, src, hints: e.line == nil ? ["paths are relative to the script's folder (\(baseDirectory))"] : [])
+                    throw fail(msg, pathExpr.range, src, hints: e.line == nil ? ["paths are relative to the folder of the script (at the REPL: the working directory)"] : [])
                 }
                 loadedFiles[resolved] = table
             }

@@ -88,7 +88,13 @@ public struct Lexer {
         while let c = peek() {
             if c == 32 || c == 9 || c == 13 { pos += 1; continue }
             if c == 35 { while let d = peek(), d != 10 { pos += 1 }; continue }  // # comment
-            if c == 10 && depth > 0 { pos += 1; continue }
+            if c == 10 && depth > 0 {
+                // A line that starts (unindented) with a statement keyword begins a new
+                // statement even inside an unclosed bracket: this stops one missing `)`
+                // from swallowing the rest of the file.
+                if startsStatement(at: pos + 1) { depth = 0; break }
+                pos += 1; continue
+            }
             break
         }
         let start = pos
@@ -131,6 +137,13 @@ public struct Lexer {
             let scalarLength = c < 0x80 ? 1 : 1
             return make(.error("unexpected character `\(source.slice(start..<start + scalarLength))`"), scalarLength)
         }
+    }
+
+    private func startsStatement(at offset: Int) -> Bool {
+        var end = offset
+        while end < bytes.count, Lexer.isIdentPart(bytes[end]) { end += 1 }
+        guard end > offset, end < bytes.count ? (bytes[end] == 32 || bytes[end] == 10 || bytes[end] == 9) : true else { return false }
+        return ["use", "param", "let", "endpoint", "cohort", "set", "flow", "count", "table1"].contains(source.slice(offset..<end))
     }
 
     private mutating func string(_ start: Int) -> Token {

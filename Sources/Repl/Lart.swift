@@ -29,7 +29,7 @@ struct Lart: ParsableCommand {
         defaultSubcommand: Repl.self)
 }
 
-enum LartVersion { static let string = "0.1.0" }
+enum LartVersion { static let string = LangInfo.version }
 
 /// `--param name=value` pairs.
 func parseParams(_ raw: [String]) throws -> [String: String] {
@@ -61,6 +61,16 @@ func writeErr(_ s: String) {
 
 extension OutputFormat: ExpressibleByArgument {}
 
+/// A session for a script file (paths relative to the script's folder) and the script's text.
+func openScript(_ file: String, params: [String]) throws -> (Session, String) {
+    let overrides = try parseParams(params)
+    guard let text = readText(file) else {
+        writeErr("error: cannot read \(file): no such file or not readable")
+        throw ExitCode(ExitStatus.usage)
+    }
+    return (Session(baseDirectory: directory(of: file), overrides: overrides), text)
+}
+
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run a .lart script; stops at the first error (exit code 1).")
 
@@ -69,12 +79,7 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: "Rebind a script parameter: --param registry=other.csv (repeatable).") var param: [String] = []
 
     func run() throws {
-        let params = try parseParams(param)
-        guard let text = readText(file) else {
-            writeErr("error: cannot read \(file): no such file or not readable")
-            throw ExitCode(ExitStatus.usage)
-        }
-        let session = Session(baseDirectory: directory(of: file), overrides: params)
+        let (session, text) = try openScript(file, params: param)
         let report = session.run(text, file: file)
         let printer = ReportPrinter(format: format)
         print(printer.document(report, file: file), terminator: "")
@@ -90,12 +95,7 @@ struct Check: ParsableCommand {
     @Option(name: .long, help: "Rebind a script parameter (repeatable).") var param: [String] = []
 
     func run() throws {
-        let params = try parseParams(param)
-        guard let text = readText(file) else {
-            writeErr("error: cannot read \(file): no such file or not readable")
-            throw ExitCode(ExitStatus.usage)
-        }
-        let session = Session(baseDirectory: directory(of: file), overrides: params)
+        let (session, text) = try openScript(file, params: param)
         let errors = session.check(text, file: file)
         for e in errors { writeErr(e.description) }
         if errors.isEmpty { print("\(file): ok") } else { throw ExitCode(ExitStatus.scriptError) }

@@ -70,6 +70,16 @@ struct ReplLoop {
         entry += 1
         let started = ContinuousClock.now
         let report = session.run(text, file: interactive ? "input \(entry)" : "stdin")
+        show(report)
+        if timer {
+            let d = ContinuousClock.now - started
+            let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+            print("Run Time: \(Format.fixed(seconds, decimals: 3)) s")
+        }
+    }
+
+    /// Results on stdout; warnings and errors on stderr.
+    mutating func show(_ report: RunReport) {
         let printer = ReportPrinter(format: format)
         for item in report.items {
             switch item {
@@ -79,11 +89,6 @@ struct ReplLoop {
         }
         for e in report.errors { writeErr(e.description) }
         if !report.ok { sawError = true }
-        if timer {
-            let d = ContinuousClock.now - started
-            let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-            print("Run Time: \(Format.fixed(seconds, decimals: 3)) s")
-        }
     }
 
     /// Runs a meta-command; false means quit.
@@ -120,14 +125,7 @@ struct ReplLoop {
             session.baseDirectory = directory(of: arg)
             let report = session.run(text, file: arg)
             session.baseDirectory = saved
-            let printer = ReportPrinter(format: format)
-            for item in report.items {
-                switch item {
-                case .result(let o): print(printer.render(o.result))
-                case .warning(let w): writeErr(w.description)
-                }
-            }
-            for e in report.errors { writeErr(e.description) }
+            show(report)
         case ".mode":
             guard let arg, let f = OutputFormat(rawValue: arg) else {
                 writeErr("usage: .mode text|markdown|json|csv (now \(format.rawValue))"); return true

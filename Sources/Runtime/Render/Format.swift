@@ -6,24 +6,23 @@ import Darwin
 
 /// Number formatting shared by the text-like renderers.
 public enum Format {
-    /// printf-style `%.<digits>g` without a C variadic call in sight.
+    /// printf-style `%.<digits>g`.
     public static func significant(_ x: Double, digits: Int) -> String {
-        if x.isNaN { return "NA" }
-        if x.isInfinite { return x > 0 ? "Inf" : "-Inf" }
-        var buffer = [CChar](repeating: 0, count: 64)
-        let n = withVaList([Int32(max(1, digits)), x]) { args in
-            buffer.withUnsafeMutableBufferPointer { vsnprintf($0.baseAddress, 64, "%.*g", args) }
-        }
-        return String(decoding: buffer[0..<Int(n)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        printf("%.*g", max(1, digits), x)
     }
 
     /// Fixed decimals (`%.<decimals>f`).
     public static func fixed(_ x: Double, decimals: Int) -> String {
+        printf("%.*f", max(0, decimals), x)
+    }
+
+    /// One number through a C format with a precision argument (`%.*g`, `%.*f`).
+    private static func printf(_ format: String, _ precision: Int, _ x: Double) -> String {
         if x.isNaN { return "NA" }
         if x.isInfinite { return x > 0 ? "Inf" : "-Inf" }
         var buffer = [CChar](repeating: 0, count: 64)
-        let n = withVaList([Int32(max(0, decimals)), x]) { args in
-            buffer.withUnsafeMutableBufferPointer { vsnprintf($0.baseAddress, 64, "%.*f", args) }
+        let n = withVaList([Int32(precision), x]) { args in
+            buffer.withUnsafeMutableBufferPointer { vsnprintf($0.baseAddress, 64, format, args) }
         }
         return String(decoding: buffer[0..<Int(n)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }

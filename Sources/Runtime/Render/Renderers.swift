@@ -27,6 +27,7 @@ public enum TextRenderer {
             return "  " + parts.joined(separator: "  ").replacing(/\s+$/, with: "")
         }
         var out = t.title + "\n"
+        if t.columns.isEmpty { return out }
         out += line(t.columns) + "\n"
         for r in cells { out += line(r) + "\n" }
         for n in t.notes { out += "  " + n + "\n" }

@@ -32,7 +32,7 @@ extension CoxResult: Reportable {
         if stratified { head += ", stratified" }
         notes.insert(head, at: 0)
         func test(_ name: String, _ t: TestStatistic) -> String {
-            "\(name) = \(formatNumber(roundTo(t.statistic, 2))) on \(t.df) df, p = \(formatP(t.p))"
+            "\(name) = \(formatNumber(roundTo(t.statistic, 2))) on \(formatNumber(t.df)) df, p \(formatP(t.p).hasPrefix("<") ? "" : "= ")\(formatP(t.p))"
         }
         notes.append(test("Likelihood ratio test", likelihoodRatio))
         notes.append(test("Wald test", wald))
@@ -90,23 +90,6 @@ private func roundTo(_ x: Double, _ digits: Int) -> Double {
     return (x * m).rounded() / m
 }
 
-/// p-value text in R's `format.pval` spirit: "< 2e-16" below machine precision.
-func formatP(_ p: Double) -> String {
-    if p.isNaN { return "NA" }
-    if p < 2.220446049250313e-16 { return "< 2e-16" }
-    return formatNumber(significant(p, 3))
-}
+/// p-value text in R's `format.pval` style ("< 2e-16" below machine precision).
+func formatP(_ p: Double) -> String { Format.pValue(p) }
 
-private func significant(_ x: Double, _ digits: Int) -> Double {
-    guard x.isFinite, x != 0 else { return x }
-    var e = 0
-    var a = abs(x)
-    while a >= 10 { a /= 10; e += 1 }
-    while a < 1 { a *= 10; e -= 1 }
-    var m = 1.0
-    for _ in 0..<(digits - 1) { m *= 10 }
-    let r = (a * m).rounded() / m
-    var scaled = r
-    if e > 0 { for _ in 0..<e { scaled *= 10 } } else { for _ in 0..<(-e) { scaled /= 10 } }
-    return x < 0 ? -scaled : scaled
-}

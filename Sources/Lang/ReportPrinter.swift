@@ -1,13 +1,17 @@
-import Lang
 import Runtime
 
 /// Turns a run's results into the chosen output format. Errors are printed by the caller
 /// (on stderr); warnings go with the results.
-struct ReportPrinter {
-    var format: OutputFormat
+public struct ReportPrinter {
+    public var format: OutputFormat
+    public var version: String
+
+    public init(format: OutputFormat, version: String = LangInfo.version) {
+        self.format = format; self.version = version
+    }
 
     /// Results and warnings as one text block (text, Markdown, CSV) or one JSON document.
-    func document(_ report: RunReport, file: String) -> String {
+    public func document(_ report: RunReport, file: String) -> String {
         switch format {
         case .json:
             return jsonDocument(report, file: file).serialized(indent: 2) + "\n"
@@ -23,7 +27,7 @@ struct ReportPrinter {
         }
     }
 
-    func render(_ r: any Reportable) -> String {
+    public func render(_ r: any Reportable) -> String {
         switch format {
         case .text: return TextRenderer.render(r.tables())
         case .markdown: return MarkdownRenderer.render(r.tables())
@@ -33,7 +37,7 @@ struct ReportPrinter {
     }
 
     /// The JSON document of a run (schema in docs/json-output.md).
-    func jsonDocument(_ report: RunReport, file: String) -> JSONValue {
+    public func jsonDocument(_ report: RunReport, file: String) -> JSONValue {
         var results = [JSONValue]()
         var warnings = [JSONValue]()
         for item in report.items {
@@ -45,7 +49,7 @@ struct ReportPrinter {
             }
         }
         return .object([
-            ("lart_version", .string(LartVersion.string)),
+            ("lart_version", .string(version)),
             ("file", .string(file)),
             ("ok", .bool(report.ok)),
             ("results", .array(results)),
@@ -54,10 +58,31 @@ struct ReportPrinter {
         ])
     }
 
-    func diagnosticJSON(_ e: LangError) -> JSONValue {
+    public func diagnosticJSON(_ e: LangError) -> JSONValue {
         let (line, column) = e.source.location(of: e.diagnostic.range.lowerBound)
         return .object([("file", .string(e.source.name)), ("line", .int(line)), ("column", .int(column)),
                         ("severity", .string(e.diagnostic.severity.rawValue)), ("message", .string(e.diagnostic.message)),
                         ("hints", .strings(e.diagnostic.hints))])
+    }
+}
+
+/// Facts about this build of the language.
+public enum LangInfo {
+    public static let version = "0.1.0"
+}
+
+extension ReportPrinter {
+    /// What `lart run` shows a person: results and warnings in order, then errors, as one
+    /// text (used by the golden tests, so they see exactly what a user sees).
+    public func transcript(_ report: RunReport) -> String {
+        var out = ""
+        for item in report.items {
+            switch item {
+            case .result(let o): out += render(o.result) + "\n"
+            case .warning(let w): out += w.description + "\n"
+            }
+        }
+        for e in report.errors { out += e.description }
+        return out
     }
 }

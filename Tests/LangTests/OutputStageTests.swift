@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+import Lang
+import Runtime
+
+/// `plot` and `export` write files next to the script and pass the result on.
+struct OutputStageTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures").path
+
+    @Test func plotAndExportWriteFiles() throws {
+        let dir = NSTemporaryDirectory() + "lart-out-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let csv = OutputStageTests.fixtures + "/public/lung.csv"
+        let s = Session(baseDirectory: dir)
+        let report = s.run("""
+            use "\(csv)" as lung
+            endpoint death = time time event status == 2 unit days
+            cohort lung | km death by sex | plot "km.svg"
+            cohort lung | cox death ~ age + factor(sex) | export "cox.csv"
+            cohort lung where age > 70 | flow | plot "flow.svg"
+            cohort lung | cox death ~ age | export "cox.json"
+            """, file: "t.lart")
+        #expect(report.ok, "\(report.errors.map(\.description))")
+        let svg = try String(contentsOfFile: dir + "/km.svg", encoding: .utf8)
+        #expect(svg.hasPrefix("<svg"))
+        #expect(svg.contains("sex=1") && svg.contains("Number at risk"))
+        let table = try String(contentsOfFile: dir + "/cox.csv", encoding: .utf8)
+        #expect(table.contains("factor(sex)2,-0.5"))
+        let flow = try String(contentsOfFile: dir + "/flow.svg", encoding: .utf8)
+        #expect(flow.contains("Excluded (n ="))
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/cox.json"))) as? [String: Any]
+        #expect(json?["n"] as? Int == 228)
+        // The analysis result comes first, then the note that the file was written.
+        #expect(report.results.map { $0.result.kind } == ["km", "file", "cox", "file", "flow", "file", "cox", "file"])
+    }
+
+    @Test func plotNeedsAFigure() {
+        let s = Session(baseDirectory: OutputStageTests.fixtures)
+        let r = s.run("use \"public/lung.csv\" as lung\ncount lung | plot \"x.svg\"", file: "t.lart")
+        #expect(r.errors.first?.diagnostic.message == "a `count` result has no figure; plot follows km, cuminc or flow")
+    }
+}

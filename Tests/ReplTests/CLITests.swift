@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+
+/// The `lart` executable as a process: exit codes, output modes, piped stdin.
+struct CLITests {
+    static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var binary: URL {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("lart")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        for dir in [".build/debug", ".build/release"] {
+            let u = repo.appendingPathComponent(dir).appendingPathComponent("lart")
+            if FileManager.default.isExecutableFile(atPath: u.path) { return u }
+        }
+        return beside
+    }
+
+    struct Result { var status: Int32; var stdout: String; var stderr: String }
+
+    static func lart(_ args: [String], stdin: String? = nil) throws -> Result {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        p.currentDirectoryURL = repo
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = input
+        try p.run()
+        if let stdin { input.fileHandleForWriting.write(stdin.data(using: .utf8)!) }
+        try input.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    static func temporaryScript(_ text: String) throws -> String {
+        let path = NSTemporaryDirectory() + "lart-cli-\(UUID().uuidString).lart"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func runQuickstart() throws {
+        let r = try CLITests.lart(["run", "examples/quickstart.lart"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("omd: 54 patients"))
+        #expect(r.stdout.contains("opd: 122 patients"))
+    }
+
+    @Test func scriptErrorExitsOneWithCaretOnStderr() throws {
+        let path = try CLITests.temporaryScript("use \"\(CLITests.repo.path)/examples/data/lart_registry.csv\" as registry\ncohort registry where agee > 60 | count\n")
+        let r = try CLITests.lart(["run", path])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("error: unknown column `agee`"))
+        #expect(r.stderr.contains("\(path):2:23"))
+        #expect(r.stderr.contains("^^^^"))
+        #expect(r.stderr.contains("did you mean `age`?"))
+    }
+
+    @Test func jsonOutputIsOneDocument() throws {
+        let r = try CLITests.lart(["run", "--format", "json", "examples/quickstart.lart"])
+        #expect(r.status == 0)
+        let doc = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let results = doc?["results"] as? [[String: Any]]
+        #expect(results?.isEmpty == false)
+        #expect(results?.first?["line"] as? Int != nil)
+        #expect(doc?["ok"] as? Bool == true)
+    }
+
+    @Test func markdownOutput() throws {
+        let r = try CLITests.lart(["run", "--format", "markdown", "examples/quickstart.lart"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("| cohort |"))
+    }
+
+    @Test func paramOverride() throws {
+        let r = try CLITests.lart(["run", "examples/quickstart.lart", "--param", "registry=nowhere.csv"])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("nowhere.csv"))
+    }
+
+    @Test func checkDoesNotRun() throws {
+        let ok = try CLITests.lart(["check", "examples/quickstart.lart"])
+        #expect(ok.status == 0)
+        #expect(ok.stdout.contains("ok"))
+        let path = try CLITests.temporaryScript("let x = (1 +\nlet y = 2 2\n")
+        let bad = try CLITests.lart(["check", path])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.components(separatedBy: "error:").count == 3)  // both statements reported
+    }
+
+    @Test func pipedStdinRunsStatementsAndSurvivesErrors() throws {
+        let script = """
+            use "examples/data/lart_registry.csv" as registry
+            cohort registry where nope | count
+            cohort registry
+              | where age >= 60
+              | count
+            """
+        let r = try CLITests.lart([], stdin: script)
+        #expect(r.stderr.contains("unknown column `nope`"))
+        #expect(r.stdout.contains("registry  "))
+        #expect(r.status == 1)  // piped input reports that a statement failed
+    }
+
+    @Test func missingScriptIsUsageError() throws {
+        let r = try CLITests.lart(["run", "no/such/file.lart"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("cannot read"))
+    }
+}
