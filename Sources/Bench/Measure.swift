@@ -20,6 +20,8 @@ struct Measurement {
     var rows = 0
     var fileBytes = 0
     var seconds: [Step: Double] = [:]
+    /// Thread CPU seconds of the same best runs (console only; a check on a busy machine).
+    var cpu: [Step: Double] = [:]
     /// VmHWM in bytes over the whole run, and at the end of the CSV load.
     var peak = 0
     var peakAfterLoad = 0
@@ -36,6 +38,7 @@ struct Measurement {
         var s = "rows \(rows)\nfileBytes \(fileBytes)\npeak \(peak)\npeakAfterLoad \(peakAfterLoad)\n"
         for step in Step.allCases {
             if let t = seconds[step] { s += "seconds.\(step.rawValue) \(t)\n" }
+            if let t = cpu[step] { s += "cpu.\(step.rawValue) \(t)\n" }
             if let m = stepPeak[step] { s += "stepPeak.\(step.rawValue) \(m)\n" }
         }
         for (name, v) in checks { s += "check.\(name) \(v)\n" }
@@ -55,6 +58,8 @@ struct Measurement {
             else if key == "peakAfterLoad" { peakAfterLoad = Int(value) ?? 0 }
             else if key.hasPrefix("seconds."), let step = Step(rawValue: String(key.dropFirst(8))) {
                 seconds[step] = Double(value)
+            } else if key.hasPrefix("cpu."), let step = Step(rawValue: String(key.dropFirst(4))) {
+                cpu[step] = Double(value)
             } else if key.hasPrefix("stepPeak."), let step = Step(rawValue: String(key.dropFirst(9))) {
                 stepPeak[step] = Int(value)
             } else if key.hasPrefix("check.") {
@@ -74,31 +79,35 @@ enum Measure {
         m.fileBytes = System.fileSize(path) ?? 0
 
         var table: Table? = nil
-        var best = Double.infinity
+        var best = Double.infinity, bestCPU = Double.infinity
         for _ in 0..<max(loadRepeats, 1) {
             table = nil
-            let t0 = System.now()
+            let t0 = System.now(), c0 = System.threadCPU()
             let t = try CSVReader.read(path: path)
             best = min(best, System.now() - t0)
+            bestCPU = min(bestCPU, System.threadCPU() - c0)
             table = t
         }
         guard let table else { throw BenchError("no table") }
         m.seconds[.load] = best
+        m.cpu[.load] = bestCPU
         m.rows = table.rowCount
         m.peakAfterLoad = System.statusBytes("VmHWM") ?? 0
 
         func timed<R>(_ step: Step, _ body: () throws -> R) rethrows -> R {
             let canReset = System.resetPeak()
-            var best = Double.infinity
+            var best = Double.infinity, bestCPU = Double.infinity
             var result: R? = nil
             for _ in 0..<max(repeats, 1) {
                 result = nil
-                let t0 = System.now()
+                let t0 = System.now(), c0 = System.threadCPU()
                 let r = try body()
                 best = min(best, System.now() - t0)
+                bestCPU = min(bestCPU, System.threadCPU() - c0)
                 result = r
             }
             m.seconds[step] = best
+            m.cpu[step] = bestCPU
             if canReset { m.stepPeak[step] = System.statusBytes("VmHWM") ?? 0 }
             return result!
         }

@@ -15,6 +15,19 @@ enum System {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 
+    /// CPU seconds of the calling thread (less disturbed by other processes than the clock).
+    static func threadCPU() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+
+    /// The 1-, 5- and 15-minute load averages as the kernel prints them.
+    static var loadAverage: String {
+        guard let text = try? readText("/proc/loadavg") else { return "unknown" }
+        return text.split(separator: " ").prefix(3).joined(separator: " ")
+    }
+
     /// A field of /proc/self/status in bytes (VmHWM = peak resident set, VmRSS = current).
     static func statusBytes(_ field: String) -> Int? {
         guard let text = try? readText("/proc/self/status") else { return nil }

@@ -71,6 +71,7 @@ func main() throws {
     System.makeDirectories(options.dir)
     System.makeDirectories(directory(of: options.out))
     var results: [Measurement] = []
+    let loadAtStart = System.loadAverage
     for n in options.rows {
         let csv = "\(options.dir)/cohort-\(n).csv"
         if (System.fileSize(csv) ?? 0) == 0 {
@@ -84,14 +85,16 @@ func main() throws {
                                          "--repeats", String(options.repeats), "--load-repeats", String(loads)])
         guard status == 0 else { throw BenchError("measuring \(csv) failed (exit status \(status))") }
         let m = Measurement(parsing: try System.readText(resultPath))
-        print("\(n) rows: " + Step.allCases.map { "\($0.rawValue) \(String(fixed: m.seconds[$0] ?? .nan, digits: 4))" }
-            .joined(separator: ", ") + ", peak \(Report.mb(m.peak)) MB")
+        print("\(n) rows: " + Step.allCases.map {
+            "\($0.rawValue) \(String(fixed: m.seconds[$0] ?? .nan, digits: 4)) (cpu \(String(fixed: m.cpu[$0] ?? .nan, digits: 4)))"
+        }.joined(separator: ", ") + ", peak \(Report.mb(m.peak)) MB")
         results.append(m)
     }
     let text = Report.markdown(
         results, program: "lart-bench (swift build -c release)", reader: "lart CSVReader.read",
         notes: ["Seconds on the monotonic clock; best of \(options.repeats) for each analysis, best of 2 for the CSV load (one load at 10^7 rows and more).",
                 "Each analysis includes taking its inputs out of the loaded table (as R's model frame does).",
+                "Load average when the run started (1, 5, 15 min): \(loadAtStart); on a shared machine, times above the best possible are from other processes.",
                 "Each size runs in a fresh process; peak RSS is VmHWM from /proc/self/status; raw columns = rows x 9 columns x 8 bytes."])
     try System.writeText(text, to: options.out)
     print("")

@@ -44,82 +44,93 @@ public enum Concordance {
     public static func compute(time: [Double], event: [Bool], score: [Double], strata: [Int]? = nil,
                                reverse: Bool = false) -> ConcordanceResult {
         let n = time.count
-        let s = strata ?? [Int](repeating: 0, count: n)
-        // Ranks of the distinct scores, 1-based.
-        let distinct = Array(Set(score)).sorted()
-        var rankOf: [Double: Int] = [:]
-        for (k, v) in distinct.enumerated() { rankOf[v] = k + 1 }
-        let rank = score.map { rankOf[$0]! }
-        let size = distinct.count
+        // Dense ranks of the scores, 1-based: one stable sort by score.
+        let byScore = score.withUnsafeBufferPointer { x in RowOrder.stableSorted(Array(0..<n)) { RowOrder.key(x[$0]) } }
+        var rank = [Int](repeating: 0, count: n)
+        var size = 0
+        for k in 0..<n {
+            if k == 0 || score[byScore[k]] != score[byScore[k - 1]] { size += 1 }
+            rank[byScore[k]] = size
+        }
 
-        // Per-row counts as in the unreversed orientation: [concordant, discordant, tiedX].
+        // Walk order: descending time within stratum; censored before events at equal times;
+        // then input order. (Censored rows first, then a stable sort by time and stratum.)
+        var start = [Int]()
+        start.reserveCapacity(n)
+        for i in 0..<n where !event[i] { start.append(i) }
+        for i in 0..<n where event[i] { start.append(i) }
+        let order = RowOrder.byStratumAndTime(time: time, strata: strata, rows: start, descending: true)
+        // The walk reads these in sorted position; per-row counts are kept by position too
+        // (the variance sums over rows, so their order does not matter).
+        var rk = [Int](repeating: 0, count: n), ev = [Bool](repeating: false, count: n)
+        var tm = [Double](repeating: 0, count: n), st = [Int](repeating: 0, count: n)
+        for pos in 0..<n {
+            let i = order[pos]
+            rk[pos] = rank[i]; ev[pos] = event[i]; tm[pos] = time[i]
+            if let strata { st[pos] = strata[i] }
+        }
+
+        // Per-position counts as in the unreversed orientation: [concordant, discordant, tiedX].
         var inflC = [Double](repeating: 0, count: n)
         var inflD = [Double](repeating: 0, count: n)
         var inflT = [Double](repeating: 0, count: n)
         var concordant = 0.0, discordant = 0.0, tiedX = 0.0, tiedY = 0.0, tiedXY = 0.0
 
-        // Descending time within stratum; censored before events at equal times.
-        let order = (0..<n).sorted { a, b in
-            if s[a] != s[b] { return s[a] < s[b] }
-            if time[a] != time[b] { return time[a] > time[b] }
-            if event[a] != event[b] { return !event[a] }
-            return a < b
-        }
-        var atRisk = Fenwick(size)
-        var events = Fenwick(size)
-        // Rows already in the risk tree of the current stratum (for the end-of-stratum readout).
-        var members: [Int] = []
+        let atRisk = CountTree(size)
+        let events = CountTree(size)
+        // Positions already in the risk tree of the current stratum (for the end-of-stratum
+        // readout): the stratum's positions from `stratumStart` to the walk's position.
+        var stratumStart = 0
+        // Scratch counts of equal ranks within one tied set of events.
+        var sameRank = [Int](repeating: 0, count: size + 1)
 
-        func finishStratum() {
-            for j in members {
-                let (less, equal, greater) = events.split(rank[j])
-                inflC[j] += less; inflD[j] += greater; inflT[j] += equal
+        func finishStratum(upTo end: Int) {
+            for j in stratumStart..<end {
+                let (less, equal, greater) = events.split(rk[j])
+                inflC[j] += Double(less); inflD[j] += Double(greater); inflT[j] += Double(equal)
             }
-            members.removeAll(keepingCapacity: true)
-            atRisk = Fenwick(size)
-            events = Fenwick(size)
+            stratumStart = end
+            atRisk.reset()
+            events.reset()
         }
 
-        func enter(_ j: Int) {
+        @inline(__always) func enter(_ j: Int) {
             // Remove the events already met: only later events pair with j as the later member.
-            let (less, equal, greater) = events.split(rank[j])
-            inflC[j] -= less; inflD[j] -= greater; inflT[j] -= equal
-            atRisk.add(rank[j], 1)
-            members.append(j)
+            let (less, equal, greater) = events.split(rk[j])
+            inflC[j] -= Double(less); inflD[j] -= Double(greater); inflT[j] -= Double(equal)
+            atRisk.add(rk[j])
         }
 
         var pos = 0
         while pos < n {
-            let i0 = order[pos]
-            if pos > 0 && s[order[pos - 1]] != s[i0] { finishStratum() }
-            if !event[i0] {
-                enter(i0)
+            if pos > 0 && st[pos - 1] != st[pos] { finishStratum(upTo: pos) }
+            if !ev[pos] {
+                enter(pos)
                 pos += 1
                 continue
             }
             // All events tied at this time in this stratum.
             var end = pos
-            while end < n && s[order[end]] == s[i0] && time[order[end]] == time[i0] && event[order[end]] { end += 1 }
-            let tied = Array(order[pos..<end])
+            while end < n && st[end] == st[pos] && tm[end] == tm[pos] && ev[end] { end += 1 }
             // Pairs with the risk set (everyone strictly later, and censored at this time).
-            for i in tied {
-                let (less, equal, greater) = atRisk.split(rank[i])
-                concordant += greater; discordant += less; tiedX += equal
-                inflC[i] += greater; inflD[i] += less; inflT[i] += equal
+            var sameX = 0
+            for i in pos..<end {
+                let (less, equal, greater) = atRisk.split(rk[i])
+                concordant += Double(greater); discordant += Double(less); tiedX += Double(equal)
+                inflC[i] += Double(greater); inflD[i] += Double(less); inflT[i] += Double(equal)
+                // Event pairs tied in time: count those with the same score.
+                sameX += sameRank[rk[i]]
+                sameRank[rk[i]] += 1
             }
-            // Event pairs tied in time.
-            var byRank: [Int: Int] = [:]
-            for i in tied { byRank[rank[i], default: 0] += 1 }
-            let d = Double(tied.count)
-            var sameX = 0.0
-            for (_, c) in byRank { sameX += Double(c * (c - 1) / 2) }
-            tiedXY += sameX
-            tiedY += d * (d - 1) / 2 - sameX
-            for i in tied { events.add(rank[i], 1) }
-            for i in tied { enter(i) }
+            for i in pos..<end { sameRank[rk[i]] = 0 }
+            let d = Double(end - pos)
+            tiedXY += Double(sameX)
+            tiedY += d * (d - 1) / 2 - Double(sameX)
+            for i in pos..<end { events.add(rk[i]) }
+            for i in pos..<end { enter(i) }
             pos = end
         }
-        finishStratum()
+        finishStratum(upTo: n)
 
         if reverse {
             swap(&concordant, &discordant)
@@ -141,31 +152,49 @@ public enum Concordance {
     }
 }
 
-/// Binary indexed tree of counts over ranks 1...size.
-struct Fenwick {
-    private var tree: [Double]
-    private(set) var total = 0.0
+/// Binary indexed tree (Fenwick 1994) of counts over ranks 1...size, with the count at
+/// each rank kept beside it, so that below / equal / above a rank is one prefix query.
+/// Raw storage: this sits in the innermost loop of the concordance walk.
+final class CountTree {
+    let size: Int
+    private let tree: UnsafeMutablePointer<Int>
+    private let counts: UnsafeMutablePointer<Int>
+    private(set) var total = 0
 
-    init(_ size: Int) { tree = [Double](repeating: 0, count: size + 1) }
-
-    mutating func add(_ rank: Int, _ w: Double) {
-        total += w
-        var i = rank
-        while i < tree.count { tree[i] += w; i += i & -i }
+    init(_ size: Int) {
+        self.size = size
+        tree = .allocate(capacity: size + 1)
+        tree.initialize(repeating: 0, count: size + 1)
+        counts = .allocate(capacity: size + 1)
+        counts.initialize(repeating: 0, count: size + 1)
     }
 
-    /// Sum over ranks 1...rank.
-    func prefix(_ rank: Int) -> Double {
-        var s = 0.0
+    deinit {
+        tree.deallocate()
+        counts.deallocate()
+    }
+
+    func reset() {
+        tree.update(repeating: 0, count: size + 1)
+        counts.update(repeating: 0, count: size + 1)
+        total = 0
+    }
+
+    @inline(__always)
+    func add(_ rank: Int) {
+        total += 1
+        counts[rank] += 1
         var i = rank
-        while i > 0 { s += tree[i]; i -= i & -i }
-        return s
+        while i <= size { tree[i] += 1; i += i & -i }
     }
 
     /// Counts below, equal to and above `rank`.
-    func split(_ rank: Int) -> (less: Double, equal: Double, greater: Double) {
-        let below = prefix(rank - 1)
-        let upTo = prefix(rank)
-        return (below, upTo - below, total - upTo)
+    @inline(__always)
+    func split(_ rank: Int) -> (less: Int, equal: Int, greater: Int) {
+        var below = 0
+        var i = rank - 1
+        while i > 0 { below += tree[i]; i -= i & -i }
+        let equal = counts[rank]
+        return (below, equal, total - below - equal)
     }
 }

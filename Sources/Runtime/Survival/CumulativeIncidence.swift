@@ -135,7 +135,7 @@ public enum CumulativeIncidence {
         }
         let nMissing = time.count - keep.count
         guard !keep.isEmpty else { throw AnalysisError("cumulative incidence: no observations with a time") }
-        keep.sort { time[$0] < time[$1] || (time[$0] == time[$1] && $0 < $1) }
+        keep = RowOrder.byStratumAndTime(time: time, strata: nil, rows: keep)
 
         let causes = Array(Set(keep.map { status[$0] }).subtracting([0])).sorted()
         guard !causes.isEmpty else {
