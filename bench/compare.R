@@ -92,6 +92,7 @@ measure <- function(path, load_repeats) {
   })
   for (nm in names(coef(cox))) checks[[paste0("cox.coef.", nm)]] <- unname(coef(cox)[nm])
   checks[["cox.loglik"]] <- cox$loglik[2]
+  checks[["cox.iterations"]] <- cox$iter
   checks[["cox.concordance"]] <- unname(cox$concordance["concordance"])
   ci <- timed("cuminc", function() {
     fit <- cuminc(d$time, d$cause, d$group, cencode = 0)

@@ -123,6 +123,7 @@ enum Measure {
         let cox = try timed(.cox) { try coxModel(table) }
         for (name, b) in zip(cox.columnNames, cox.coefficients) { m.checks.append(("cox.coef.\(name)", b)) }
         m.checks.append(("cox.loglik", cox.logLikelihood))
+        m.checks.append(("cox.iterations", Double(cox.iterations)))
         m.checks.append(("cox.concordance", cox.concordance.concordance))
         let ci = try timed(.cuminc) { try cumulativeIncidence(table) }
         for curve in ci.result.curves where curve.cause == 1 {

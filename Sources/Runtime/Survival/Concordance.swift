@@ -34,11 +34,12 @@ public struct ConcordanceResult: Sendable, Equatable {
 ///   dfbeta_k = (C_k - D_k) / npair - d (C_k + D_k + T_k) / npair,
 ///   var(C) = sum_k dfbeta_k^2 / 4.
 ///
-/// Counting is O(n log n): walking time backwards, a Fenwick tree over the ranks of x holds
-/// everyone at risk after the current time (for the event member of each pair), and a
-/// second tree holds the events met so far; a row's counts as the later member of pairs
-/// are the second tree's contents when the walk ends minus its contents when the row
-/// entered the risk set.
+/// Counting is O(n log n) with a Fenwick tree over the ranks of x (ranks from one radix
+/// sort of the scores). Walking time backwards, the tree holds everyone at risk after the
+/// current time (and censored at it): each event's pairs as the earlier member are read
+/// from it. Walking time forwards, the tree holds the events met so far: each row's pairs
+/// as the later member are read from it (a censored row after adding the events at its own
+/// time, an event before). The walks read flat arrays in sorted position.
 public enum Concordance {
 
     public static func compute(time: [Double], event: [Bool], score: [Double], strata: [Int]? = nil,
@@ -76,61 +77,75 @@ public enum Concordance {
         var inflT = [Double](repeating: 0, count: n)
         var concordant = 0.0, discordant = 0.0, tiedX = 0.0, tiedY = 0.0, tiedXY = 0.0
 
-        let atRisk = CountTree(size)
-        let events = CountTree(size)
-        // Positions already in the risk tree of the current stratum (for the end-of-stratum
-        // readout): the stratum's positions from `stratumStart` to the walk's position.
-        var stratumStart = 0
+        // Backward in time: each event against everyone at risk after it (and censored at
+        // its time), as the earlier member of its pairs.
+        let tree = CountTree(size)
         // Scratch counts of equal ranks within one tied set of events.
-        var sameRank = [Int](repeating: 0, count: size + 1)
-
-        func finishStratum(upTo end: Int) {
-            for j in stratumStart..<end {
-                let (less, equal, greater) = events.split(rk[j])
-                inflC[j] += Double(less); inflD[j] += Double(greater); inflT[j] += Double(equal)
-            }
-            stratumStart = end
-            atRisk.reset()
-            events.reset()
-        }
-
-        @inline(__always) func enter(_ j: Int) {
-            // Remove the events already met: only later events pair with j as the later member.
-            let (less, equal, greater) = events.split(rk[j])
-            inflC[j] -= Double(less); inflD[j] -= Double(greater); inflT[j] -= Double(equal)
-            atRisk.add(rk[j])
-        }
-
+        let scoresTie = size < n
+        var sameRank = [Int](repeating: 0, count: scoresTie ? size + 1 : 0)
+        var stratumStart = 0
         var pos = 0
         while pos < n {
-            if pos > 0 && st[pos - 1] != st[pos] { finishStratum(upTo: pos) }
+            if pos > 0 && st[pos - 1] != st[pos] {
+                tree.clear(holding: rk[stratumStart..<pos])
+                stratumStart = pos
+            }
             if !ev[pos] {
-                enter(pos)
+                tree.add(rk[pos])
                 pos += 1
                 continue
             }
             // All events tied at this time in this stratum.
             var end = pos
             while end < n && st[end] == st[pos] && tm[end] == tm[pos] && ev[end] { end += 1 }
-            // Pairs with the risk set (everyone strictly later, and censored at this time).
             var sameX = 0
             for i in pos..<end {
-                let (less, equal, greater) = atRisk.split(rk[i])
+                let (less, equal, greater) = tree.split(rk[i])
                 concordant += Double(greater); discordant += Double(less); tiedX += Double(equal)
                 inflC[i] += Double(greater); inflD[i] += Double(less); inflT[i] += Double(equal)
-                // Event pairs tied in time: count those with the same score.
-                sameX += sameRank[rk[i]]
-                sameRank[rk[i]] += 1
+                // Event pairs tied in time: count those with the same score (none when
+                // every score is distinct).
+                if scoresTie && end - pos > 1 {
+                    sameX += sameRank[rk[i]]
+                    sameRank[rk[i]] += 1
+                }
             }
-            for i in pos..<end { sameRank[rk[i]] = 0 }
+            if scoresTie && end - pos > 1 { for i in pos..<end { sameRank[rk[i]] = 0 } }
             let d = Double(end - pos)
             tiedXY += Double(sameX)
             tiedY += d * (d - 1) / 2 - Double(sameX)
-            for i in pos..<end { events.add(rk[i]) }
-            for i in pos..<end { enter(i) }
+            for i in pos..<end { tree.add(rk[i]) }
             pos = end
         }
-        finishStratum(upTo: n)
+        tree.clear(holding: rk[stratumStart..<n])
+
+        // Forward in time: each row as the later member, against the events before it. A row
+        // censored at t pairs with the events at t too; an event only with earlier events.
+        // Blocks of one stratum and one time hold the censored rows first, then the events.
+        var blockEnd = n
+        var stratumEnd = n
+        while blockEnd > 0 {
+            let last = blockEnd - 1
+            var blockStart = last
+            while blockStart > 0 && st[blockStart - 1] == st[last] && tm[blockStart - 1] == tm[last] { blockStart -= 1 }
+            var firstEvent = blockEnd
+            while firstEvent > blockStart && ev[firstEvent - 1] { firstEvent -= 1 }
+            for j in firstEvent..<blockEnd {
+                let (less, equal, greater) = tree.split(rk[j])
+                inflC[j] += Double(less); inflD[j] += Double(greater); inflT[j] += Double(equal)
+            }
+            for j in firstEvent..<blockEnd { tree.add(rk[j]) }
+            for j in blockStart..<firstEvent {
+                let (less, equal, greater) = tree.split(rk[j])
+                inflC[j] += Double(less); inflD[j] += Double(greater); inflT[j] += Double(equal)
+            }
+            if blockStart == 0 || st[blockStart - 1] != st[last] {
+                // Leaving the stratum: empty the tree of its events.
+                tree.clear(holding: (blockStart..<stratumEnd).lazy.filter { ev[$0] }.map { rk[$0] })
+                stratumEnd = blockStart
+            }
+            blockEnd = blockStart
+        }
 
         if reverse {
             swap(&concordant, &discordant)
@@ -152,49 +167,72 @@ public enum Concordance {
     }
 }
 
-/// Binary indexed tree (Fenwick 1994) of counts over ranks 1...size, with the count at
-/// each rank kept beside it, so that below / equal / above a rank is one prefix query.
-/// Raw storage: this sits in the innermost loop of the concordance walk.
+/// Counts over ranks 1...size, answering "how many below / equal to / above rank r".
+///
+/// Two levels, so that each operation touches little memory (the walks are bound by cache
+/// misses, not arithmetic): the count at every rank, and a binary indexed tree (Fenwick
+/// 1994) over blocks of 64 ranks, small enough to stay in cache. Adding touches one count
+/// and the block tree; a split sums the blocks before r's block in the tree and the counts
+/// from its block's start up to r, which are contiguous.
 final class CountTree {
+    static let blockShift = 6
     let size: Int
-    private let tree: UnsafeMutablePointer<Int>
-    private let counts: UnsafeMutablePointer<Int>
+    private let counts: UnsafeMutablePointer<Int32>
+    private let blocks: UnsafeMutablePointer<Int32>
+    private let blockCount: Int
     private(set) var total = 0
 
     init(_ size: Int) {
+        precondition(size < Int(Int32.max), "more distinct scores than a 32-bit count tree holds")
         self.size = size
-        tree = .allocate(capacity: size + 1)
-        tree.initialize(repeating: 0, count: size + 1)
         counts = .allocate(capacity: size + 1)
         counts.initialize(repeating: 0, count: size + 1)
+        blockCount = (size >> Self.blockShift) + 1
+        blocks = .allocate(capacity: blockCount + 1)
+        blocks.initialize(repeating: 0, count: blockCount + 1)
     }
 
     deinit {
-        tree.deallocate()
         counts.deallocate()
-    }
-
-    func reset() {
-        tree.update(repeating: 0, count: size + 1)
-        counts.update(repeating: 0, count: size + 1)
-        total = 0
+        blocks.deallocate()
     }
 
     @inline(__always)
-    func add(_ rank: Int) {
-        total += 1
-        counts[rank] += 1
-        var i = rank
-        while i <= size { tree[i] += 1; i += i & -i }
+    func add(_ rank: Int) { change(rank, 1) }
+
+    @inline(__always)
+    func remove(_ rank: Int) { change(rank, -1) }
+
+    /// Empties the tree that holds `ranks`: one by one when they are few, else all at once.
+    func clear<C: Collection>(holding ranks: C) where C.Element == Int {
+        if ranks.count < size / 32 {
+            for r in ranks { remove(r) }
+        } else {
+            counts.update(repeating: 0, count: size + 1)
+            blocks.update(repeating: 0, count: blockCount + 1)
+            total = 0
+        }
+    }
+
+    @inline(__always)
+    private func change(_ rank: Int, _ delta: Int32) {
+        total += Int(delta)
+        counts[rank] &+= delta
+        var i = (rank >> Self.blockShift) + 1
+        while i <= blockCount { blocks[i] &+= delta; i += i & -i }
     }
 
     /// Counts below, equal to and above `rank`.
     @inline(__always)
     func split(_ rank: Int) -> (less: Int, equal: Int, greater: Int) {
+        let block = rank >> Self.blockShift
         var below = 0
-        var i = rank - 1
-        while i > 0 { below += tree[i]; i -= i & -i }
-        let equal = counts[rank]
+        var i = block
+        while i > 0 { below += Int(blocks[i]); i -= i & -i }
+        var inBlock: Int32 = 0
+        for r in (block << Self.blockShift)..<rank { inBlock &+= counts[r] }
+        below += Int(inBlock)
+        let equal = Int(counts[rank])
         return (below, equal, total - below - equal)
     }
 }
