@@ -51,6 +51,33 @@ public enum CSVReader {
             throw DataError(file: path, message: "cannot open the file (\(String(cString: strerror(errno)))); check the path")
         }
         defer { fclose(f) }
+        // A regular file is read in one go into a buffer of its size.
+        var st = stat()
+        if fstat(fileno(f), &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size > 0 {
+            let size = Int(st.st_size)
+            var got = 0
+            let out = [UInt8](unsafeUninitializedCapacity: size) { buf, count in
+                while got < size {
+                    let n = fread(buf.baseAddress! + got, 1, size - got, f)
+                    if n == 0 { break }
+                    got += n
+                }
+                count = got
+            }
+            if ferror(f) != 0 { throw DataError(file: path, message: "read error") }
+            let next = fgetc(f)
+            if got == size && next == EOF { return out }
+            // The file changed while being read: read what is left in chunks.
+            var rest = out
+            if next != EOF { rest.append(UInt8(truncatingIfNeeded: next)) }
+            var chunk = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, 1 << 20, f) }
+                if n > 0 { rest.append(contentsOf: chunk[0..<n]) }
+                if n < (1 << 20) { break }
+            }
+            return rest
+        }
         var out = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
@@ -139,10 +166,16 @@ public enum CSVReader {
     private struct Builder {
         var kind = Kind.unknown
         var leadingMissing = 0
+        /// Capacity to reserve for a typed array (an upper bound on the rows).
+        var expectedRows = 0
         var ints = [Int64]()
         var doubles = [Double]()
         var dates = [Int32]()
         var bools = [UInt8]()
+        /// A column whose first value is text is dictionary-encoded in the first pass; a
+        /// column that turns to text later is read again in the second pass.
+        var textFromStart = false
+        var text = TextEncoder()
 
         mutating func appendMissing() {
             switch kind {
@@ -151,18 +184,22 @@ public enum CSVReader {
             case .double: doubles.append(.nan)
             case .date: dates.append(Column.dateNA)
             case .bool: bools.append(Column.boolNA)
-            case .text: break
+            case .text: if textFromStart { text.codes.append(Column.stringNA) }
             }
         }
 
         /// Returns a message when the value is an error (an impossible date).
         mutating func append(_ b: UnsafeBufferPointer<UInt8>) -> String? {
             switch kind {
-            case .text: return nil
+            case .text:
+                if textFromStart { text.append(b) }
+                return nil
             case .int:
                 if let v = parseInt(b) { ints.append(v); return nil }
                 if let d = parseDouble(b) {
-                    doubles = ints.map { $0 == Column.intNA ? .nan : Double($0) }
+                    doubles = []
+                    doubles.reserveCapacity(expectedRows)
+                    for v in ints { doubles.append(v == Column.intNA ? .nan : Double(v)) }
                     ints = []
                     doubles.append(d); kind = .double; return nil
                 }
@@ -181,10 +218,12 @@ public enum CSVReader {
                 return becomeText(b)
             case .unknown:
                 if let v = parseInt(b) {
-                    kind = .int; ints = [Int64](repeating: Column.intNA, count: leadingMissing); ints.append(v); return nil
+                    kind = .int; ints = [Int64](repeating: Column.intNA, count: leadingMissing)
+                    ints.reserveCapacity(expectedRows); ints.append(v); return nil
                 }
                 if let d = parseDouble(b) {
-                    kind = .double; doubles = [Double](repeating: .nan, count: leadingMissing); doubles.append(d); return nil
+                    kind = .double; doubles = [Double](repeating: .nan, count: leadingMissing)
+                    doubles.reserveCapacity(expectedRows); doubles.append(d); return nil
                 }
                 switch CivilDate.parse(b) {
                 case .date(let d):
@@ -197,6 +236,10 @@ public enum CSVReader {
                     kind = .bool; bools = [UInt8](repeating: Column.boolNA, count: leadingMissing); bools.append(v); return nil
                 }
                 kind = .text
+                textFromStart = true
+                text.codes = [UInt32](repeating: Column.stringNA, count: leadingMissing)
+                text.codes.reserveCapacity(expectedRows)
+                text.append(b)
                 return nil
             }
         }
@@ -218,8 +261,44 @@ public enum CSVReader {
             case .double: return .double(doubles)
             case .date: return .date(dates)
             case .bool: return .bool(bools)
-            case .text: fatalError("text columns are built in the second pass")
+            case .text:
+                precondition(textFromStart, "text columns that turned to text late are built in the second pass")
+                return .string(codes: text.codes, dictionary: text.dictionary)
             }
+        }
+    }
+
+    /// Dictionary encoding of one text column. A handful of distinct values (the usual
+    /// factor) is matched byte by byte without building a String; past that, a hash map.
+    struct TextEncoder {
+        var codes = [UInt32]()
+        var dictionary = [String]()
+        private var bytes = [[UInt8]]()
+        private var lookup = [String: UInt32]()
+        private var last: UInt32 = 0
+        static let linearLimit = 16
+
+        mutating func append(_ b: UnsafeBufferPointer<UInt8>) {
+            if !bytes.isEmpty, Self.same(bytes[Int(last)], b) { codes.append(last); return }
+            if dictionary.count <= Self.linearLimit {
+                for k in 0..<bytes.count where Self.same(bytes[k], b) {
+                    last = UInt32(k); codes.append(last); return
+                }
+            } else {
+                let s = String(decoding: b, as: UTF8.self)
+                if let code = lookup[s] { last = code; codes.append(code); return }
+            }
+            let s = String(decoding: b, as: UTF8.self)
+            let code = UInt32(dictionary.count)
+            dictionary.append(s); bytes.append(Array(b)); lookup[s] = code
+            last = code
+            codes.append(code)
+        }
+
+        @inline(__always)
+        static func same(_ a: [UInt8], _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard a.count == b.count else { return false }
+            return a.withUnsafeBufferPointer { p in memcmp(p.baseAddress!, b.baseAddress!, b.count) == 0 }
         }
     }
 
@@ -331,7 +410,16 @@ public enum CSVReader {
         }
         try checkHeader(header, origin: origin)
         let width = header.count
-        var builders = [Builder](repeating: Builder(), count: width)
+        // Records are at most the line ends left: reserve that much in each column.
+        var lineEnds = 0
+        if let base = buffer.baseAddress, scanner.pos < buffer.count {
+            var p = UnsafeRawPointer(base + scanner.pos)
+            let end = UnsafeRawPointer(base + buffer.count)
+            while let hit = memchr(p, 10, p.distance(to: end)) { lineEnds += 1; p = UnsafeRawPointer(hit) + 1 }
+        }
+        var template = Builder()
+        template.expectedRows = lineEnds + 1
+        var builders = [Builder](repeating: template, count: width)
         var rows = 0
         var firstError: DataError?
         while true {
@@ -355,7 +443,12 @@ public enum CSVReader {
         var columns = [Column?](repeating: nil, count: width)
         var textColumns = [Int]()
         for c in 0..<width {
-            if builders[c].kind == .text { textColumns.append(c) } else { columns[c] = builders[c].column(rows: rows) }
+            if builders[c].kind == .text && !builders[c].textFromStart {
+                textColumns.append(c)
+            } else {
+                columns[c] = builders[c].column(rows: rows)
+            }
+            builders[c] = Builder()
         }
         if !textColumns.isEmpty {
             // Second pass: dictionary-encode the text columns.
