@@ -244,11 +244,16 @@ public enum Cox {
         // Linear predictor as R forms it: X b - sum(b * means), aliased b taken as 0.
         var offset = 0.0
         for j in 0..<p { offset += coef[j] * means[j] }
+        // Column by column (the same sum in the same order for every row).
         var lp = [Double](repeating: 0, count: n)
-        for i in 0..<n {
-            var s = 0.0
-            for j in 0..<p { s += design.columns[j][i] * coef[j] }
-            lp[i] = s - offset
+        lp.withUnsafeMutableBufferPointer { out in
+            for j in 0..<p {
+                let b = coef[j]
+                design.columns[j].withUnsafeBufferPointer { c in
+                    for i in 0..<n { out[i] += c[i] * b }
+                }
+            }
+            for i in 0..<n { out[i] -= offset }
         }
         if !newton.converged, let maxLP = lp.max(), maxLP > 500 || u.contains(where: { !$0.isFinite }) {
             warnings.append("one or more coefficients may be infinite")
@@ -375,12 +380,12 @@ struct CoxLikelihood {
         var loglik = 0.0
         // Scratch in one block: u, imat (lower triangle used, row-major), the risk-set sums
         // s1 = sum r x, s2 = sum r x x' (lower triangle), the same sums d1, d2 over the events
-        // of the current tied set, the Efron-reduced t1, t2, and the weighted mean.
-        let block = UnsafeMutablePointer<Double>.allocate(capacity: 5 * p + 4 * pp)
-        block.initialize(repeating: 0, count: 5 * p + 4 * pp)
+        // of the current tied set, and the weighted mean.
+        let block = UnsafeMutablePointer<Double>.allocate(capacity: 4 * p + 3 * pp)
+        block.initialize(repeating: 0, count: 4 * p + 3 * pp)
         defer { block.deallocate() }
         let u = block, imat = block + p, s1 = imat + pp, s2 = s1 + p, d1 = s2 + pp, d2 = d1 + p
-        let t1 = d2 + pp, t2 = t1 + p, mean = t2 + pp
+        let mean = d2 + pp
         var s0 = 0.0
         var eta = [Double](repeating: 0, count: n)
         var risk = [Double](repeating: 0, count: n)
@@ -449,12 +454,27 @@ struct CoxLikelihood {
                 guard d > 0 else { continue }
                 if d > 1 && ties == .efron {
                     // k-th term (k = 1..d): the risk set without the events, plus the events
-                    // with weight k/d.
+                    // with weight f = k/d, i.e. sums (s0 + f d0, s1 + f d1, s2 + f d2). Its
+                    // mean and second moment are linear in f over the same denominator, so
+                    // the d terms add up through five scalar sums over k:
+                    //   a = sum 1/t0, b = sum f/t0, c = sum 1/t0^2, e = sum f/t0^2, g = sum f^2/t0^2
+                    //   U -= s1 a + d1 b
+                    //   I += s2 a + d2 b - (s1 s1' c + (s1 d1' + d1 s1') e + d1 d1' g)
+                    // (O(d + p^2) per tied set instead of O(d p^2)).
+                    var a = 0.0, b = 0.0, c = 0.0, e = 0.0, g2 = 0.0
                     for k in 1...d {
                         let f = Double(k) / Double(d)
-                        for j in 0..<p { t1[j] = s1[j] + f * d1[j] }
-                        for j in 0..<pp { t2[j] = s2[j] + f * d2[j] }
-                        addTerm(s0 + f * d0, t1, t2, weight: 1)
+                        let t0 = s0 + f * d0
+                        loglik -= log(t0)
+                        let inv = 1 / t0, inv2 = inv * inv
+                        a += inv; b += f * inv; c += inv2; e += f * inv2; g2 += f * f * inv2
+                    }
+                    for j in 0..<p { u[j] -= s1[j] * a + d1[j] * b }
+                    for j in 0..<p {
+                        for k in 0...j {
+                            imat[j * p + k] += s2[j * p + k] * a + d2[j * p + k] * b
+                                - (s1[j] * s1[k] * c + (s1[j] * d1[k] + d1[j] * s1[k]) * e + d1[j] * d1[k] * g2)
+                        }
                     }
                 }
                 // From here on every member of the tied set is in the risk set.
