@@ -273,32 +273,41 @@ public enum CSVReader {
     struct TextEncoder {
         var codes = [UInt32]()
         var dictionary = [String]()
-        private var bytes = [[UInt8]]()
+        /// The first `linearLimit` entries' bytes, end to end, and where each starts.
+        private var pool = [UInt8]()
+        private var starts = [0]
         private var lookup = [String: UInt32]()
-        private var last: UInt32 = 0
+        private var last = -1
         static let linearLimit = 16
 
         mutating func append(_ b: UnsafeBufferPointer<UInt8>) {
-            if !bytes.isEmpty, Self.same(bytes[Int(last)], b) { codes.append(last); return }
-            if dictionary.count <= Self.linearLimit {
-                for k in 0..<bytes.count where Self.same(bytes[k], b) {
-                    last = UInt32(k); codes.append(last); return
+            let small = dictionary.count <= Self.linearLimit
+            if small {
+                let hit = pool.withUnsafeBufferPointer { p -> Int in
+                    if last >= 0, Self.same(p, starts[last], starts[last + 1], b) { return last }
+                    for k in 0..<(starts.count - 1) where Self.same(p, starts[k], starts[k + 1], b) { return k }
+                    return -1
                 }
+                if hit >= 0 { last = hit; codes.append(UInt32(hit)); return }
             } else {
                 let s = String(decoding: b, as: UTF8.self)
-                if let code = lookup[s] { last = code; codes.append(code); return }
+                if let code = lookup[s] { codes.append(code); return }
             }
             let s = String(decoding: b, as: UTF8.self)
             let code = UInt32(dictionary.count)
-            dictionary.append(s); bytes.append(Array(b)); lookup[s] = code
-            last = code
+            dictionary.append(s); lookup[s] = code
+            if dictionary.count <= Self.linearLimit {
+                pool.append(contentsOf: b); starts.append(pool.count)
+                last = Int(code)
+            }
             codes.append(code)
         }
 
         @inline(__always)
-        static func same(_ a: [UInt8], _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-            guard a.count == b.count else { return false }
-            return a.withUnsafeBufferPointer { p in memcmp(p.baseAddress!, b.baseAddress!, b.count) == 0 }
+        static func same(_ pool: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard to - from == b.count else { return false }
+            for i in 0..<b.count where pool[from + i] != b[i] { return false }
+            return true
         }
     }
 
@@ -422,23 +431,26 @@ public enum CSVReader {
         var builders = [Builder](repeating: template, count: width)
         var rows = 0
         var firstError: DataError?
-        while true {
-            let line = scanner.line
-            let rowNumber = rows + 1
-            let n = try scanner.record(origin) { col, b, quoted in
-                guard col < width else { return }
-                if isMissing(b, quoted: quoted) { builders[col].appendMissing(); return }
-                if let msg = builders[col].append(b), firstError == nil {
-                    firstError = DataError(file: origin, line: line, row: rowNumber, column: header[col], message: msg)
+        // The builders are reached through their buffer: no copy-on-write check per field.
+        try builders.withUnsafeMutableBufferPointer { bp in
+            while true {
+                let line = scanner.line
+                let rowNumber = rows + 1
+                let n = try scanner.record(origin) { col, b, quoted in
+                    guard col < width else { return }
+                    if isMissing(b, quoted: quoted) { bp[col].appendMissing(); return }
+                    if let msg = bp[col].append(b), firstError == nil {
+                        firstError = DataError(file: origin, line: line, row: rowNumber, column: header[col], message: msg)
+                    }
                 }
+                guard let n else { break }
+                if let firstError { throw firstError }
+                if n != width {
+                    throw DataError(file: origin, line: line, row: rowNumber,
+                                    message: "has \(n) field\(n == 1 ? "" : "s") but the header has \(width); check for a missing or extra comma")
+                }
+                rows += 1
             }
-            guard let n else { break }
-            if let firstError { throw firstError }
-            if n != width {
-                throw DataError(file: origin, line: line, row: rowNumber,
-                                message: "has \(n) field\(n == 1 ? "" : "s") but the header has \(width); check for a missing or extra comma")
-            }
-            rows += 1
         }
         var columns = [Column?](repeating: nil, count: width)
         var textColumns = [Int]()
