@@ -34,95 +34,118 @@ public struct ConcordanceResult: Sendable, Equatable {
 ///   dfbeta_k = (C_k - D_k) / npair - d (C_k + D_k + T_k) / npair,
 ///   var(C) = sum_k dfbeta_k^2 / 4.
 ///
-/// Counting is O(n log n): walking time backwards, a Fenwick tree over the ranks of x holds
-/// everyone at risk after the current time (for the event member of each pair), and a
-/// second tree holds the events met so far; a row's counts as the later member of pairs
-/// are the second tree's contents when the walk ends minus its contents when the row
-/// entered the risk set.
+/// Counting is O(n log n) with a Fenwick tree over the ranks of x (ranks from one radix
+/// sort of the scores). Walking time backwards, the tree holds everyone at risk after the
+/// current time (and censored at it): each event's pairs as the earlier member are read
+/// from it. Walking time forwards, the tree holds the events met so far: each row's pairs
+/// as the later member are read from it (a censored row after adding the events at its own
+/// time, an event before). The walks read flat arrays in sorted position.
 public enum Concordance {
 
     public static func compute(time: [Double], event: [Bool], score: [Double], strata: [Int]? = nil,
                                reverse: Bool = false) -> ConcordanceResult {
         let n = time.count
-        let s = strata ?? [Int](repeating: 0, count: n)
-        // Ranks of the distinct scores, 1-based.
-        let distinct = Array(Set(score)).sorted()
-        var rankOf: [Double: Int] = [:]
-        for (k, v) in distinct.enumerated() { rankOf[v] = k + 1 }
-        let rank = score.map { rankOf[$0]! }
-        let size = distinct.count
+        // Dense ranks of the scores, 1-based: one stable sort by score.
+        let byScore = score.withUnsafeBufferPointer { x in RowOrder.stableSorted(Array(0..<n)) { RowOrder.key(x[$0]) } }
+        var rank = [Int](repeating: 0, count: n)
+        var size = 0
+        for k in 0..<n {
+            if k == 0 || score[byScore[k]] != score[byScore[k - 1]] { size += 1 }
+            rank[byScore[k]] = size
+        }
 
-        // Per-row counts as in the unreversed orientation: [concordant, discordant, tiedX].
+        // Walk order: descending time within stratum; censored before events at equal times;
+        // then input order. (Censored rows first, then a stable sort by time and stratum.)
+        var start = [Int]()
+        start.reserveCapacity(n)
+        for i in 0..<n where !event[i] { start.append(i) }
+        for i in 0..<n where event[i] { start.append(i) }
+        let order = RowOrder.byStratumAndTime(time: time, strata: strata, rows: start, descending: true)
+        // The walk reads these in sorted position; per-row counts are kept by position too
+        // (the variance sums over rows, so their order does not matter).
+        var rk = [Int](repeating: 0, count: n), ev = [Bool](repeating: false, count: n)
+        var tm = [Double](repeating: 0, count: n), st = [Int](repeating: 0, count: n)
+        for pos in 0..<n {
+            let i = order[pos]
+            rk[pos] = rank[i]; ev[pos] = event[i]; tm[pos] = time[i]
+            if let strata { st[pos] = strata[i] }
+        }
+
+        // Per-position counts as in the unreversed orientation: [concordant, discordant, tiedX].
         var inflC = [Double](repeating: 0, count: n)
         var inflD = [Double](repeating: 0, count: n)
         var inflT = [Double](repeating: 0, count: n)
         var concordant = 0.0, discordant = 0.0, tiedX = 0.0, tiedY = 0.0, tiedXY = 0.0
 
-        // Descending time within stratum; censored before events at equal times.
-        let order = (0..<n).sorted { a, b in
-            if s[a] != s[b] { return s[a] < s[b] }
-            if time[a] != time[b] { return time[a] > time[b] }
-            if event[a] != event[b] { return !event[a] }
-            return a < b
-        }
-        var atRisk = Fenwick(size)
-        var events = Fenwick(size)
-        // Rows already in the risk tree of the current stratum (for the end-of-stratum readout).
-        var members: [Int] = []
-
-        func finishStratum() {
-            for j in members {
-                let (less, equal, greater) = events.split(rank[j])
-                inflC[j] += less; inflD[j] += greater; inflT[j] += equal
-            }
-            // Empty both trees in O(members log n) rather than reallocating them.
-            for j in members {
-                atRisk.add(rank[j], -1)
-                if event[j] { events.add(rank[j], -1) }
-            }
-            members.removeAll(keepingCapacity: true)
-        }
-
-        func enter(_ j: Int) {
-            // Remove the events already met: only later events pair with j as the later member.
-            let (less, equal, greater) = events.split(rank[j])
-            inflC[j] -= less; inflD[j] -= greater; inflT[j] -= equal
-            atRisk.add(rank[j], 1)
-            members.append(j)
-        }
-
+        // Backward in time: each event against everyone at risk after it (and censored at
+        // its time), as the earlier member of its pairs.
+        let tree = CountTree(size)
+        // Scratch counts of equal ranks within one tied set of events.
+        let scoresTie = size < n
+        var sameRank = [Int](repeating: 0, count: scoresTie ? size + 1 : 0)
+        var stratumStart = 0
         var pos = 0
         while pos < n {
-            let i0 = order[pos]
-            if pos > 0 && s[order[pos - 1]] != s[i0] { finishStratum() }
-            if !event[i0] {
-                enter(i0)
+            if pos > 0 && st[pos - 1] != st[pos] {
+                tree.clear(holding: rk[stratumStart..<pos])
+                stratumStart = pos
+            }
+            if !ev[pos] {
+                tree.add(rk[pos])
                 pos += 1
                 continue
             }
             // All events tied at this time in this stratum.
             var end = pos
-            while end < n && s[order[end]] == s[i0] && time[order[end]] == time[i0] && event[order[end]] { end += 1 }
-            let tied = Array(order[pos..<end])
-            // Pairs with the risk set (everyone strictly later, and censored at this time).
-            for i in tied {
-                let (less, equal, greater) = atRisk.split(rank[i])
-                concordant += greater; discordant += less; tiedX += equal
-                inflC[i] += greater; inflD[i] += less; inflT[i] += equal
+            while end < n && st[end] == st[pos] && tm[end] == tm[pos] && ev[end] { end += 1 }
+            var sameX = 0
+            for i in pos..<end {
+                let (less, equal, greater) = tree.split(rk[i])
+                concordant += Double(greater); discordant += Double(less); tiedX += Double(equal)
+                inflC[i] += Double(greater); inflD[i] += Double(less); inflT[i] += Double(equal)
+                // Event pairs tied in time: count those with the same score (none when
+                // every score is distinct).
+                if scoresTie && end - pos > 1 {
+                    sameX += sameRank[rk[i]]
+                    sameRank[rk[i]] += 1
+                }
             }
-            // Event pairs tied in time.
-            var byRank: [Int: Int] = [:]
-            for i in tied { byRank[rank[i], default: 0] += 1 }
-            let d = Double(tied.count)
-            var sameX = 0.0
-            for (_, c) in byRank { sameX += Double(c * (c - 1) / 2) }
-            tiedXY += sameX
-            tiedY += d * (d - 1) / 2 - sameX
-            for i in tied { events.add(rank[i], 1) }
-            for i in tied { enter(i) }
+            if scoresTie && end - pos > 1 { for i in pos..<end { sameRank[rk[i]] = 0 } }
+            let d = Double(end - pos)
+            tiedXY += Double(sameX)
+            tiedY += d * (d - 1) / 2 - Double(sameX)
+            for i in pos..<end { tree.add(rk[i]) }
             pos = end
         }
-        finishStratum()
+        tree.clear(holding: rk[stratumStart..<n])
+
+        // Forward in time: each row as the later member, against the events before it. A row
+        // censored at t pairs with the events at t too; an event only with earlier events.
+        // Blocks of one stratum and one time hold the censored rows first, then the events.
+        var blockEnd = n
+        var stratumEnd = n
+        while blockEnd > 0 {
+            let last = blockEnd - 1
+            var blockStart = last
+            while blockStart > 0 && st[blockStart - 1] == st[last] && tm[blockStart - 1] == tm[last] { blockStart -= 1 }
+            var firstEvent = blockEnd
+            while firstEvent > blockStart && ev[firstEvent - 1] { firstEvent -= 1 }
+            for j in firstEvent..<blockEnd {
+                let (less, equal, greater) = tree.split(rk[j])
+                inflC[j] += Double(less); inflD[j] += Double(greater); inflT[j] += Double(equal)
+            }
+            for j in firstEvent..<blockEnd { tree.add(rk[j]) }
+            for j in blockStart..<firstEvent {
+                let (less, equal, greater) = tree.split(rk[j])
+                inflC[j] += Double(less); inflD[j] += Double(greater); inflT[j] += Double(equal)
+            }
+            if blockStart == 0 || st[blockStart - 1] != st[last] {
+                // Leaving the stratum: empty the tree of its events.
+                tree.clear(holding: (blockStart..<stratumEnd).lazy.filter { ev[$0] }.map { rk[$0] })
+                stratumEnd = blockStart
+            }
+            blockEnd = blockStart
+        }
 
         if reverse {
             swap(&concordant, &discordant)
@@ -144,31 +167,72 @@ public enum Concordance {
     }
 }
 
-/// Binary indexed tree of counts over ranks 1...size.
-struct Fenwick {
-    private var tree: [Double]
-    private(set) var total = 0.0
+/// Counts over ranks 1...size, answering "how many below / equal to / above rank r".
+///
+/// Two levels, so that each operation touches little memory (the walks are bound by cache
+/// misses, not arithmetic): the count at every rank, and a binary indexed tree (Fenwick
+/// 1994) over blocks of 64 ranks, small enough to stay in cache. Adding touches one count
+/// and the block tree; a split sums the blocks before r's block in the tree and the counts
+/// from its block's start up to r, which are contiguous.
+final class CountTree {
+    static let blockShift = 6
+    let size: Int
+    private let counts: UnsafeMutablePointer<Int32>
+    private let blocks: UnsafeMutablePointer<Int32>
+    private let blockCount: Int
+    private(set) var total = 0
 
-    init(_ size: Int) { tree = [Double](repeating: 0, count: size + 1) }
-
-    mutating func add(_ rank: Int, _ w: Double) {
-        total += w
-        var i = rank
-        while i < tree.count { tree[i] += w; i += i & -i }
+    init(_ size: Int) {
+        precondition(size < Int(Int32.max), "more distinct scores than a 32-bit count tree holds")
+        self.size = size
+        counts = .allocate(capacity: size + 1)
+        counts.initialize(repeating: 0, count: size + 1)
+        blockCount = (size >> Self.blockShift) + 1
+        blocks = .allocate(capacity: blockCount + 1)
+        blocks.initialize(repeating: 0, count: blockCount + 1)
     }
 
-    /// Sum over ranks 1...rank.
-    func prefix(_ rank: Int) -> Double {
-        var s = 0.0
-        var i = rank
-        while i > 0 { s += tree[i]; i -= i & -i }
-        return s
+    deinit {
+        counts.deallocate()
+        blocks.deallocate()
+    }
+
+    @inline(__always)
+    func add(_ rank: Int) { change(rank, 1) }
+
+    @inline(__always)
+    func remove(_ rank: Int) { change(rank, -1) }
+
+    /// Empties the tree that holds `ranks`: one by one when they are few, else all at once.
+    func clear<C: Collection>(holding ranks: C) where C.Element == Int {
+        if ranks.count < size / 32 {
+            for r in ranks { remove(r) }
+        } else {
+            counts.update(repeating: 0, count: size + 1)
+            blocks.update(repeating: 0, count: blockCount + 1)
+            total = 0
+        }
+    }
+
+    @inline(__always)
+    private func change(_ rank: Int, _ delta: Int32) {
+        total += Int(delta)
+        counts[rank] &+= delta
+        var i = (rank >> Self.blockShift) + 1
+        while i <= blockCount { blocks[i] &+= delta; i += i & -i }
     }
 
     /// Counts below, equal to and above `rank`.
-    func split(_ rank: Int) -> (less: Double, equal: Double, greater: Double) {
-        let below = prefix(rank - 1)
-        let upTo = prefix(rank)
-        return (below, upTo - below, total - upTo)
+    @inline(__always)
+    func split(_ rank: Int) -> (less: Int, equal: Int, greater: Int) {
+        let block = rank >> Self.blockShift
+        var below = 0
+        var i = block
+        while i > 0 { below += Int(blocks[i]); i -= i & -i }
+        var inBlock: Int32 = 0
+        for r in (block << Self.blockShift)..<rank { inBlock &+= counts[r] }
+        below += Int(inBlock)
+        let equal = Int(counts[rank])
+        return (below, equal, total - below - equal)
     }
 }

@@ -195,9 +195,8 @@ public enum Cox {
             scale[j] = a > 0 ? Double(n) / a : 1
         }
 
-        let data = CoxRiskSets(time: time, event: event, strata: strata, columnCount: p) { i, j in
-            (design.columns[j][i] - means[j]) * scale[j]
-        }
+        let data = CoxRiskSets(time: time, event: event, strata: strata, columns: design.columns,
+                               shift: means, scale: scale)
         let engine = CoxLikelihood(data: data, ties: options.ties)
 
         let newton = try NewtonRaphson.run(engine: engine, options: options)
@@ -246,11 +245,16 @@ public enum Cox {
         // Linear predictor as R forms it: X b - sum(b * means), aliased b taken as 0.
         var offset = 0.0
         for j in 0..<p { offset += coef[j] * means[j] }
+        // Column by column (the same sum in the same order for every row).
         var lp = [Double](repeating: 0, count: n)
-        for i in 0..<n {
-            var s = 0.0
-            for j in 0..<p { s += design.columns[j][i] * coef[j] }
-            lp[i] = s - offset
+        lp.withUnsafeMutableBufferPointer { out in
+            for j in 0..<p {
+                let b = coef[j]
+                design.columns[j].withUnsafeBufferPointer { c in
+                    for i in 0..<n { out[i] += c[i] * b }
+                }
+            }
+            for i in 0..<n { out[i] -= offset }
         }
         if !newton.converged, let maxLP = lp.max(), maxLP > 500 || u.contains(where: { !$0.isFinite }) {
             warnings.append("one or more coefficients may be infinite")
@@ -304,28 +308,37 @@ struct CoxRiskSets {
     let lastInStratum: [Bool]
     let time: [Double]
 
-    init(time: [Double], event: [Bool], strata: [Int]?, columnCount p: Int, value: (Int, Int) -> Double) {
+    /// Covariate j of input row i enters as (columns[j][i] - shift[j]) * scale[j].
+    init(time: [Double], event: [Bool], strata: [Int]?, columns: [[Double]], shift: [Double], scale: [Double]) {
         let n = time.count
+        let p = columns.count
         self.n = n
         self.p = p
         let s = strata ?? [Int](repeating: 0, count: n)
-        let order = (0..<n).sorted { a, b in
-            if s[a] != s[b] { return s[a] < s[b] }
-            if time[a] != time[b] { return time[a] < time[b] }
-            return a < b
-        }
+        let order = RowOrder.byStratumAndTime(time: time, strata: strata)
         self.order = order
+        // Gathered one column at a time into the row-major sorted layout.
         var x = [Double](repeating: 0, count: n * p)
-        for (pos, i) in order.enumerated() {
-            for j in 0..<p { x[pos * p + j] = value(i, j) }
+        x.withUnsafeMutableBufferPointer { xb in
+            order.withUnsafeBufferPointer { ob in
+                for j in 0..<p {
+                    let m = shift[j], f = scale[j]
+                    columns[j].withUnsafeBufferPointer { c in
+                        for pos in 0..<n { xb[pos * p + j] = (c[ob[pos]] - m) * f }
+                    }
+                }
+            }
         }
         self.x = x
         self.event = order.map { event[$0] }
-        self.time = order.map { time[$0] }
+        let sortedTime = order.map { time[$0] }
+        self.time = sortedTime
+        let sortedStratum = strata == nil ? s : order.map { s[$0] }
         var groups: [Range<Int>] = []
+        groups.reserveCapacity(min(n, 1024))
         var start = 0
-        for pos in 1...n {
-            if pos == n || s[order[pos]] != s[order[start]] || time[order[pos]] != time[order[start]] {
+        for pos in 1...max(n, 1) where pos <= n {
+            if pos == n || sortedStratum[pos] != sortedStratum[start] || sortedTime[pos] != sortedTime[start] {
                 groups.append(start..<pos)
                 start = pos
             }
@@ -363,27 +376,23 @@ struct CoxLikelihood {
     /// L(b), U(b), I(b) in one backward pass over time (see `Cox` for the formulas).
     func evaluate(_ beta: [Double]) -> CoxEvaluation {
         let p = data.p
-        let x = data.x
+        let n = data.n
+        let pp = p * p
         var loglik = 0.0
-        var u = [Double](repeating: 0, count: p)
-        var imat = [Double](repeating: 0, count: p * p)   // lower triangle used, row-major
-        // Risk-set sums: s0 = sum r, s1 = sum r x, s2 = sum r x x' (lower triangle).
+        // Scratch in one block: u, imat (lower triangle used, row-major), the risk-set sums
+        // s1 = sum r x, s2 = sum r x x' (lower triangle), the same sums d1, d2 over the events
+        // of the current tied set, and the weighted mean.
+        let block = UnsafeMutablePointer<Double>.allocate(capacity: 4 * p + 3 * pp)
+        block.initialize(repeating: 0, count: 4 * p + 3 * pp)
+        defer { block.deallocate() }
+        let u = block, imat = block + p, s1 = imat + pp, s2 = s1 + p, d1 = s2 + pp, d2 = d1 + p
+        let mean = d2 + pp
         var s0 = 0.0
-        var s1 = [Double](repeating: 0, count: p)
-        var s2 = [Double](repeating: 0, count: p * p)
-        // The same sums over the events of the current tied set.
-        var d1 = [Double](repeating: 0, count: p)
-        var d2 = [Double](repeating: 0, count: p * p)
-        var eta = [Double](repeating: 0, count: data.n)
-        for i in 0..<data.n {
-            var e = 0.0
-            for j in 0..<p { e += x[i * p + j] * beta[j] }
-            eta[i] = e
-        }
-        var mean = [Double](repeating: 0, count: p)
+        var eta = [Double](repeating: 0, count: n)
+        var risk = [Double](repeating: 0, count: n)
 
         // Adds the term for one log-denominator with sums (t0, t1, t2) and weight w.
-        func addTerm(_ t0: Double, _ t1: [Double], _ t2: [Double], weight w: Double) {
+        func addTerm(_ t0: Double, _ t1: UnsafeMutablePointer<Double>, _ t2: UnsafeMutablePointer<Double>, weight w: Double) {
             loglik -= w * log(t0)
             for j in 0..<p {
                 mean[j] = t1[j] / t0
@@ -396,62 +405,93 @@ struct CoxLikelihood {
             }
         }
 
-        for g in stride(from: data.groups.count - 1, through: 0, by: -1) {
-            if data.lastInStratum[g] {
-                s0 = 0
-                for j in 0..<p { s1[j] = 0 }
-                for j in 0..<(p * p) { s2[j] = 0 }
+        data.x.withUnsafeBufferPointer { x in
+        data.event.withUnsafeBufferPointer { event in
+        eta.withUnsafeMutableBufferPointer { eta in
+        risk.withUnsafeMutableBufferPointer { risk in
+            for i in 0..<n {
+                var e = 0.0
+                for j in 0..<p { e += x[i * p + j] * beta[j] }
+                eta[i] = e
+                risk[i] = exp(e)
             }
-            let group = data.groups[g]
-            var d = 0
-            var d0 = 0.0
-            for j in 0..<p { d1[j] = 0 }
-            for j in 0..<(p * p) { d2[j] = 0 }
-            for i in group {
-                let r = exp(eta[i])
-                let row = i * p
-                if data.event[i] {
-                    d += 1
-                    loglik += eta[i]
-                    d0 += r
-                    for j in 0..<p {
-                        let xj = x[row + j]
-                        u[j] += xj
-                        d1[j] += r * xj
-                        for k in 0...j { d2[j * p + k] += r * xj * x[row + k] }
-                    }
-                } else {
-                    s0 += r
-                    for j in 0..<p {
-                        let xj = x[row + j]
-                        s1[j] += r * xj
-                        for k in 0...j { s2[j * p + k] += r * xj * x[row + k] }
+
+            for g in stride(from: data.groups.count - 1, through: 0, by: -1) {
+                if data.lastInStratum[g] {
+                    s0 = 0
+                    s1.update(repeating: 0, count: p)
+                    s2.update(repeating: 0, count: pp)
+                }
+                let group = data.groups[g]
+                var d = 0
+                var d0 = 0.0
+                d1.update(repeating: 0, count: p)
+                d2.update(repeating: 0, count: pp)
+                for i in group {
+                    let r = risk[i]
+                    let row = x.baseAddress! + i * p
+                    if event[i] {
+                        d += 1
+                        loglik += eta[i]
+                        d0 += r
+                        for j in 0..<p {
+                            let xj = row[j]
+                            let rxj = r * xj
+                            u[j] += xj
+                            d1[j] += rxj
+                            let d2j = d2 + j * p
+                            for k in 0...j { d2j[k] += rxj * row[k] }
+                        }
+                    } else {
+                        s0 += r
+                        for j in 0..<p {
+                            let rxj = r * row[j]
+                            s1[j] += rxj
+                            let s2j = s2 + j * p
+                            for k in 0...j { s2j[k] += rxj * row[k] }
+                        }
                     }
                 }
-            }
-            guard d > 0 else { continue }
-            if d > 1 && ties == .efron {
-                // k-th term (k = 1..d): the risk set without the events, plus the events
-                // with weight k/d.
-                var t1 = s1
-                var t2 = s2
-                for k in 1...d {
-                    let f = Double(k) / Double(d)
-                    for j in 0..<p { t1[j] = s1[j] + f * d1[j] }
-                    for j in 0..<(p * p) { t2[j] = s2[j] + f * d2[j] }
-                    addTerm(s0 + f * d0, t1, t2, weight: 1)
+                guard d > 0 else { continue }
+                if d > 1 && ties == .efron {
+                    // k-th term (k = 1..d): the risk set without the events, plus the events
+                    // with weight f = k/d, i.e. sums (s0 + f d0, s1 + f d1, s2 + f d2). Its
+                    // mean and second moment are linear in f over the same denominator, so
+                    // the d terms add up through five scalar sums over k:
+                    //   a = sum 1/t0, b = sum f/t0, c = sum 1/t0^2, e = sum f/t0^2, g = sum f^2/t0^2
+                    //   U -= s1 a + d1 b
+                    //   I += s2 a + d2 b - (s1 s1' c + (s1 d1' + d1 s1') e + d1 d1' g)
+                    // (O(d + p^2) per tied set instead of O(d p^2)).
+                    var a = 0.0, b = 0.0, c = 0.0, e = 0.0, g2 = 0.0
+                    for k in 1...d {
+                        let f = Double(k) / Double(d)
+                        let t0 = s0 + f * d0
+                        loglik -= log(t0)
+                        let inv = 1 / t0, inv2 = inv * inv
+                        a += inv; b += f * inv; c += inv2; e += f * inv2; g2 += f * f * inv2
+                    }
+                    for j in 0..<p { u[j] -= s1[j] * a + d1[j] * b }
+                    for j in 0..<p {
+                        for k in 0...j {
+                            imat[j * p + k] += s2[j * p + k] * a + d2[j * p + k] * b
+                                - (s1[j] * s1[k] * c + (s1[j] * d1[k] + d1[j] * s1[k]) * e + d1[j] * d1[k] * g2)
+                        }
+                    }
+                }
+                // From here on every member of the tied set is in the risk set.
+                s0 += d0
+                for j in 0..<p { s1[j] += d1[j] }
+                for j in 0..<pp { s2[j] += d2[j] }
+                if d == 1 || ties == .breslow {
+                    addTerm(s0, s1, s2, weight: Double(d))
+                } else if ties == .exact {
+                    exactTerm(group: group, events: d, eta: eta, loglik: &loglik, u: u, imat: imat,
+                              stratumEnd: data.stratumEnd[g])
                 }
             }
-            // From here on every member of the tied set is in the risk set.
-            s0 += d0
-            for j in 0..<p { s1[j] += d1[j] }
-            for j in 0..<(p * p) { s2[j] += d2[j] }
-            if d == 1 || ties == .breslow {
-                addTerm(s0, s1, s2, weight: Double(d))
-            } else if ties == .exact {
-                exactTerm(group: group, events: d, eta: eta, loglik: &loglik, u: &u, imat: &imat,
-                          stratumEnd: data.stratumEnd[g])
-            }
+        }
+        }
+        }
         }
 
         var info = [[Double]](repeating: [Double](repeating: 0, count: p), count: p)
@@ -461,7 +501,7 @@ struct CoxLikelihood {
                 info[k][j] = imat[j * p + k]
             }
         }
-        return CoxEvaluation(logLikelihood: loglik, score: u, information: info)
+        return CoxEvaluation(logLikelihood: loglik, score: Array(UnsafeBufferPointer(start: u, count: p)), information: info)
     }
 
     /// The exact-likelihood term of one tied set of d >= 2 events: subtracts
@@ -475,8 +515,9 @@ struct CoxLikelihood {
     ///   e_k(m) = ((m - k) / m) e_k(m-1) + (k / m) r_m e_{k-1}(m-1),
     /// and the same weights for the first and second derivatives. Ratios E'/E and E''/E are
     /// unchanged; log E_d = log e_d + log C(N, d) + d c.
-    private func exactTerm(group: Range<Int>, events d: Int, eta: [Double], loglik: inout Double,
-                           u: inout [Double], imat: inout [Double], stratumEnd: Int) {
+    private func exactTerm(group: Range<Int>, events d: Int, eta: UnsafeMutableBufferPointer<Double>,
+                           loglik: inout Double, u: UnsafeMutablePointer<Double>, imat: UnsafeMutablePointer<Double>,
+                           stratumEnd: Int) {
         let p = data.p
         let x = data.x
         let risk = group.lowerBound..<stratumEnd

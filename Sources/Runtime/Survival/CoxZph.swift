@@ -60,9 +60,8 @@ public enum CoxZph {
         // Covariates centred by their overall means (numerical stability only).
         var colMeans = [Double](repeating: 0, count: p)
         for (k, j) in kept.enumerated() { colMeans[k] = design.columns[j].reduce(0, +) / Double(n) }
-        let data = CoxRiskSets(time: time, event: event, strata: strata, columnCount: p) { i, k in
-            design.columns[kept[k]][i] - colMeans[k]
-        }
+        let data = CoxRiskSets(time: time, event: event, strata: strata, columns: kept.map { design.columns[$0] },
+                               shift: colMeans, scale: [Double](repeating: 1, count: p))
         let efron = fit.ties == .efron
         let x = data.x
         let risk = data.order.map { exp(fit.linearPredictors[$0]) }

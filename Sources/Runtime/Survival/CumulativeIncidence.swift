@@ -135,9 +135,30 @@ public enum CumulativeIncidence {
         }
         let nMissing = time.count - keep.count
         guard !keep.isEmpty else { throw AnalysisError("cumulative incidence: no observations with a time") }
-        keep.sort { time[$0] < time[$1] || (time[$0] == time[$1] && $0 < $1) }
+        keep = RowOrder.byStratumAndTime(time: time, strata: nil, rows: keep)
 
-        let causes = Array(Set(keep.map { status[$0] }).subtracting([0])).sorted()
+        // Time, status and group in time order, gathered once.
+        let m = keep.count
+        var sortedTime = [Double](repeating: 0, count: m)
+        var sortedStatus = [Int](repeating: 0, count: m)
+        var sortedGroup = [Int](repeating: 0, count: m)
+        sortedTime.withUnsafeMutableBufferPointer { st in
+            sortedStatus.withUnsafeMutableBufferPointer { ss in
+                sortedGroup.withUnsafeMutableBufferPointer { sg in
+                    for (k, i) in keep.enumerated() {
+                        st[k] = time[i]; ss[k] = status[i]; sg[k] = group?[i] ?? 0
+                    }
+                }
+            }
+        }
+
+        var causeList: [Int] = []
+        var lastStatus = 0
+        for c in sortedStatus where c != 0 && c != lastStatus {
+            lastStatus = c
+            if !causeList.contains(c) { causeList.append(c) }
+        }
+        let causes = causeList.sorted()
         guard !causes.isEmpty else {
             throw AnalysisError("cumulative incidence: no failures of any cause (all \(keep.count) observations are censored)")
         }
@@ -150,17 +171,31 @@ public enum CumulativeIncidence {
             warnings.append("only one cause of failure (\(causes[0])): no competing events, so the cumulative incidence is 1 - Kaplan-Meier")
         }
 
-        // Rows of each present group, in time order.
-        var rowsByGroup = [[Int]](repeating: [], count: labels.count)
-        for i in keep { rowsByGroup[group?[i] ?? 0].append(i) }
-        let presentGroups = labels.indices.filter { !rowsByGroup[$0].isEmpty }
+        // Each group's time and status, in time order (a stable partition by group).
+        var sizes = [Int](repeating: 0, count: labels.count)
+        for g in sortedGroup { sizes[g] += 1 }
+        var starts = [Int](repeating: 0, count: labels.count + 1)
+        for g in 0..<labels.count { starts[g + 1] = starts[g] + sizes[g] }
+        var groupedTime = [Double](repeating: 0, count: m)
+        var groupedStatus = [Int](repeating: 0, count: m)
+        var next = starts
+        groupedTime.withUnsafeMutableBufferPointer { gt in
+            groupedStatus.withUnsafeMutableBufferPointer { gs in
+                for k in 0..<m {
+                    let g = sortedGroup[k]
+                    gt[next[g]] = sortedTime[k]; gs[next[g]] = sortedStatus[k]
+                    next[g] += 1
+                }
+            }
+        }
+        let presentGroups = labels.indices.filter { sizes[$0] > 0 }
+        let timeByGroup = presentGroups.map { Array(groupedTime[starts[$0]..<starts[$0 + 1]]) }
+        let statusByGroup = presentGroups.map { Array(groupedStatus[starts[$0]..<starts[$0 + 1]]) }
 
         var curves: [CumulativeIncidenceCurve] = []
         for cause in causes {
-            for g in presentGroups {
-                let rows = rowsByGroup[g]
-                curves.append(curve(time: rows.map { time[$0] }, status: rows.map { status[$0] }, cause: cause,
-                                    group: labels[g]))
+            for (k, g) in presentGroups.enumerated() {
+                curves.append(curve(time: timeByGroup[k], status: statusByGroup[k], cause: cause, group: labels[g]))
             }
         }
 
@@ -169,10 +204,10 @@ public enum CumulativeIncidence {
             // Compact group codes 0..<present, as cuminc refactors its groups.
             var compact = [Int](repeating: -1, count: labels.count)
             for (k, g) in presentGroups.enumerated() { compact[g] = k }
-            let t = keep.map { time[$0] }, s = keep.map { status[$0] }
-            let gr = keep.map { compact[group?[$0] ?? 0] }
+            let gr = sortedGroup.map { compact[$0] }
             for cause in causes {
-                let result = GrayTest.compare(sortedTime: t, status: s, group: gr, groupCount: presentGroups.count,
+                let result = GrayTest.compare(sortedTime: sortedTime, status: sortedStatus, group: gr,
+                                              groupCount: presentGroups.count,
                                               cause: cause)
                 if result.statistic.isNaN {
                     warnings.append("Gray's test for cause \(cause): the variance matrix is singular; no test")

@@ -37,12 +37,12 @@ public enum DesignMatrix {
         let lv: [String]
         if let levels {
             lv = levels
-            let known = Set(levels)
-            if let bad = values.first(where: { $0 != nil && !known.contains($0!) }) {
+            let known = LevelLookup(levels)
+            if let bad = values.first(where: { $0 != nil && known.index(of: $0!) == nil }) {
                 throw AnalysisError("value \"\(bad!)\" of \(name) is not one of its levels \(levels)")
             }
         } else {
-            lv = sortedLevels(values.compactMap { $0 })
+            lv = sortedLevels(distinctValues(values))
         }
         guard !lv.isEmpty else { throw AnalysisError("factor \(name) has no non-missing values") }
         let ref = reference ?? lv[0]
@@ -50,15 +50,25 @@ public enum DesignMatrix {
             throw AnalysisError("reference level \"\(ref)\" is not a level of \(name) (levels: \(lv.joined(separator: ", ")))")
         }
         let kept = lv.enumerated().filter { $0.offset != refIndex }.map(\.element)
-        var index: [String: Int] = [:]
-        for (k, level) in kept.enumerated() { index[level] = k }
-        var columns = [[Double]](repeating: [Double](repeating: 0, count: values.count), count: kept.count)
+        let index = LevelLookup(kept)
+        // One pass giving each row its column (-1: the reference, -2: missing), then one
+        // pass per column: no per-row hashing and sequential writes.
+        var slot = [Int](repeating: -1, count: values.count)
+        var last: String? = nil, lastSlot = -1
         for (i, v) in values.enumerated() {
-            guard let v else {
-                for k in 0..<kept.count { columns[k][i] = .nan }
-                continue
+            guard let v else { slot[i] = -2; continue }
+            if v != last { last = v; lastSlot = index.index(of: v) ?? -1 }
+            slot[i] = lastSlot
+        }
+        var columns: [[Double]] = []
+        for k in 0..<kept.count {
+            var column = [Double](repeating: 0, count: values.count)
+            column.withUnsafeMutableBufferPointer { c in
+                slot.withUnsafeBufferPointer { sl in
+                    for i in 0..<sl.count where sl[i] == k || sl[i] == -2 { c[i] = sl[i] == k ? 1 : .nan }
+                }
             }
-            if let k = index[v] { columns[k][i] = 1 }
+            columns.append(column)
         }
         return DesignColumns(names: kept.map { name + $0 }, columns: columns)
     }
@@ -104,6 +114,27 @@ public enum DesignMatrix {
         return (kept, n - kept.count)
     }
 
+    /// The distinct non-missing values, in first-seen order.
+    static func distinctValues(_ values: [String?]) -> [String] {
+        var distinct: [String] = []
+        var seen = Set<String>()
+        var last: String? = nil
+        for v in values {
+            guard let v, v != last else { continue }
+            last = v
+            // A short list is searched directly; a long one through a set.
+            if distinct.count < LevelLookup.linearLimit {
+                if !distinct.contains(v) {
+                    distinct.append(v)
+                    if distinct.count == LevelLookup.linearLimit { seen = Set(distinct) }
+                }
+            } else if seen.insert(v).inserted {
+                distinct.append(v)
+            }
+        }
+        return distinct
+    }
+
     /// Levels in R's order: numeric order when all values are numbers, otherwise text order.
     public static func sortedLevels(_ values: [String]) -> [String] {
         let distinct = Array(Set(values))
@@ -127,6 +158,28 @@ public enum DesignMatrix {
             return x.value < y.value
         }
         return a.unicodeScalars.count < b.unicodeScalars.count
+    }
+}
+
+/// Position of a value among levels: a linear search while there are few levels (comparing
+/// short strings is cheaper than hashing them), a dictionary beyond that.
+struct LevelLookup {
+    static let linearLimit = 16
+    let levels: [String]
+    let dictionary: [String: Int]
+
+    init(_ levels: [String]) {
+        self.levels = levels
+        var d: [String: Int] = [:]
+        if levels.count > Self.linearLimit {
+            for (k, level) in levels.enumerated() where d[level] == nil { d[level] = k }
+        }
+        dictionary = d
+    }
+
+    func index(of value: String) -> Int? {
+        if levels.count > Self.linearLimit { return dictionary[value] }
+        return levels.firstIndex(of: value)
     }
 }
 

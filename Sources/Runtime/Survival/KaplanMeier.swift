@@ -232,10 +232,7 @@ public enum KaplanMeier {
 
         let z = Distributions.normalQuantile(1 - (1 - options.confidenceLevel) / 2)
         let code: (Int) -> Int = { i in group?[i] ?? 0 }
-        rows.sort { a, b in
-            let ga = code(a), gb = code(b)
-            return ga != gb ? ga < gb : time[a] < time[b]
-        }
+        rows = RowOrder.byStratumAndTime(time: time, strata: group, rows: rows)
 
         var curves = [KaplanMeierCurve]()
         var warnings = [String]()

@@ -133,9 +133,7 @@ public enum LogRank {
         let strataCount = (stratumOf.max() ?? 0) + 1
 
         // One sort: by stratum, then time ascending.
-        let order = (0..<count).sorted {
-            stratumOf[$0] != stratumOf[$1] ? stratumOf[$0] < stratumOf[$1] : time[$0] < time[$1]
-        }
+        let order = RowOrder.byStratumAndTime(time: time, strata: strata)
 
         var n = [Int](repeating: 0, count: k)
         for g in group { n[g] += 1 }

@@ -51,6 +51,33 @@ public enum CSVReader {
             throw DataError(file: path, message: "cannot open the file (\(String(cString: strerror(errno)))); check the path")
         }
         defer { fclose(f) }
+        // A regular file is read in one go into a buffer of its size.
+        var st = stat()
+        if fstat(fileno(f), &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size > 0 {
+            let size = Int(st.st_size)
+            var got = 0
+            let out = [UInt8](unsafeUninitializedCapacity: size) { buf, count in
+                while got < size {
+                    let n = fread(buf.baseAddress! + got, 1, size - got, f)
+                    if n == 0 { break }
+                    got += n
+                }
+                count = got
+            }
+            if ferror(f) != 0 { throw DataError(file: path, message: "read error") }
+            let next = fgetc(f)
+            if got == size && next == EOF { return out }
+            // The file changed while being read: read what is left in chunks.
+            var rest = out
+            if next != EOF { rest.append(UInt8(truncatingIfNeeded: next)) }
+            var chunk = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, 1 << 20, f) }
+                if n > 0 { rest.append(contentsOf: chunk[0..<n]) }
+                if n < (1 << 20) { break }
+            }
+            return rest
+        }
         var out = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
@@ -139,10 +166,16 @@ public enum CSVReader {
     private struct Builder {
         var kind = Kind.unknown
         var leadingMissing = 0
+        /// Capacity to reserve for a typed array (an upper bound on the rows).
+        var expectedRows = 0
         var ints = [Int64]()
         var doubles = [Double]()
         var dates = [Int32]()
         var bools = [UInt8]()
+        /// A column whose first value is text is dictionary-encoded in the first pass; a
+        /// column that turns to text later is read again in the second pass.
+        var textFromStart = false
+        var text = TextEncoder()
 
         mutating func appendMissing() {
             switch kind {
@@ -151,18 +184,22 @@ public enum CSVReader {
             case .double: doubles.append(.nan)
             case .date: dates.append(Column.dateNA)
             case .bool: bools.append(Column.boolNA)
-            case .text: break
+            case .text: if textFromStart { text.codes.append(Column.stringNA) }
             }
         }
 
         /// Returns a message when the value is an error (an impossible date).
         mutating func append(_ b: UnsafeBufferPointer<UInt8>) -> String? {
             switch kind {
-            case .text: return nil
+            case .text:
+                if textFromStart { text.append(b) }
+                return nil
             case .int:
                 if let v = parseInt(b) { ints.append(v); return nil }
                 if let d = parseDouble(b) {
-                    doubles = ints.map { $0 == Column.intNA ? .nan : Double($0) }
+                    doubles = []
+                    doubles.reserveCapacity(expectedRows)
+                    for v in ints { doubles.append(v == Column.intNA ? .nan : Double(v)) }
                     ints = []
                     doubles.append(d); kind = .double; return nil
                 }
@@ -181,10 +218,12 @@ public enum CSVReader {
                 return becomeText(b)
             case .unknown:
                 if let v = parseInt(b) {
-                    kind = .int; ints = [Int64](repeating: Column.intNA, count: leadingMissing); ints.append(v); return nil
+                    kind = .int; ints = [Int64](repeating: Column.intNA, count: leadingMissing)
+                    ints.reserveCapacity(expectedRows); ints.append(v); return nil
                 }
                 if let d = parseDouble(b) {
-                    kind = .double; doubles = [Double](repeating: .nan, count: leadingMissing); doubles.append(d); return nil
+                    kind = .double; doubles = [Double](repeating: .nan, count: leadingMissing)
+                    doubles.reserveCapacity(expectedRows); doubles.append(d); return nil
                 }
                 switch CivilDate.parse(b) {
                 case .date(let d):
@@ -197,6 +236,10 @@ public enum CSVReader {
                     kind = .bool; bools = [UInt8](repeating: Column.boolNA, count: leadingMissing); bools.append(v); return nil
                 }
                 kind = .text
+                textFromStart = true
+                text.codes = [UInt32](repeating: Column.stringNA, count: leadingMissing)
+                text.codes.reserveCapacity(expectedRows)
+                text.append(b)
                 return nil
             }
         }
@@ -218,8 +261,53 @@ public enum CSVReader {
             case .double: return .double(doubles)
             case .date: return .date(dates)
             case .bool: return .bool(bools)
-            case .text: fatalError("text columns are built in the second pass")
+            case .text:
+                precondition(textFromStart, "text columns that turned to text late are built in the second pass")
+                return .string(codes: text.codes, dictionary: text.dictionary)
             }
+        }
+    }
+
+    /// Dictionary encoding of one text column. A handful of distinct values (the usual
+    /// factor) is matched byte by byte without building a String; past that, a hash map.
+    struct TextEncoder {
+        var codes = [UInt32]()
+        var dictionary = [String]()
+        /// The first `linearLimit` entries' bytes, end to end, and where each starts.
+        private var pool = [UInt8]()
+        private var starts = [0]
+        private var lookup = [String: UInt32]()
+        private var last = -1
+        static let linearLimit = 16
+
+        mutating func append(_ b: UnsafeBufferPointer<UInt8>) {
+            let small = dictionary.count <= Self.linearLimit
+            if small {
+                let hit = pool.withUnsafeBufferPointer { p -> Int in
+                    if last >= 0, Self.same(p, starts[last], starts[last + 1], b) { return last }
+                    for k in 0..<(starts.count - 1) where Self.same(p, starts[k], starts[k + 1], b) { return k }
+                    return -1
+                }
+                if hit >= 0 { last = hit; codes.append(UInt32(hit)); return }
+            } else {
+                let s = String(decoding: b, as: UTF8.self)
+                if let code = lookup[s] { codes.append(code); return }
+            }
+            let s = String(decoding: b, as: UTF8.self)
+            let code = UInt32(dictionary.count)
+            dictionary.append(s); lookup[s] = code
+            if dictionary.count <= Self.linearLimit {
+                pool.append(contentsOf: b); starts.append(pool.count)
+                last = Int(code)
+            }
+            codes.append(code)
+        }
+
+        @inline(__always)
+        static func same(_ pool: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard to - from == b.count else { return false }
+            for i in 0..<b.count where pool[from + i] != b[i] { return false }
+            return true
         }
     }
 
@@ -331,31 +419,48 @@ public enum CSVReader {
         }
         try checkHeader(header, origin: origin)
         let width = header.count
-        var builders = [Builder](repeating: Builder(), count: width)
+        // Records are at most the line ends left: reserve that much in each column.
+        var lineEnds = 0
+        if let base = buffer.baseAddress, scanner.pos < buffer.count {
+            var p = UnsafeRawPointer(base + scanner.pos)
+            let end = UnsafeRawPointer(base + buffer.count)
+            while let hit = memchr(p, 10, p.distance(to: end)) { lineEnds += 1; p = UnsafeRawPointer(hit) + 1 }
+        }
+        var template = Builder()
+        template.expectedRows = lineEnds + 1
+        var builders = [Builder](repeating: template, count: width)
         var rows = 0
         var firstError: DataError?
-        while true {
-            let line = scanner.line
-            let rowNumber = rows + 1
-            let n = try scanner.record(origin) { col, b, quoted in
-                guard col < width else { return }
-                if isMissing(b, quoted: quoted) { builders[col].appendMissing(); return }
-                if let msg = builders[col].append(b), firstError == nil {
-                    firstError = DataError(file: origin, line: line, row: rowNumber, column: header[col], message: msg)
+        // The builders are reached through their buffer: no copy-on-write check per field.
+        try builders.withUnsafeMutableBufferPointer { bp in
+            while true {
+                let line = scanner.line
+                let rowNumber = rows + 1
+                let n = try scanner.record(origin) { col, b, quoted in
+                    guard col < width else { return }
+                    if isMissing(b, quoted: quoted) { bp[col].appendMissing(); return }
+                    if let msg = bp[col].append(b), firstError == nil {
+                        firstError = DataError(file: origin, line: line, row: rowNumber, column: header[col], message: msg)
+                    }
                 }
+                guard let n else { break }
+                if let firstError { throw firstError }
+                if n != width {
+                    throw DataError(file: origin, line: line, row: rowNumber,
+                                    message: "has \(n) field\(n == 1 ? "" : "s") but the header has \(width); check for a missing or extra comma")
+                }
+                rows += 1
             }
-            guard let n else { break }
-            if let firstError { throw firstError }
-            if n != width {
-                throw DataError(file: origin, line: line, row: rowNumber,
-                                message: "has \(n) field\(n == 1 ? "" : "s") but the header has \(width); check for a missing or extra comma")
-            }
-            rows += 1
         }
         var columns = [Column?](repeating: nil, count: width)
         var textColumns = [Int]()
         for c in 0..<width {
-            if builders[c].kind == .text { textColumns.append(c) } else { columns[c] = builders[c].column(rows: rows) }
+            if builders[c].kind == .text && !builders[c].textFromStart {
+                textColumns.append(c)
+            } else {
+                columns[c] = builders[c].column(rows: rows)
+            }
+            builders[c] = Builder()
         }
         if !textColumns.isEmpty {
             // Second pass: dictionary-encode the text columns.

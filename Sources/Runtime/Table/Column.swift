@@ -83,15 +83,20 @@ public enum Column: Sendable {
         case .bool(let v): return v
         case .int(let v):
             var out = [UInt8](repeating: 0, count: v.count)
-            for i in 0..<v.count {
-                switch v[i] {
-                case 0: out[i] = 0
-                case 1: out[i] = 1
-                case Column.intNA: out[i] = Column.boolNA
-                default: return nil
+            let ok = v.withUnsafeBufferPointer { src in
+                out.withUnsafeMutableBufferPointer { dst in
+                    for i in 0..<src.count {
+                        switch src[i] {
+                        case 0: dst[i] = 0
+                        case 1: dst[i] = 1
+                        case Column.intNA: dst[i] = Column.boolNA
+                        default: return false
+                        }
+                    }
+                    return true
                 }
             }
-            return out
+            return ok ? out : nil
         case .double(let v):
             var out = [UInt8](repeating: 0, count: v.count)
             for i in 0..<v.count {

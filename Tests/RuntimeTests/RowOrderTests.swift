@@ -1,0 +1,55 @@
+import Testing
+@testable import Runtime
+
+/// The radix ordering used by the survival estimators against the standard library's sort.
+struct RowOrderTests {
+
+    static func data(_ n: Int, seed: UInt64) -> (time: [Double], strata: [Int]) {
+        var state = seed
+        func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state >> 33
+        }
+        var time = [Double](), strata = [Int]()
+        for _ in 0..<n {
+            // Ties, negative values, both zeros, tiny and huge magnitudes.
+            switch next() % 8 {
+            case 0: time.append(0.0)
+            case 1: time.append(-0.0)
+            case 2: time.append(-Double(next() % 50) / 4)
+            case 3: time.append(Double(next()) * 1e300)
+            case 4: time.append(Double(next() % 7) * 1e-310)
+            default: time.append(Double(next() % 300) / 100)
+            }
+            strata.append(Int(next() % 3) - 1)
+        }
+        return (time, strata)
+    }
+
+    @Test(arguments: [0, 1, 5, 255, 256, 3000])
+    func matchesComparisonSort(_ n: Int) {
+        let (time, strata) = Self.data(n, seed: UInt64(n) + 7)
+        let expectedAsc = (0..<n).sorted { time[$0] != time[$1] ? time[$0] < time[$1] : $0 < $1 }
+        #expect(RowOrder.byStratumAndTime(time: time, strata: nil) == expectedAsc)
+        let expectedStrata = (0..<n).sorted {
+            if strata[$0] != strata[$1] { return strata[$0] < strata[$1] }
+            return time[$0] != time[$1] ? time[$0] < time[$1] : $0 < $1
+        }
+        #expect(RowOrder.byStratumAndTime(time: time, strata: strata) == expectedStrata)
+        let expectedDesc = (0..<n).sorted {
+            if strata[$0] != strata[$1] { return strata[$0] < strata[$1] }
+            return time[$0] != time[$1] ? time[$0] > time[$1] : $0 < $1
+        }
+        #expect(RowOrder.byStratumAndTime(time: time, strata: strata, descending: true) == expectedDesc)
+    }
+
+    /// A subset of rows in a given order: ties keep that order.
+    @Test func subsetKeepsInputOrderOnTies() {
+        let time: [Double] = (0..<1000).map { Double($0 % 10) }
+        let rows = Array((0..<1000).reversed().filter { $0 % 3 != 0 })
+        let expected = rows.enumerated().sorted {
+            time[$0.element] != time[$1.element] ? time[$0.element] < time[$1.element] : $0.offset < $1.offset
+        }.map(\.element)
+        #expect(RowOrder.byStratumAndTime(time: time, strata: nil, rows: rows) == expected)
+    }
+}
