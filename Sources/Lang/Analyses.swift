@@ -139,7 +139,7 @@ extension Session {
     }
 
     /// Rows usable for a survival analysis: time known, and group/strata known where given.
-    func usableRows(_ outcome: SurvivalOutcome, _ groupings: [Grouping?]) -> (rows: [Int], dropped: Int) {
+    func usableRows(_ outcome: SurvivalOutcome, _ groupings: [Grouping?]) -> (rows: RowSelection, dropped: Int) {
         var rows = [Int]()
         rows.reserveCapacity(outcome.count)
         outer: for i in 0..<outcome.count {
@@ -147,11 +147,11 @@ extension Session {
             for g in groupings { if let g, g.codes[i] < 0 { continue outer } }
             rows.append(i)
         }
-        return (rows, outcome.count - rows.count)
+        return (RowSelection(rows, of: outcome.count), outcome.count - rows.count)
     }
 
     /// Warnings for groups too small to say anything (one patient).
-    func smallGroupWarnings(_ g: Grouping?, _ rows: [Int]) -> [String] {
+    func smallGroupWarnings(_ g: Grouping?, _ rows: RowSelection) -> [String] {
         guard let g else { return [] }
         var counts = [Int](repeating: 0, count: g.labels.count)
         for i in rows where g.codes[i] >= 0 { counts[g.codes[i]] += 1 }
@@ -176,8 +176,8 @@ extension Session {
         }
         let times = try timePoints(stage.option("at")?.values ?? [], unit: outcome.unit, src)
         let options = KaplanMeierOptions(confidenceLevel: 0.95, transform: transform, times: times)
-        var result = try KaplanMeier.fit(time: rows.map { outcome.time[$0] }, event: rows.map { outcome.status[$0] == 1 },
-                                         group: g.map { gg in rows.map { gg.codes[$0] } }, groupLabels: g?.labels ?? [],
+        var result = try KaplanMeier.fit(time: rows.pick(outcome.time), event: rows.pick(outcome.status).map { $0 == 1 },
+                                         group: g.map { rows.pick($0.codes) }, groupLabels: g?.labels ?? [],
                                          options: options)
         result.timeUnit = outcome.unit
         result.endpointName = endpoint.text
@@ -215,9 +215,9 @@ extension Session {
             guard case .number(let x) = e.kind, x >= 0 else { throw fail("`rho` takes a number >= 0 (0 log-rank, 1 Peto-Peto)", e.range, src) }
             rho = x
         }
-        let time = rows.map { outcome.time[$0] }, event = rows.map { outcome.status[$0] == 1 }
-        let codes = rows.map { g.codes[$0] }
-        let strata = strataGrouping.map { sg in rows.map { sg.codes[$0] } }
+        let time = rows.pick(outcome.time), event = rows.pick(outcome.status).map { $0 == 1 }
+        let codes = rows.pick(g.codes)
+        let strata = strataGrouping.map { rows.pick($0.codes) }
         if stage.option("trend") != nil {
             var r = try LogRank.trend(time: time, event: event, group: codes, groupLabels: g.labels, scores: nil, strata: strata,
                                       options: LogRankOptions(rho: rho))
@@ -242,7 +242,7 @@ extension Session {
         let g = try stage.option("by")?.values.first.map { try grouping($0, data, src) }
         let (rows, _) = usableRows(outcome, [g])
         // One summary for all rows, then one per group.
-        var parts: [(String, [Int])] = [("\(endpoint.text), \(data.name)", rows)]
+        var parts: [(String, [Int])] = [("\(endpoint.text), \(data.name)", rows.indices)]
         if let g {
             for (k, label) in g.labels.enumerated() { parts.append(("\(endpoint.text), \(label)", rows.filter { g.codes[$0] == k })) }
         }
@@ -263,14 +263,32 @@ extension Session {
         let (rows, _) = usableRows(outcome, [g])
         let times = try timePoints(stage.option("at")?.values ?? [], unit: outcome.unit, src)
         var result = try CumulativeIncidence.estimate(
-            time: rows.map { outcome.time[$0] }, status: rows.map { outcome.status[$0] },
-            group: g.map { gg in rows.map { gg.codes[$0] } } ?? [Int](repeating: 0, count: rows.count), groupLabels: g?.labels ?? ["(all)"],
+            time: rows.pick(outcome.time), status: rows.pick(outcome.status),
+            group: g.map { rows.pick($0.codes) } ?? [Int](repeating: 0, count: rows.count), groupLabels: g?.labels ?? ["(all)"],
             causeLabels: [1: endpoint.text, 2: "competing"], options: CumulativeIncidenceOptions(times: times))
         result.timeUnit = outcome.unit
         result.endpointName = endpoint.text
         emit(result)
         return .cuminc(result)
     }
+}
+
+/// The rows an analysis uses. When every row is kept, columns are passed on as they are
+/// instead of being gathered.
+struct RowSelection: Sequence {
+    let indices: [Int]
+    let all: Bool
+
+    init(_ indices: [Int], of total: Int) {
+        self.indices = indices
+        all = indices.count == total
+    }
+
+    var count: Int { indices.count }
+
+    func pick<T>(_ column: [T]) -> [T] { all ? column : indices.map { column[$0] } }
+
+    func makeIterator() -> IndexingIterator<[Int]> { indices.makeIterator() }
 }
 
 /// Gray's test alone (`cuminc ... | gray`).

@@ -87,16 +87,16 @@ extension Session {
     }
 
     /// Restricts a design (and outcome) to complete rows, R's na.omit.
-    func completeCases(_ design: CoxDesign, _ outcome: SurvivalOutcome, strata: Grouping?) -> (rows: [Int], dropped: Int) {
+    func completeCases(_ design: CoxDesign, _ outcome: SurvivalOutcome, strata: Grouping?) -> (rows: RowSelection, dropped: Int) {
         var numeric = design.columns
         numeric.append(outcome.time)
         if let strata { numeric.append(strata.codes.map { $0 < 0 ? .nan : Double($0) }) }
         let (kept, dropped) = DesignMatrix.completeRows(numeric: numeric)
-        return (kept, dropped)
+        return (RowSelection(kept, of: outcome.count), dropped)
     }
 
-    func subset(_ design: CoxDesign, _ rows: [Int]) -> CoxDesign {
-        CoxDesign(columnNames: design.columnNames, columns: design.columns.map { c in rows.map { c[$0] } }, terms: design.terms)
+    func subset(_ design: CoxDesign, _ rows: RowSelection) -> CoxDesign {
+        rows.all ? design : CoxDesign(columnNames: design.columnNames, columns: design.columns.map { rows.pick($0) }, terms: design.terms)
     }
 
     // MARK: cox
@@ -115,10 +115,10 @@ extension Session {
 
         func fitOne(_ built: BuiltDesign) throws -> (CoxResult, [Double], [Bool], CoxDesign, [Int]?) {
             let (rows, dropped) = completeCases(built.design, outcome, strata: strataGrouping)
-            let time = rows.map { outcome.time[$0] }
-            let event = rows.map { outcome.status[$0] == 1 }
+            let time = rows.pick(outcome.time)
+            let event = rows.pick(outcome.status).map { $0 == 1 }
             let design = subset(built.design, rows)
-            let strata = strataGrouping.map { g in rows.map { g.codes[$0] } }
+            let strata = strataGrouping.map { rows.pick($0.codes) }
             var fit = try Cox.fit(time: time, event: event, design: design, strata: strata, options: options)
             fit.nDropped = dropped
             fit.endpointName = endpoint.text
@@ -153,7 +153,7 @@ extension Session {
         let built = try buildDesign(stage.formula!, data, src)
         let (rows, dropped) = completeCases(built.design, outcome, strata: nil)
         let design = subset(built.design, rows)
-        var result = try FineGray.fit(time: rows.map { outcome.time[$0] }, status: rows.map { outcome.status[$0] },
+        var result = try FineGray.fit(time: rows.pick(outcome.time), status: rows.pick(outcome.status),
                                       covariates: design.columns, names: design.columnNames, failCode: 1)
         result.endpointName = endpoint.text
         result.timeUnit = outcome.unit
