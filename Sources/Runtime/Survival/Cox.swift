@@ -195,11 +195,14 @@ public enum Cox {
             scale[j] = a > 0 ? Double(n) / a : 1
         }
 
-        let data = CoxRiskSets(time: time, event: event, strata: strata, columns: design.columns,
-                               shift: means, scale: scale)
-        let engine = CoxLikelihood(data: data, ties: options.ties)
-
-        let newton = try NewtonRaphson.run(engine: engine, options: options)
+        // The sorted design lives only through the Newton-Raphson iterations; the sort order
+        // and the sorted outcome are kept for the concordance.
+        let (newton, sorted) = try {
+            let data = CoxRiskSets(time: time, event: event, strata: strata, columns: design.columns,
+                                   shift: means, scale: scale)
+            let newton = try NewtonRaphson.run(engine: CoxLikelihood(data: data, ties: options.ties), options: options)
+            return (newton, (time: data.time, event: data.event, stratum: data.stratum, order: data.order))
+        }()
 
         // Back to the original scale.
         var coef = [Double](repeating: 0, count: p)
@@ -273,7 +276,13 @@ public enum Cox {
         let wald = TestStatistic.chiSquare(waldStat, df: df)
         let scoreTest = TestStatistic.chiSquare(newton.scoreTest, df: df)
 
-        let concordance = Concordance.compute(time: time, event: event, score: lp, strata: strata, reverse: true)
+        // In the risk-set order the fit already sorted by (stratum, time).
+        let concordance = lp.withUnsafeBufferPointer { x in
+            sorted.order.withUnsafeBufferPointer { order in
+                Concordance.compute(sortedTime: sorted.time, sortedEvent: sorted.event, sortedStratum: sorted.stratum,
+                                    score: { x[order[$0]] }, reverse: true)
+            }
+        }
 
         return CoxResult(
             ties: options.ties, confidenceLevel: options.confidenceLevel,
@@ -307,6 +316,8 @@ struct CoxRiskSets {
     /// (i.e. it is the last group of its stratum).
     let lastInStratum: [Bool]
     let time: [Double]
+    /// Stratum codes in sorted order (nil without strata).
+    let stratum: [Int]?
 
     /// Covariate j of input row i enters as (columns[j][i] - shift[j]) * scale[j].
     init(time: [Double], event: [Bool], strata: [Int]?, columns: [[Double]], shift: [Double], scale: [Double]) {
@@ -334,6 +345,7 @@ struct CoxRiskSets {
         let sortedTime = order.map { time[$0] }
         self.time = sortedTime
         let sortedStratum = strata == nil ? s : order.map { s[$0] }
+        self.stratum = strata == nil ? nil : sortedStratum
         var groups: [Range<Int>] = []
         groups.reserveCapacity(min(n, 1024))
         var start = 0
