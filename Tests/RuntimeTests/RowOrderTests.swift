@@ -52,4 +52,31 @@ struct RowOrderTests {
         }.map(\.element)
         #expect(RowOrder.byStratumAndTime(time: time, strata: nil, rows: rows) == expected)
     }
+
+    /// Few distinct times (the counting sort) and many (the radix sort on 32-bit prefixes,
+    /// with runs that share a prefix but differ further down).
+    @Test(arguments: [(4000, 300), (4000, 100_000)])
+    func countingAndPrefixPaths(_ n: Int, _ distinct: Int) {
+        var state: UInt64 = 99
+        func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state >> 33
+        }
+        // Values 1 + k * 2^-50 share their top 32 bits for many k; the others spread out.
+        let time: [Double] = (0..<n).map { i in
+            let k = Double(next() % UInt64(distinct))
+            return i % 5 == 0 ? 1 + k * 0x1p-50 : k / 7 - 3
+        }
+        let strata = (0..<n).map { _ in Int(next() % 2) }
+        let expected = (0..<n).sorted {
+            if strata[$0] != strata[$1] { return strata[$0] < strata[$1] }
+            return time[$0] != time[$1] ? time[$0] < time[$1] : $0 < $1
+        }
+        #expect(RowOrder.byStratumAndTime(time: time, strata: strata) == expected)
+        // Dense ranks against a sort of the distinct values.
+        let values = Array(Set(time)).sorted()
+        let (rank, count) = RowOrder.denseRanks(time)
+        #expect(count == values.count)
+        #expect(rank.map { values[Int($0) - 1] } == time)
+    }
 }
