@@ -96,18 +96,21 @@ public enum Concordance {
         let (rk, size) = RowOrder.denseRanks(keys: keys)
         keys = []
 
-        // Per-position counts as in the unreversed orientation: [concordant, discordant, tiedX].
-        var inflC = [Double](repeating: 0, count: n)
-        var inflD = [Double](repeating: 0, count: n)
-        var inflT = [Double](repeating: 0, count: n)
+        // Per-position counts as in the unreversed orientation: [concordant, discordant, tiedX]
+        // (integers below 2n, exact in 32 bits; converted to Double for the variance).
+        precondition(n < Int(Int32.max) / 2, "too many rows for 32-bit pair counts")
+        var inflC = [Int32](repeating: 0, count: n)
+        var inflD = [Int32](repeating: 0, count: n)
+        var inflT = [Int32](repeating: 0, count: n)
         var concordant = 0.0, discordant = 0.0, tiedX = 0.0, tiedY = 0.0, tiedXY = 0.0
 
         // Backward in time: each event against everyone at risk after it (and censored at
         // its time), as the earlier member of its pairs.
         let tree = CountTree(size)
-        // Scratch counts of equal ranks within one tied set of events.
+        // Equal ranks within one tied set of events, counted in a small hash table (rank ->
+        // count; rank 0 marks an empty slot) sized for the set, so it stays in cache.
         let scoresTie = size < n
-        var sameRank = [Int](repeating: 0, count: scoresTie ? size + 1 : 0)
+        var sameKey = [Int32](), sameCount = [Int]()
         var stratumStart = 0
         var pos = 0
         while pos < n {
@@ -127,15 +130,30 @@ public enum Concordance {
             for i in pos..<end {
                 let (less, equal, greater) = tree.split(Int(rk[i]))
                 concordant += Double(greater); discordant += Double(less); tiedX += Double(equal)
-                inflC[i] += Double(greater); inflD[i] += Double(less); inflT[i] += Double(equal)
-                // Event pairs tied in time: count those with the same score (none when
-                // every score is distinct).
-                if scoresTie && end - pos > 1 {
-                    sameX += sameRank[Int(rk[i])]
-                    sameRank[Int(rk[i])] += 1
+                inflC[i] &+= Int32(truncatingIfNeeded: greater); inflD[i] &+= Int32(truncatingIfNeeded: less)
+                inflT[i] &+= Int32(truncatingIfNeeded: equal)
+            }
+            // Event pairs tied in time: count those with the same score (none when every
+            // score is distinct): each event pairs with the earlier ones of its rank.
+            if scoresTie && end - pos > 1 {
+                var bits = 1
+                while (1 << bits) < 2 * (end - pos) { bits += 1 }
+                let mask = (1 << bits) - 1
+                if sameKey.count < mask + 1 {
+                    sameKey = [Int32](repeating: 0, count: mask + 1)
+                    sameCount = [Int](repeating: 0, count: mask + 1)
+                } else {
+                    for h in 0...mask { sameKey[h] = 0 }
+                }
+                for i in pos..<end {
+                    let r = rk[i]
+                    var h = Int(truncatingIfNeeded: (UInt64(UInt32(bitPattern: r)) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+                    while sameKey[h] != 0 && sameKey[h] != r { h = (h + 1) & mask }
+                    if sameKey[h] == 0 { sameKey[h] = r; sameCount[h] = 0 }
+                    sameX += sameCount[h]
+                    sameCount[h] += 1
                 }
             }
-            if scoresTie && end - pos > 1 { for i in pos..<end { sameRank[Int(rk[i])] = 0 } }
             let d = Double(end - pos)
             tiedXY += Double(sameX)
             tiedY += d * (d - 1) / 2 - Double(sameX)
@@ -157,12 +175,14 @@ public enum Concordance {
             while firstEvent > blockStart && ev[firstEvent - 1] { firstEvent -= 1 }
             for j in firstEvent..<blockEnd {
                 let (less, equal, greater) = tree.split(Int(rk[j]))
-                inflC[j] += Double(less); inflD[j] += Double(greater); inflT[j] += Double(equal)
+                inflC[j] &+= Int32(truncatingIfNeeded: less); inflD[j] &+= Int32(truncatingIfNeeded: greater)
+                inflT[j] &+= Int32(truncatingIfNeeded: equal)
             }
             for j in firstEvent..<blockEnd { tree.add(Int(rk[j])) }
             for j in blockStart..<firstEvent {
                 let (less, equal, greater) = tree.split(Int(rk[j]))
-                inflC[j] += Double(less); inflD[j] += Double(greater); inflT[j] += Double(equal)
+                inflC[j] &+= Int32(truncatingIfNeeded: less); inflD[j] &+= Int32(truncatingIfNeeded: greater)
+                inflT[j] &+= Int32(truncatingIfNeeded: equal)
             }
             if blockStart == 0 || st[(blockStart - 1) * stratumStep] != st[last * stratumStep] {
                 // Leaving the stratum: empty the tree of its events.
@@ -181,7 +201,8 @@ public enum Concordance {
         var variance = 0.0
         if npair > 0 {
             for k in 0..<n {
-                let dfbeta = (inflC[k] - inflD[k]) / npair - somers * (inflC[k] + inflD[k] + inflT[k]) / npair
+                let c = Double(inflC[k]), d = Double(inflD[k]), t = Double(inflT[k])
+                let dfbeta = (c - d) / npair - somers * (c + d + t) / npair
                 variance += dfbeta * dfbeta
             }
             variance /= 4

@@ -201,7 +201,7 @@ public enum Cox {
             let data = CoxRiskSets(time: time, event: event, strata: strata, columns: design.columns,
                                    shift: means, scale: scale)
             let newton = try NewtonRaphson.run(engine: CoxLikelihood(data: data, ties: options.ties), options: options)
-            return (newton, (time: data.time, event: data.event, stratum: data.stratum, order: data.order))
+            return (newton, (time: data.time, event: data.event, stratum: data.stratum, position: data.position))
         }()
 
         // Back to the original scale.
@@ -277,11 +277,15 @@ public enum Cox {
         let scoreTest = TestStatistic.chiSquare(newton.scoreTest, df: df)
 
         // In the risk-set order the fit already sorted by (stratum, time).
-        let concordance = lp.withUnsafeBufferPointer { x in
-            sorted.order.withUnsafeBufferPointer { order in
-                Concordance.compute(sortedTime: sorted.time, sortedEvent: sorted.event, sortedStratum: sorted.stratum,
-                                    score: { x[order[$0]] }, reverse: true)
+        var sortedLP = [Double](repeating: 0, count: n)
+        sortedLP.withUnsafeMutableBufferPointer { out in
+            lp.withUnsafeBufferPointer { x in
+                sorted.position.withUnsafeBufferPointer { w in for i in 0..<n { out[Int(w[i])] = x[i] } }
             }
+        }
+        let concordance = sortedLP.withUnsafeBufferPointer { x in
+            Concordance.compute(sortedTime: sorted.time, sortedEvent: sorted.event, sortedStratum: sorted.stratum,
+                                score: { x[$0] }, reverse: true)
         }
 
         return CoxResult(
@@ -318,6 +322,8 @@ struct CoxRiskSets {
     let time: [Double]
     /// Stratum codes in sorted order (nil without strata).
     let stratum: [Int]?
+    /// Input row -> sorted position (the inverse of `order`).
+    let position: [UInt32]
 
     /// Covariate j of input row i enters as (columns[j][i] - shift[j]) * scale[j].
     init(time: [Double], event: [Bool], strata: [Int]?, columns: [[Double]], shift: [Double], scale: [Double]) {
@@ -328,23 +334,51 @@ struct CoxRiskSets {
         let s = strata ?? [Int](repeating: 0, count: n)
         let order = RowOrder.byStratumAndTime(time: time, strata: strata)
         self.order = order
-        // Gathered one column at a time into the row-major sorted layout.
-        var x = [Double](repeating: 0, count: n * p)
-        x.withUnsafeMutableBufferPointer { xb in
+        // Row -> sorted position, then every row's values written to its position: rows are
+        // read in input order, and a chunk of rows' sorted slots stays in cache while the
+        // columns are written one after another (instead of gathering each column at
+        // random positions).
+        var position = [UInt32](repeating: 0, count: n)
+        position.withUnsafeMutableBufferPointer { w in
             order.withUnsafeBufferPointer { ob in
-                for j in 0..<p {
-                    let m = shift[j], f = scale[j]
-                    columns[j].withUnsafeBufferPointer { c in
-                        for pos in 0..<n { xb[pos * p + j] = (c[ob[pos]] - m) * f }
+                for pos in 0..<n { w[ob[pos]] = UInt32(truncatingIfNeeded: pos) }
+            }
+        }
+        var x = [Double](repeating: 0, count: n * p)
+        var sortedTime = [Double](repeating: 0, count: n)
+        var sortedEvent = [Bool](repeating: false, count: n)
+        var sortedStratum = strata == nil ? s : [Int](repeating: 0, count: n)
+        position.withUnsafeBufferPointer { w in
+            x.withUnsafeMutableBufferPointer { xb in
+                let chunk = 4096
+                var lo = 0
+                while lo < n {
+                    let hi = min(lo + chunk, n)
+                    for j in 0..<p {
+                        let m = shift[j], f = scale[j]
+                        columns[j].withUnsafeBufferPointer { c in
+                            for i in lo..<hi { xb[Int(w[i]) * p + j] = (c[i] - m) * f }
+                        }
                     }
+                    lo = hi
+                }
+            }
+            sortedTime.withUnsafeMutableBufferPointer { t in
+                time.withUnsafeBufferPointer { tIn in for i in 0..<n { t[Int(w[i])] = tIn[i] } }
+            }
+            sortedEvent.withUnsafeMutableBufferPointer { e in
+                event.withUnsafeBufferPointer { eIn in for i in 0..<n { e[Int(w[i])] = eIn[i] } }
+            }
+            if let strata {
+                sortedStratum.withUnsafeMutableBufferPointer { st in
+                    strata.withUnsafeBufferPointer { sIn in for i in 0..<n { st[Int(w[i])] = sIn[i] } }
                 }
             }
         }
+        self.position = position
         self.x = x
-        self.event = order.map { event[$0] }
-        let sortedTime = order.map { time[$0] }
+        self.event = sortedEvent
         self.time = sortedTime
-        let sortedStratum = strata == nil ? s : order.map { s[$0] }
         self.stratum = strata == nil ? nil : sortedStratum
         var groups: [Range<Int>] = []
         groups.reserveCapacity(min(n, 1024))
