@@ -79,4 +79,23 @@ struct RowOrderTests {
         #expect(count == values.count)
         #expect(rank.map { values[Int($0) - 1] } == time)
     }
+
+    /// Sorted positions (counting path with and without strata, and the radix fallback) are
+    /// the inverse of the order.
+    @Test(arguments: [(4000, 40), (4000, 100_000), (300, 5)])
+    func positionsInvertTheOrder(_ n: Int, _ distinct: Int) {
+        var state: UInt64 = 7
+        func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state >> 33
+        }
+        let time = (0..<n).map { _ in Double(next() % UInt64(distinct)) / 3 - 2 }
+        let strata = (0..<n).map { _ in Int(next() % 3) * 5 - 4 }
+        for s in [nil, strata] {
+            let order = RowOrder.byStratumAndTime(time: time, strata: s)
+            let position = RowOrder.positions(time: time, strata: s)
+            #expect((0..<n).allSatisfy { order[Int(position[$0])] == $0 })
+            #expect(RowOrder.scatter(time, to: position, zero: 0) == order.map { time[$0] })
+        }
+    }
 }

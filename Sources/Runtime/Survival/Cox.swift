@@ -311,7 +311,11 @@ struct CoxRiskSets {
     let x: [Double]
     let event: [Bool]
     /// Sorted position -> input row.
-    let order: [Int]
+    var order: [Int] {
+        var order = [Int](repeating: 0, count: n)
+        for i in 0..<n { order[Int(position[i])] = i }
+        return order
+    }
     /// Tied groups (same stratum and time) as ranges of sorted positions, in order.
     let groups: [Range<Int>]
     /// For each group, the end (exclusive) of its stratum in sorted positions.
@@ -332,18 +336,11 @@ struct CoxRiskSets {
         self.n = n
         self.p = p
         let s = strata ?? [Int](repeating: 0, count: n)
-        let order = RowOrder.byStratumAndTime(time: time, strata: strata)
-        self.order = order
         // Row -> sorted position, then every row's values written to its position: rows are
         // read in input order, and a chunk of rows' sorted slots stays in cache while the
         // columns are written one after another (instead of gathering each column at
         // random positions).
-        var position = [UInt32](repeating: 0, count: n)
-        position.withUnsafeMutableBufferPointer { w in
-            order.withUnsafeBufferPointer { ob in
-                for pos in 0..<n { w[ob[pos]] = UInt32(truncatingIfNeeded: pos) }
-            }
-        }
+        let position = RowOrder.positions(time: time, strata: strata)
         var x = [Double](repeating: 0, count: n * p)
         var sortedTime = [Double](repeating: 0, count: n)
         var sortedEvent = [Bool](repeating: false, count: n)
@@ -394,8 +391,8 @@ struct CoxRiskSets {
         var last = [Bool](repeating: false, count: groups.count)
         var end = n
         for g in stride(from: groups.count - 1, through: 0, by: -1) {
-            let here = s[order[groups[g].lowerBound]]
-            if g == groups.count - 1 || s[order[groups[g + 1].lowerBound]] != here {
+            let here = sortedStratum[groups[g].lowerBound]
+            if g == groups.count - 1 || sortedStratum[groups[g + 1].lowerBound] != here {
                 end = groups[g].upperBound
                 last[g] = true
             }

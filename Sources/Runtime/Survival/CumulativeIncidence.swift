@@ -135,18 +135,26 @@ public enum CumulativeIncidence {
         }
         let nMissing = time.count - keep.count
         guard !keep.isEmpty else { throw AnalysisError("cumulative incidence: no observations with a time") }
-        keep = RowOrder.byStratumAndTime(time: time, strata: nil, rows: keep)
-
-        // Time, status and group in time order, gathered once.
+        // Time, status and group in time order: each row written to its sorted position
+        // (all rows kept), or gathered through the order of the kept rows.
         let m = keep.count
-        var sortedTime = [Double](repeating: 0, count: m)
-        var sortedStatus = [Int](repeating: 0, count: m)
-        var sortedGroup = [Int](repeating: 0, count: m)
-        sortedTime.withUnsafeMutableBufferPointer { st in
-            sortedStatus.withUnsafeMutableBufferPointer { ss in
-                sortedGroup.withUnsafeMutableBufferPointer { sg in
-                    for (k, i) in keep.enumerated() {
-                        st[k] = time[i]; ss[k] = status[i]; sg[k] = group?[i] ?? 0
+        var sortedTime: [Double], sortedStatus: [Int], sortedGroup: [Int]
+        if nMissing == 0 {
+            let position = RowOrder.positions(time: time, strata: nil)
+            sortedTime = RowOrder.scatter(time, to: position, zero: 0)
+            sortedStatus = RowOrder.scatter(status, to: position, zero: 0)
+            sortedGroup = group.map { RowOrder.scatter($0, to: position, zero: 0) } ?? [Int](repeating: 0, count: m)
+        } else {
+            keep = RowOrder.byStratumAndTime(time: time, strata: nil, rows: keep)
+            sortedTime = [Double](repeating: 0, count: m)
+            sortedStatus = [Int](repeating: 0, count: m)
+            sortedGroup = [Int](repeating: 0, count: m)
+            sortedTime.withUnsafeMutableBufferPointer { st in
+                sortedStatus.withUnsafeMutableBufferPointer { ss in
+                    sortedGroup.withUnsafeMutableBufferPointer { sg in
+                        for (k, i) in keep.enumerated() {
+                            st[k] = time[i]; ss[k] = status[i]; sg[k] = group?[i] ?? 0
+                        }
                     }
                 }
             }
@@ -216,7 +224,7 @@ public enum CumulativeIncidence {
             }
         }
 
-        let maxTime = time[keep[keep.count - 1]]
+        let maxTime = sortedTime[m - 1]
         let tableTimes = options.times.isEmpty ? defaultTimes(maxTime: maxTime) : Array(Set(options.times)).sorted()
         var shownLabels = causeLabels
         for c in causes where shownLabels[c] == nil { shownLabels[c] = String(c) }

@@ -129,11 +129,14 @@ public enum LogRank {
             if let strata, strata[i] < 0 { throw AnalysisError("negative stratum code in row \(i + 1)") }
         }
         guard rho.isFinite else { throw AnalysisError("rho must be finite") }
-        let stratumOf = strata ?? [Int](repeating: 0, count: count)
-        let strataCount = (stratumOf.max() ?? 0) + 1
+        let strataCount = (strata?.max() ?? 0) + 1
 
-        // One sort: by stratum, then time ascending.
-        let order = RowOrder.byStratumAndTime(time: time, strata: strata)
+        // One sort: by stratum, then time ascending; the rows' values written in that order.
+        let position = RowOrder.positions(time: time, strata: strata)
+        let sortedTime = RowOrder.scatter(time, to: position, zero: 0)
+        let sortedEvent = RowOrder.scatter(event, to: position, zero: false)
+        let sortedGroup = RowOrder.scatter(group, to: position, zero: 0)
+        let sortedStratum = strata.map { RowOrder.scatter($0, to: position, zero: 0) }
 
         var n = [Int](repeating: 0, count: k)
         for g in group { n[g] += 1 }
@@ -147,22 +150,22 @@ public enum LogRank {
         var deathsByGroup = [Double](repeating: 0, count: k)
         var start = 0
         while start < count {
-            let s = stratumOf[order[start]]
+            let s = sortedStratum?[start] ?? 0
             var end = start
-            while end < count && stratumOf[order[end]] == s { end += 1 }
+            if let sortedStratum { while end < count && sortedStratum[end] == s { end += 1 } } else { end = count }
             // Everyone in the stratum is at risk at its first time.
             for g in 0..<k { atRiskByGroup[g] = 0 }
-            for idx in start..<end { atRiskByGroup[group[order[idx]]] += 1 }
+            for idx in start..<end { atRiskByGroup[sortedGroup[idx]] += 1 }
             var atRisk = Double(end - start)
             var survival = 1.0  // S(t-) of the pooled stratum
             var i = start
             while i < end {
-                let t = time[order[i]]
+                let t = sortedTime[i]
                 var j = i
                 for g in 0..<k { deathsByGroup[g] = 0 }
                 var deaths = 0.0
-                while j < end && time[order[j]] == t {
-                    if event[order[j]] { deathsByGroup[group[order[j]]] += 1; deaths += 1 }
+                while j < end && sortedTime[j] == t {
+                    if sortedEvent[j] { deathsByGroup[sortedGroup[j]] += 1; deaths += 1 }
                     j += 1
                 }
                 if deaths > 0 {
@@ -185,7 +188,7 @@ public enum LogRank {
                     survival *= (atRisk - deaths) / atRisk
                 }
                 // Rows at time t leave the risk set.
-                for idx in i..<j { atRiskByGroup[group[order[idx]]] -= 1 }
+                for idx in i..<j { atRiskByGroup[sortedGroup[idx]] -= 1 }
                 atRisk -= Double(j - i)
                 i = j
             }

@@ -257,6 +257,97 @@ enum RowOrder {
         }
         return order
     }
+
+    /// The sorted position of every row `0..<time.count` in the order of `byStratumAndTime`
+    /// (stratum, then time ascending, ties in input order): the inverse permutation. With
+    /// few distinct (stratum, time) pairs it comes from a counting sort without building the
+    /// order: ids per row, bucket offsets, then positions handed out in one sequential pass.
+    /// Callers then write each row's values to its position, reading the rows in input
+    /// order; with few buckets those writes stream (one moving cursor per bucket), instead
+    /// of gathering every value from a random row. NaN times must have been removed.
+    static func positions(time: [Double], strata: [Int]?) -> [UInt32] {
+        let n = time.count
+        precondition(n < Int(UInt32.max), "too many rows for 32-bit positions")
+        var out = [UInt32](repeating: 0, count: n)
+        if n >= 256 {
+            var keys = [UInt64](repeating: 0, count: n)
+            keys.withUnsafeMutableBufferPointer { k in
+                time.withUnsafeBufferPointer { t in for i in 0..<n { k[i] = key(t[i]) } }
+            }
+            let timeIds = keys.withUnsafeBufferPointer { distinctIds($0) }
+            var stratumIds: (ids: [UInt32], distinct: [UInt64], counts: [Int], rankOrder: [Int])? = nil
+            if timeIds != nil, let strata {
+                keys.withUnsafeMutableBufferPointer { k in
+                    strata.withUnsafeBufferPointer { s in for i in 0..<n { k[i] = key(s[i]) } }
+                }
+                stratumIds = keys.withUnsafeBufferPointer { distinctIds($0) }
+            }
+            keys = []
+            if let t = timeIds, strata == nil || stratumIds != nil,
+               t.distinct.count * (stratumIds?.distinct.count ?? 1) <= max(n / 4, 1 << 16) {
+                // Bucket = stratum rank * (distinct times) + time rank.
+                let dt = t.distinct.count
+                var timeRank = [Int](repeating: 0, count: dt)
+                for (r, id) in t.rankOrder.enumerated() { timeRank[id] = r }
+                var stratumRank = [Int](repeating: 0, count: stratumIds?.distinct.count ?? 1)
+                if let si = stratumIds { for (r, id) in si.rankOrder.enumerated() { stratumRank[id] = r } }
+                var bucketOf = [UInt32](repeating: 0, count: n)
+                var offset = [Int](repeating: 0, count: dt * stratumRank.count + 1)
+                bucketOf.withUnsafeMutableBufferPointer { b in
+                    t.ids.withUnsafeBufferPointer { tid in
+                        offset.withUnsafeMutableBufferPointer { c in
+                            if let si = stratumIds {
+                                si.ids.withUnsafeBufferPointer { sid in
+                                    for i in 0..<n {
+                                        let bucket = stratumRank[Int(sid[i])] * dt + timeRank[Int(tid[i])]
+                                        b[i] = UInt32(truncatingIfNeeded: bucket)
+                                        c[bucket + 1] += 1
+                                    }
+                                }
+                            } else {
+                                for i in 0..<n {
+                                    let bucket = timeRank[Int(tid[i])]
+                                    b[i] = UInt32(truncatingIfNeeded: bucket)
+                                    c[bucket + 1] += 1
+                                }
+                            }
+                        }
+                    }
+                }
+                for k in 1..<offset.count { offset[k] += offset[k - 1] }
+                out.withUnsafeMutableBufferPointer { o in
+                    bucketOf.withUnsafeBufferPointer { b in
+                        offset.withUnsafeMutableBufferPointer { c in
+                            for i in 0..<n {
+                                let bucket = Int(b[i])
+                                o[i] = UInt32(truncatingIfNeeded: c[bucket])
+                                c[bucket] += 1
+                            }
+                        }
+                    }
+                }
+                return out
+            }
+        }
+        let order = byStratumAndTime(time: time, strata: strata)
+        out.withUnsafeMutableBufferPointer { o in
+            for (pos, i) in order.enumerated() { o[i] = UInt32(truncatingIfNeeded: pos) }
+        }
+        return out
+    }
+
+    /// `values` written to their sorted positions: out[position[i]] = values[i].
+    static func scatter<T>(_ values: [T], to position: [UInt32], zero: T) -> [T] {
+        var out = [T](repeating: zero, count: values.count)
+        out.withUnsafeMutableBufferPointer { o in
+            values.withUnsafeBufferPointer { v in
+                position.withUnsafeBufferPointer { p in
+                    for i in 0..<v.count { o[Int(p[i])] = v[i] }
+                }
+            }
+        }
+        return out
+    }
 }
 
 /// Ids 0, 1, 2, ... for distinct 64-bit keys in order of first appearance: an open-addressing
