@@ -335,7 +335,6 @@ struct CoxRiskSets {
         let p = columns.count
         self.n = n
         self.p = p
-        let s = strata ?? [Int](repeating: 0, count: n)
         // Row -> sorted position, then every row's values written to its position: rows are
         // read in input order, and a chunk of rows' sorted slots stays in cache while the
         // columns are written one after another (instead of gathering each column at
@@ -344,7 +343,7 @@ struct CoxRiskSets {
         var x = [Double](repeating: 0, count: n * p)
         var sortedTime = [Double](repeating: 0, count: n)
         var sortedEvent = [Bool](repeating: false, count: n)
-        var sortedStratum = strata == nil ? s : [Int](repeating: 0, count: n)
+        var sortedStratum = [Int](repeating: 0, count: strata == nil ? 0 : n)
         position.withUnsafeBufferPointer { w in
             x.withUnsafeMutableBufferPointer { xb in
                 let chunk = 4096
@@ -381,7 +380,8 @@ struct CoxRiskSets {
         groups.reserveCapacity(min(n, 1024))
         var start = 0
         for pos in 1...max(n, 1) where pos <= n {
-            if pos == n || sortedStratum[pos] != sortedStratum[start] || sortedTime[pos] != sortedTime[start] {
+            if pos == n || sortedTime[pos] != sortedTime[start]
+                || (strata != nil && sortedStratum[pos] != sortedStratum[start]) {
                 groups.append(start..<pos)
                 start = pos
             }
@@ -391,8 +391,8 @@ struct CoxRiskSets {
         var last = [Bool](repeating: false, count: groups.count)
         var end = n
         for g in stride(from: groups.count - 1, through: 0, by: -1) {
-            let here = sortedStratum[groups[g].lowerBound]
-            if g == groups.count - 1 || sortedStratum[groups[g + 1].lowerBound] != here {
+            if g == groups.count - 1
+                || (strata != nil && sortedStratum[groups[g + 1].lowerBound] != sortedStratum[groups[g].lowerBound]) {
                 end = groups[g].upperBound
                 last[g] = true
             }
@@ -431,8 +431,11 @@ struct CoxLikelihood {
         let u = block, imat = block + p, s1 = imat + pp, s2 = s1 + p, d1 = s2 + pp, d2 = d1 + p
         let mean = d2 + pp
         var s0 = 0.0
-        var eta = [Double](repeating: 0, count: n)
-        var risk = [Double](repeating: 0, count: n)
+        // The linear predictor and exp of it are formed row by row in the pass; only exact
+        // ties keep them in arrays (their tied-set terms read them back).
+        let keep = ties == .exact
+        var eta = [Double](repeating: 0, count: keep ? n : 0)
+        var risk = [Double](repeating: 0, count: keep ? n : 0)
 
         // Adds the term for one log-denominator with sums (t0, t1, t2) and weight w.
         func addTerm(_ t0: Double, _ t1: UnsafeMutablePointer<Double>, _ t2: UnsafeMutablePointer<Double>, weight w: Double) {
@@ -452,11 +455,13 @@ struct CoxLikelihood {
         data.event.withUnsafeBufferPointer { event in
         eta.withUnsafeMutableBufferPointer { eta in
         risk.withUnsafeMutableBufferPointer { risk in
-            for i in 0..<n {
-                var e = 0.0
-                for j in 0..<p { e += x[i * p + j] * beta[j] }
-                eta[i] = e
-                risk[i] = exp(e)
+            if keep {
+                for i in 0..<n {
+                    var e = 0.0
+                    for j in 0..<p { e += x[i * p + j] * beta[j] }
+                    eta[i] = e
+                    risk[i] = exp(e)
+                }
             }
 
             for g in stride(from: data.groups.count - 1, through: 0, by: -1) {
@@ -471,11 +476,13 @@ struct CoxLikelihood {
                 d1.update(repeating: 0, count: p)
                 d2.update(repeating: 0, count: pp)
                 for i in group {
-                    let r = risk[i]
                     let row = x.baseAddress! + i * p
+                    var ei = 0.0
+                    for j in 0..<p { ei += row[j] * beta[j] }
+                    let r = exp(ei)
                     if event[i] {
                         d += 1
-                        loglik += eta[i]
+                        loglik += ei
                         d0 += r
                         for j in 0..<p {
                             let xj = row[j]
