@@ -269,71 +269,89 @@ enum RowOrder {
         let n = time.count
         precondition(n < Int(UInt32.max), "too many rows for 32-bit positions")
         var out = [UInt32](repeating: 0, count: n)
-        if n >= 256 {
-            var keys = [UInt64](repeating: 0, count: n)
-            keys.withUnsafeMutableBufferPointer { k in
-                time.withUnsafeBufferPointer { t in for i in 0..<n { k[i] = key(t[i]) } }
+        if let b = buckets(time: time, strata: strata) {
+            var offset = [Int](repeating: 0, count: b.count + 1)
+            b.bucket.withUnsafeBufferPointer { bk in
+                for i in 0..<n { offset[Int(bk[i]) + 1] += 1 }
             }
-            let timeIds = keys.withUnsafeBufferPointer { distinctIds($0) }
-            var stratumIds: (ids: [UInt32], distinct: [UInt64], counts: [Int], rankOrder: [Int])? = nil
-            if timeIds != nil, let strata {
-                keys.withUnsafeMutableBufferPointer { k in
-                    strata.withUnsafeBufferPointer { s in for i in 0..<n { k[i] = key(s[i]) } }
-                }
-                stratumIds = keys.withUnsafeBufferPointer { distinctIds($0) }
-            }
-            keys = []
-            if let t = timeIds, strata == nil || stratumIds != nil,
-               t.distinct.count * (stratumIds?.distinct.count ?? 1) <= max(n / 4, 1 << 16) {
-                // Bucket = stratum rank * (distinct times) + time rank.
-                let dt = t.distinct.count
-                var timeRank = [Int](repeating: 0, count: dt)
-                for (r, id) in t.rankOrder.enumerated() { timeRank[id] = r }
-                var stratumRank = [Int](repeating: 0, count: stratumIds?.distinct.count ?? 1)
-                if let si = stratumIds { for (r, id) in si.rankOrder.enumerated() { stratumRank[id] = r } }
-                var bucketOf = [UInt32](repeating: 0, count: n)
-                var offset = [Int](repeating: 0, count: dt * stratumRank.count + 1)
-                bucketOf.withUnsafeMutableBufferPointer { b in
-                    t.ids.withUnsafeBufferPointer { tid in
-                        offset.withUnsafeMutableBufferPointer { c in
-                            if let si = stratumIds {
-                                si.ids.withUnsafeBufferPointer { sid in
-                                    for i in 0..<n {
-                                        let bucket = stratumRank[Int(sid[i])] * dt + timeRank[Int(tid[i])]
-                                        b[i] = UInt32(truncatingIfNeeded: bucket)
-                                        c[bucket + 1] += 1
-                                    }
-                                }
-                            } else {
-                                for i in 0..<n {
-                                    let bucket = timeRank[Int(tid[i])]
-                                    b[i] = UInt32(truncatingIfNeeded: bucket)
-                                    c[bucket + 1] += 1
-                                }
-                            }
+            for k in 1..<offset.count { offset[k] += offset[k - 1] }
+            out.withUnsafeMutableBufferPointer { o in
+                b.bucket.withUnsafeBufferPointer { bk in
+                    offset.withUnsafeMutableBufferPointer { c in
+                        for i in 0..<n {
+                            let bucket = Int(bk[i])
+                            o[i] = UInt32(truncatingIfNeeded: c[bucket])
+                            c[bucket] += 1
                         }
                     }
                 }
-                for k in 1..<offset.count { offset[k] += offset[k - 1] }
-                out.withUnsafeMutableBufferPointer { o in
-                    bucketOf.withUnsafeBufferPointer { b in
-                        offset.withUnsafeMutableBufferPointer { c in
-                            for i in 0..<n {
-                                let bucket = Int(b[i])
-                                o[i] = UInt32(truncatingIfNeeded: c[bucket])
-                                c[bucket] += 1
-                            }
-                        }
-                    }
-                }
-                return out
             }
+            return out
         }
         let order = byStratumAndTime(time: time, strata: strata)
         out.withUnsafeMutableBufferPointer { o in
             for (pos, i) in order.enumerated() { o[i] = UInt32(truncatingIfNeeded: pos) }
         }
         return out
+    }
+
+    /// Rows grouped by (stratum, time) when there are few distinct pairs: for every row its
+    /// bucket, numbered in (stratum, time) order as stratumRank * times.count + timeRank
+    /// (some buckets may be empty), the distinct times ascending (the first value met of
+    /// each) and the distinct strata ascending. nil with fewer than 256 rows or too many
+    /// distinct values (the caller sorts instead). NaN times must have been removed.
+    static func buckets(time: [Double], strata: [Int]?)
+        -> (bucket: [UInt32], count: Int, times: [Double], strata: [Int])? {
+        let n = time.count
+        guard n >= 256, n < Int(UInt32.max) else { return nil }
+        var keys = [UInt64](repeating: 0, count: n)
+        keys.withUnsafeMutableBufferPointer { k in
+            time.withUnsafeBufferPointer { t in for i in 0..<n { k[i] = key(t[i]) } }
+        }
+        guard let t = keys.withUnsafeBufferPointer({ distinctIds($0) }) else { return nil }
+        var stratumIds: (ids: [UInt32], distinct: [UInt64], counts: [Int], rankOrder: [Int])? = nil
+        if let strata {
+            keys.withUnsafeMutableBufferPointer { k in
+                strata.withUnsafeBufferPointer { s in for i in 0..<n { k[i] = key(s[i]) } }
+            }
+            stratumIds = keys.withUnsafeBufferPointer { distinctIds($0) }
+            if stratumIds == nil { return nil }
+        }
+        keys = []
+        let dt = t.distinct.count
+        let ds = stratumIds?.distinct.count ?? 1
+        guard dt * ds <= max(n / 4, 1 << 16) else { return nil }
+        var timeRank = [Int](repeating: 0, count: dt)
+        for (r, id) in t.rankOrder.enumerated() { timeRank[id] = r }
+        var stratumRank = [Int](repeating: 0, count: ds)
+        if let si = stratumIds { for (r, id) in si.rankOrder.enumerated() { stratumRank[id] = r } }
+        // The first time met with each id: the first row of its bucket in a stable sort.
+        var firstOf = [Int](repeating: -1, count: dt)
+        var bucket = [UInt32](repeating: 0, count: n)
+        bucket.withUnsafeMutableBufferPointer { b in
+            t.ids.withUnsafeBufferPointer { tid in
+                if let si = stratumIds {
+                    si.ids.withUnsafeBufferPointer { sid in
+                        for i in 0..<n {
+                            b[i] = UInt32(truncatingIfNeeded: stratumRank[Int(sid[i])] * dt + timeRank[Int(tid[i])])
+                        }
+                    }
+                } else {
+                    for i in 0..<n { b[i] = UInt32(truncatingIfNeeded: timeRank[Int(tid[i])]) }
+                }
+                for i in 0..<n where firstOf[Int(tid[i])] < 0 { firstOf[Int(tid[i])] = i }
+            }
+        }
+        let times = t.rankOrder.map { time[firstOf[$0]] }
+        var strataValues = [0]
+        if let si = stratumIds, let strata {
+            var firstStratum = [Int](repeating: -1, count: ds)
+            si.ids.withUnsafeBufferPointer { sid in
+                for i in 0..<n where firstStratum[Int(sid[i])] < 0 { firstStratum[Int(sid[i])] = i }
+            }
+            strataValues = si.rankOrder.map { strata[firstStratum[$0]] }
+        }
+        return (bucket, dt * ds, times, strataValues)
     }
 
     /// `values` written to their sorted positions: out[position[i]] = values[i].
