@@ -1,14 +1,18 @@
 /// Stable orderings of rows by numeric keys, for the estimators that walk their data in time
 /// order (Kaplan-Meier, log-rank, Cox, concordance, cumulative incidence).
 ///
-/// Every key is first mapped to an unsigned 64-bit integer with the same order (`key(_:)`),
-/// then the rows are sorted by a least-significant-digit radix sort (11-bit digits, at most
-/// six scatter passes, a pass skipped when every key has the same digit there). The sort
-/// is stable, so sorting by a minor key and then by a major key sorts by (major, minor),
-/// and rows with equal keys keep their input order. Cost O(n) per pass over flat arrays,
+/// Every key is first mapped to an unsigned 64-bit integer with the same order (`key(_:)`).
+/// Keys with few distinct values (at most min(2^14, n/8)) are sorted by counting: an id per
+/// distinct key from a small hash table, the distinct keys sorted, one scatter pass. Other
+/// keys go through a least-significant-digit radix sort on the top 32 bits where they
+/// differ (11-bit digits, at most three scatter passes, a pass skipped when every key has
+/// the same digit there), runs equal on those bits then ordered by the full key. Both are
+/// stable, so sorting by a minor key and then by a major key sorts by (major, minor), and
+/// rows with equal keys keep their input order. Cost O(n) per pass over flat arrays,
 /// instead of O(n log n) comparisons that each look up two rows.
 ///
-/// Source: Knuth, The Art of Computer Programming vol. 3, section 5.2.5 (radix sorting);
+/// Source: Knuth, The Art of Computer Programming vol. 3, sections 5.2 (counting sort),
+/// 5.2.5 (radix sorting) and 6.4 (open addressing with linear probing);
 /// the float-to-integer order map is the usual IEEE 754 sign-magnitude flip.
 enum RowOrder {
 
