@@ -36,16 +36,20 @@ struct ConcordanceTests {
 
     /// O(n^2) definition, with the infinitesimal-jackknife variance, on data with ties in
     /// time and in score, and strata.
-    @Test func agreesWithBruteForce() {
+    /// Few distinct scores (ranks by counting) and continuous scores with some ties (ranks
+    /// by the radix sort).
+    @Test(arguments: [(300, 10.0), (700, 0.0)])
+    func agreesWithBruteForce(_ n: Int, _ scoreScale: Double) {
         var state: UInt64 = 12345
         func next() -> Double {
             state = state &* 6364136223846793005 &+ 1442695040888963407
             return Double(state >> 11) / Double(1 << 53)
         }
-        let n = 300
         let time = (0..<n).map { _ in (next() * 40).rounded() }
         let event = (0..<n).map { _ in next() < 0.7 }
-        let score = (0..<n).map { _ in (next() * 10).rounded() }
+        let score = (0..<n).map { i in
+            scoreScale > 0 ? (next() * scoreScale).rounded() : (i % 9 == 0 ? 0.5 : next() * 4 - 2)
+        }
         let strata = (0..<n).map { _ in next() < 0.5 ? 0 : 1 }
         let fast = Concordance.compute(time: time, event: event, score: score, strata: strata, reverse: true)
 

@@ -342,4 +342,35 @@ struct KaplanMeierTests {
         #expect(json.contains("\"step_table\""))
         #expect(json.contains("\"kind\":\"km\""))
     }
+
+    /// Enough rows with few distinct times for the counting path: the same step tables as
+    /// the sorted path, value for value.
+    @Test func countedCurvesMatchSortedPath() throws {
+        var state: UInt64 = 2024
+        func next() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        let n = 3000
+        let time = (0..<n).map { i in i % 97 == 0 ? Double.nan : (next() * 50).rounded() / 4 }
+        let event = (0..<n).map { _ in next() < 0.6 }
+        let group = (0..<n).map { _ in next() < 0.3 ? 2 : 0 }  // group 1 has no rows
+        let fit = try KaplanMeier.fit(time: time, event: event, group: group, groupLabels: ["a", "b", "c"])
+        #expect(fit.warnings == ["group b has no observations; no curve"])
+        #expect(fit.curves.map(\.label) == ["a", "c"])
+        let z = Distributions.normalQuantile(0.975)
+        for (curve, g) in zip(fit.curves, [0, 2]) {
+            let rows = (0..<n).filter { group[$0] == g && !time[$0].isNaN }
+                .sorted { time[$0] != time[$1] ? time[$0] < time[$1] : $0 < $1 }
+            let sorted = KaplanMeier.curve(label: curve.label, rows: rows[...], time: time, event: event,
+                                           transform: .log, z: z)
+            #expect(curve.n == sorted.n && curve.events == sorted.events)
+            #expect(curve.time == sorted.time && curve.nRisk == sorted.nRisk)
+            #expect(curve.nEvent == sorted.nEvent && curve.nCensor == sorted.nCensor)
+            #expect(curve.survival == sorted.survival && curve.stdErrLog == sorted.stdErrLog)
+            #expect(curve.lower == sorted.lower && curve.upper == sorted.upper)
+            #expect(curve.cumulativeHazard == sorted.cumulativeHazard)
+            #expect(curve.stdErrCumulativeHazard == sorted.stdErrCumulativeHazard)
+        }
+    }
 }

@@ -189,4 +189,28 @@ struct LogRankTests {
         #expect(r.n == [1, 3])
         #expect(r.p > 0 && r.p < 1)
     }
+
+    /// Enough rows with few distinct times for the counting path: the same sums as the
+    /// sorted path, value for value (with strata, rho and three groups).
+    @Test(arguments: [0.0, 1.0])
+    func countedSumsMatchSortedPath(_ rho: Double) throws {
+        var state: UInt64 = 77
+        func next() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        let n = 3000
+        let time = (0..<n).map { _ in (next() * 40).rounded() / 2 }
+        let event = (0..<n).map { _ in next() < 0.6 }
+        let group = (0..<n).map { _ in Int(next() * 3) }
+        let strata = (0..<n).map { _ in next() < 0.4 ? 4 : 1 }
+        for s in [nil, strata] {
+            let a = try LogRank.accumulate(time: time, event: event, group: group, k: 3, strata: s, rho: rho)
+            let b = try LogRank.accumulate(time: time, event: event, group: group, k: 3, strata: s, rho: rho,
+                                           counting: false)
+            #expect(a.n == b.n && a.observed == b.observed && a.expected == b.expected)
+            #expect(a.variance == b.variance && a.strataCount == b.strataCount)
+            #expect(a.observedByStratum == b.observedByStratum && a.expectedByStratum == b.expectedByStratum)
+        }
+    }
 }

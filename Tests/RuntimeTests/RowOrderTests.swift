@@ -52,4 +52,50 @@ struct RowOrderTests {
         }.map(\.element)
         #expect(RowOrder.byStratumAndTime(time: time, strata: nil, rows: rows) == expected)
     }
+
+    /// Few distinct times (the counting sort) and many (the radix sort on 32-bit prefixes,
+    /// with runs that share a prefix but differ further down).
+    @Test(arguments: [(4000, 300), (4000, 100_000)])
+    func countingAndPrefixPaths(_ n: Int, _ distinct: Int) {
+        var state: UInt64 = 99
+        func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state >> 33
+        }
+        // Values 1 + k * 2^-50 share their top 32 bits for many k; the others spread out.
+        let time: [Double] = (0..<n).map { i in
+            let k = Double(next() % UInt64(distinct))
+            return i % 5 == 0 ? 1 + k * 0x1p-50 : k / 7 - 3
+        }
+        let strata = (0..<n).map { _ in Int(next() % 2) }
+        let expected = (0..<n).sorted {
+            if strata[$0] != strata[$1] { return strata[$0] < strata[$1] }
+            return time[$0] != time[$1] ? time[$0] < time[$1] : $0 < $1
+        }
+        #expect(RowOrder.byStratumAndTime(time: time, strata: strata) == expected)
+        // Dense ranks against a sort of the distinct values.
+        let values = Array(Set(time)).sorted()
+        let (rank, count) = RowOrder.denseRanks(time)
+        #expect(count == values.count)
+        #expect(rank.map { values[Int($0) - 1] } == time)
+    }
+
+    /// Sorted positions (counting path with and without strata, and the radix fallback) are
+    /// the inverse of the order.
+    @Test(arguments: [(4000, 40), (4000, 100_000), (300, 5)])
+    func positionsInvertTheOrder(_ n: Int, _ distinct: Int) {
+        var state: UInt64 = 7
+        func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state >> 33
+        }
+        let time = (0..<n).map { _ in Double(next() % UInt64(distinct)) / 3 - 2 }
+        let strata = (0..<n).map { _ in Int(next() % 3) * 5 - 4 }
+        for s in [nil, strata] {
+            let order = RowOrder.byStratumAndTime(time: time, strata: s)
+            let position = RowOrder.positions(time: time, strata: s)
+            #expect((0..<n).allSatisfy { order[Int(position[$0])] == $0 })
+            #expect(RowOrder.scatter(time, to: position, zero: 0) == order.map { time[$0] })
+        }
+    }
 }

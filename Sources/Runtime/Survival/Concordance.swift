@@ -44,80 +44,123 @@ public enum Concordance {
 
     public static func compute(time: [Double], event: [Bool], score: [Double], strata: [Int]? = nil,
                                reverse: Bool = false) -> ConcordanceResult {
-        let n = time.count
-        // Dense ranks of the scores, 1-based: one stable sort by score.
-        let byScore = score.withUnsafeBufferPointer { x in RowOrder.stableSorted(Array(0..<n)) { RowOrder.key(x[$0]) } }
-        var rank = [Int](repeating: 0, count: n)
-        var size = 0
-        for k in 0..<n {
-            if k == 0 || score[byScore[k]] != score[byScore[k - 1]] { size += 1 }
-            rank[byScore[k]] = size
+        let order = RowOrder.byStratumAndTime(time: time, strata: strata)
+        return score.withUnsafeBufferPointer { x in
+            compute(sortedTime: order.map { time[$0] }, sortedEvent: order.map { event[$0] },
+                    sortedStratum: strata.map { s in order.map { s[$0] } },
+                    score: { x[order[$0]] }, reverse: reverse)
         }
+    }
 
-        // Walk order: descending time within stratum; censored before events at equal times;
-        // then input order. (Censored rows first, then a stable sort by time and stratum.)
-        var start = [Int]()
-        start.reserveCapacity(n)
-        for i in 0..<n where !event[i] { start.append(i) }
-        for i in 0..<n where event[i] { start.append(i) }
-        let order = RowOrder.byStratumAndTime(time: time, strata: strata, rows: start, descending: true)
-        // The walk reads these in sorted position; per-row counts are kept by position too
-        // (the variance sums over rows, so their order does not matter).
-        var rk = [Int](repeating: 0, count: n), ev = [Bool](repeating: false, count: n)
-        var tm = [Double](repeating: 0, count: n), st = [Int](repeating: 0, count: n)
-        for pos in 0..<n {
-            let i = order[pos]
-            rk[pos] = rank[i]; ev[pos] = event[i]; tm[pos] = time[i]
-            if let strata { st[pos] = strata[i] }
+    /// The same, for rows already ordered by (stratum, time) ascending with ties in input
+    /// order (a Cox fit's risk-set order), so that no sort by time is repeated. `score(q)`
+    /// is the score of the row at sorted position q.
+    static func compute(sortedTime: [Double], sortedEvent: [Bool], sortedStratum: [Int]?,
+                        score: (Int) -> Double, reverse: Bool) -> ConcordanceResult {
+        let n = sortedTime.count
+        // Walk order: strata ascending, time descending within a stratum; in a block of one
+        // stratum and one time the censored rows first, then the events, each in input order.
+        // Built from the ascending order block by block (reads stay local).
+        // Per walk position: event, block (one stratum and one time) number, stratum.
+        var ev = [Bool](repeating: false, count: n), blk = [Int32](repeating: 0, count: n)
+        // Stratum codes by walk position (all 0 without strata: one shared zero).
+        var st = sortedStratum == nil ? [Int](repeating: 0, count: 1) : [Int](repeating: 0, count: n)
+        let stratumStep = sortedStratum == nil ? 0 : 1
+        var keys = [UInt64](repeating: 0, count: n)
+        sortedTime.withUnsafeBufferPointer { time in
+            sortedEvent.withUnsafeBufferPointer { event in
+                var out = 0, block: Int32 = 0
+                func emit(_ q: Int) {
+                    blk[out] = block; ev[out] = event[q]; keys[out] = RowOrder.key(score(q))
+                    if let sortedStratum { st[out] = sortedStratum[q] }
+                    out += 1
+                }
+                var s0 = 0
+                while s0 < n {
+                    var s1 = s0 + 1
+                    if let sortedStratum { while s1 < n && sortedStratum[s1] == sortedStratum[s0] { s1 += 1 } } else { s1 = n }
+                    var b1 = s1
+                    while b1 > s0 {
+                        var b0 = b1 - 1
+                        while b0 > s0 && time[b0 - 1] == time[b1 - 1] { b0 -= 1 }
+                        for q in b0..<b1 where !event[q] { emit(q) }
+                        for q in b0..<b1 where event[q] { emit(q) }
+                        block &+= 1
+                        b1 = b0
+                    }
+                    s0 = s1
+                }
+            }
         }
+        // Dense ranks of the scores, 1-based, by position in the walk.
+        let (rk, size) = RowOrder.denseRanks(keys: keys)
+        keys = []
 
-        // Per-position counts as in the unreversed orientation: [concordant, discordant, tiedX].
-        var inflC = [Double](repeating: 0, count: n)
-        var inflD = [Double](repeating: 0, count: n)
-        var inflT = [Double](repeating: 0, count: n)
+        // Per-position counts as in the unreversed orientation: [concordant, discordant, tiedX]
+        // (integers below 2n, exact in 32 bits; converted to Double for the variance).
+        precondition(n < Int(Int32.max) / 2, "too many rows for 32-bit pair counts")
+        var inflC = [Int32](repeating: 0, count: n)
+        var inflD = [Int32](repeating: 0, count: n)
+        var inflT = [Int32](repeating: 0, count: n)
         var concordant = 0.0, discordant = 0.0, tiedX = 0.0, tiedY = 0.0, tiedXY = 0.0
 
         // Backward in time: each event against everyone at risk after it (and censored at
         // its time), as the earlier member of its pairs.
         let tree = CountTree(size)
-        // Scratch counts of equal ranks within one tied set of events.
+        // Equal ranks within one tied set of events, counted in a small hash table (rank ->
+        // count; rank 0 marks an empty slot) sized for the set, so it stays in cache.
         let scoresTie = size < n
-        var sameRank = [Int](repeating: 0, count: scoresTie ? size + 1 : 0)
+        var sameKey = [Int32](), sameCount = [Int]()
         var stratumStart = 0
         var pos = 0
         while pos < n {
-            if pos > 0 && st[pos - 1] != st[pos] {
-                tree.clear(holding: rk[stratumStart..<pos])
+            if pos > 0 && st[(pos - 1) * stratumStep] != st[pos * stratumStep] {
+                tree.clear(holding: rk[stratumStart..<pos].lazy.map { Int($0) })
                 stratumStart = pos
             }
             if !ev[pos] {
-                tree.add(rk[pos])
+                tree.add(Int(rk[pos]))
                 pos += 1
                 continue
             }
             // All events tied at this time in this stratum.
             var end = pos
-            while end < n && st[end] == st[pos] && tm[end] == tm[pos] && ev[end] { end += 1 }
+            while end < n && blk[end] == blk[pos] && ev[end] { end += 1 }
             var sameX = 0
             for i in pos..<end {
-                let (less, equal, greater) = tree.split(rk[i])
+                let (less, equal, greater) = tree.split(Int(rk[i]))
                 concordant += Double(greater); discordant += Double(less); tiedX += Double(equal)
-                inflC[i] += Double(greater); inflD[i] += Double(less); inflT[i] += Double(equal)
-                // Event pairs tied in time: count those with the same score (none when
-                // every score is distinct).
-                if scoresTie && end - pos > 1 {
-                    sameX += sameRank[rk[i]]
-                    sameRank[rk[i]] += 1
+                inflC[i] &+= Int32(truncatingIfNeeded: greater); inflD[i] &+= Int32(truncatingIfNeeded: less)
+                inflT[i] &+= Int32(truncatingIfNeeded: equal)
+            }
+            // Event pairs tied in time: count those with the same score (none when every
+            // score is distinct): each event pairs with the earlier ones of its rank.
+            if scoresTie && end - pos > 1 {
+                var bits = 1
+                while (1 << bits) < 2 * (end - pos) { bits += 1 }
+                let mask = (1 << bits) - 1
+                if sameKey.count < mask + 1 {
+                    sameKey = [Int32](repeating: 0, count: mask + 1)
+                    sameCount = [Int](repeating: 0, count: mask + 1)
+                } else {
+                    for h in 0...mask { sameKey[h] = 0 }
+                }
+                for i in pos..<end {
+                    let r = rk[i]
+                    var h = Int(truncatingIfNeeded: (UInt64(UInt32(bitPattern: r)) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+                    while sameKey[h] != 0 && sameKey[h] != r { h = (h + 1) & mask }
+                    if sameKey[h] == 0 { sameKey[h] = r; sameCount[h] = 0 }
+                    sameX += sameCount[h]
+                    sameCount[h] += 1
                 }
             }
-            if scoresTie && end - pos > 1 { for i in pos..<end { sameRank[rk[i]] = 0 } }
             let d = Double(end - pos)
             tiedXY += Double(sameX)
             tiedY += d * (d - 1) / 2 - Double(sameX)
-            for i in pos..<end { tree.add(rk[i]) }
+            for i in pos..<end { tree.add(Int(rk[i])) }
             pos = end
         }
-        tree.clear(holding: rk[stratumStart..<n])
+        tree.clear(holding: rk[stratumStart..<n].lazy.map { Int($0) })
 
         // Forward in time: each row as the later member, against the events before it. A row
         // censored at t pairs with the events at t too; an event only with earlier events.
@@ -127,21 +170,23 @@ public enum Concordance {
         while blockEnd > 0 {
             let last = blockEnd - 1
             var blockStart = last
-            while blockStart > 0 && st[blockStart - 1] == st[last] && tm[blockStart - 1] == tm[last] { blockStart -= 1 }
+            while blockStart > 0 && blk[blockStart - 1] == blk[last] { blockStart -= 1 }
             var firstEvent = blockEnd
             while firstEvent > blockStart && ev[firstEvent - 1] { firstEvent -= 1 }
             for j in firstEvent..<blockEnd {
-                let (less, equal, greater) = tree.split(rk[j])
-                inflC[j] += Double(less); inflD[j] += Double(greater); inflT[j] += Double(equal)
+                let (less, equal, greater) = tree.split(Int(rk[j]))
+                inflC[j] &+= Int32(truncatingIfNeeded: less); inflD[j] &+= Int32(truncatingIfNeeded: greater)
+                inflT[j] &+= Int32(truncatingIfNeeded: equal)
             }
-            for j in firstEvent..<blockEnd { tree.add(rk[j]) }
+            for j in firstEvent..<blockEnd { tree.add(Int(rk[j])) }
             for j in blockStart..<firstEvent {
-                let (less, equal, greater) = tree.split(rk[j])
-                inflC[j] += Double(less); inflD[j] += Double(greater); inflT[j] += Double(equal)
+                let (less, equal, greater) = tree.split(Int(rk[j]))
+                inflC[j] &+= Int32(truncatingIfNeeded: less); inflD[j] &+= Int32(truncatingIfNeeded: greater)
+                inflT[j] &+= Int32(truncatingIfNeeded: equal)
             }
-            if blockStart == 0 || st[blockStart - 1] != st[last] {
+            if blockStart == 0 || st[(blockStart - 1) * stratumStep] != st[last * stratumStep] {
                 // Leaving the stratum: empty the tree of its events.
-                tree.clear(holding: (blockStart..<stratumEnd).lazy.filter { ev[$0] }.map { rk[$0] })
+                tree.clear(holding: (blockStart..<stratumEnd).lazy.filter { ev[$0] }.map { Int(rk[$0]) })
                 stratumEnd = blockStart
             }
             blockEnd = blockStart
@@ -156,7 +201,8 @@ public enum Concordance {
         var variance = 0.0
         if npair > 0 {
             for k in 0..<n {
-                let dfbeta = (inflC[k] - inflD[k]) / npair - somers * (inflC[k] + inflD[k] + inflT[k]) / npair
+                let c = Double(inflC[k]), d = Double(inflD[k]), t = Double(inflT[k])
+                let dfbeta = (c - d) / npair - somers * (c + d + t) / npair
                 variance += dfbeta * dfbeta
             }
             variance /= 4

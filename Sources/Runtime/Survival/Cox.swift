@@ -195,11 +195,14 @@ public enum Cox {
             scale[j] = a > 0 ? Double(n) / a : 1
         }
 
-        let data = CoxRiskSets(time: time, event: event, strata: strata, columns: design.columns,
-                               shift: means, scale: scale)
-        let engine = CoxLikelihood(data: data, ties: options.ties)
-
-        let newton = try NewtonRaphson.run(engine: engine, options: options)
+        // The sorted design lives only through the Newton-Raphson iterations; the sort order
+        // and the sorted outcome are kept for the concordance.
+        let (newton, sorted) = try {
+            let data = CoxRiskSets(time: time, event: event, strata: strata, columns: design.columns,
+                                   shift: means, scale: scale)
+            let newton = try NewtonRaphson.run(engine: CoxLikelihood(data: data, ties: options.ties), options: options)
+            return (newton, (time: data.time, event: data.event, stratum: data.stratum, position: data.position))
+        }()
 
         // Back to the original scale.
         var coef = [Double](repeating: 0, count: p)
@@ -273,7 +276,17 @@ public enum Cox {
         let wald = TestStatistic.chiSquare(waldStat, df: df)
         let scoreTest = TestStatistic.chiSquare(newton.scoreTest, df: df)
 
-        let concordance = Concordance.compute(time: time, event: event, score: lp, strata: strata, reverse: true)
+        // In the risk-set order the fit already sorted by (stratum, time).
+        var sortedLP = [Double](repeating: 0, count: n)
+        sortedLP.withUnsafeMutableBufferPointer { out in
+            lp.withUnsafeBufferPointer { x in
+                sorted.position.withUnsafeBufferPointer { w in for i in 0..<n { out[Int(w[i])] = x[i] } }
+            }
+        }
+        let concordance = sortedLP.withUnsafeBufferPointer { x in
+            Concordance.compute(sortedTime: sorted.time, sortedEvent: sorted.event, sortedStratum: sorted.stratum,
+                                score: { x[$0] }, reverse: true)
+        }
 
         return CoxResult(
             ties: options.ties, confidenceLevel: options.confidenceLevel,
@@ -298,7 +311,11 @@ struct CoxRiskSets {
     let x: [Double]
     let event: [Bool]
     /// Sorted position -> input row.
-    let order: [Int]
+    var order: [Int] {
+        var order = [Int](repeating: 0, count: n)
+        for i in 0..<n { order[Int(position[i])] = i }
+        return order
+    }
     /// Tied groups (same stratum and time) as ranges of sorted positions, in order.
     let groups: [Range<Int>]
     /// For each group, the end (exclusive) of its stratum in sorted positions.
@@ -307,6 +324,10 @@ struct CoxRiskSets {
     /// (i.e. it is the last group of its stratum).
     let lastInStratum: [Bool]
     let time: [Double]
+    /// Stratum codes in sorted order (nil without strata).
+    let stratum: [Int]?
+    /// Input row -> sorted position (the inverse of `order`).
+    let position: [UInt32]
 
     /// Covariate j of input row i enters as (columns[j][i] - shift[j]) * scale[j].
     init(time: [Double], event: [Bool], strata: [Int]?, columns: [[Double]], shift: [Double], scale: [Double]) {
@@ -314,31 +335,53 @@ struct CoxRiskSets {
         let p = columns.count
         self.n = n
         self.p = p
-        let s = strata ?? [Int](repeating: 0, count: n)
-        let order = RowOrder.byStratumAndTime(time: time, strata: strata)
-        self.order = order
-        // Gathered one column at a time into the row-major sorted layout.
+        // Row -> sorted position, then every row's values written to its position: rows are
+        // read in input order, and a chunk of rows' sorted slots stays in cache while the
+        // columns are written one after another (instead of gathering each column at
+        // random positions).
+        let position = RowOrder.positions(time: time, strata: strata)
         var x = [Double](repeating: 0, count: n * p)
-        x.withUnsafeMutableBufferPointer { xb in
-            order.withUnsafeBufferPointer { ob in
-                for j in 0..<p {
-                    let m = shift[j], f = scale[j]
-                    columns[j].withUnsafeBufferPointer { c in
-                        for pos in 0..<n { xb[pos * p + j] = (c[ob[pos]] - m) * f }
+        var sortedTime = [Double](repeating: 0, count: n)
+        var sortedEvent = [Bool](repeating: false, count: n)
+        var sortedStratum = [Int](repeating: 0, count: strata == nil ? 0 : n)
+        position.withUnsafeBufferPointer { w in
+            x.withUnsafeMutableBufferPointer { xb in
+                let chunk = 4096
+                var lo = 0
+                while lo < n {
+                    let hi = min(lo + chunk, n)
+                    for j in 0..<p {
+                        let m = shift[j], f = scale[j]
+                        columns[j].withUnsafeBufferPointer { c in
+                            for i in lo..<hi { xb[Int(w[i]) * p + j] = (c[i] - m) * f }
+                        }
                     }
+                    lo = hi
+                }
+            }
+            sortedTime.withUnsafeMutableBufferPointer { t in
+                time.withUnsafeBufferPointer { tIn in for i in 0..<n { t[Int(w[i])] = tIn[i] } }
+            }
+            sortedEvent.withUnsafeMutableBufferPointer { e in
+                event.withUnsafeBufferPointer { eIn in for i in 0..<n { e[Int(w[i])] = eIn[i] } }
+            }
+            if let strata {
+                sortedStratum.withUnsafeMutableBufferPointer { st in
+                    strata.withUnsafeBufferPointer { sIn in for i in 0..<n { st[Int(w[i])] = sIn[i] } }
                 }
             }
         }
+        self.position = position
         self.x = x
-        self.event = order.map { event[$0] }
-        let sortedTime = order.map { time[$0] }
+        self.event = sortedEvent
         self.time = sortedTime
-        let sortedStratum = strata == nil ? s : order.map { s[$0] }
+        self.stratum = strata == nil ? nil : sortedStratum
         var groups: [Range<Int>] = []
         groups.reserveCapacity(min(n, 1024))
         var start = 0
         for pos in 1...max(n, 1) where pos <= n {
-            if pos == n || sortedStratum[pos] != sortedStratum[start] || sortedTime[pos] != sortedTime[start] {
+            if pos == n || sortedTime[pos] != sortedTime[start]
+                || (strata != nil && sortedStratum[pos] != sortedStratum[start]) {
                 groups.append(start..<pos)
                 start = pos
             }
@@ -348,8 +391,8 @@ struct CoxRiskSets {
         var last = [Bool](repeating: false, count: groups.count)
         var end = n
         for g in stride(from: groups.count - 1, through: 0, by: -1) {
-            let here = s[order[groups[g].lowerBound]]
-            if g == groups.count - 1 || s[order[groups[g + 1].lowerBound]] != here {
+            if g == groups.count - 1
+                || (strata != nil && sortedStratum[groups[g + 1].lowerBound] != sortedStratum[groups[g].lowerBound]) {
                 end = groups[g].upperBound
                 last[g] = true
             }
@@ -388,8 +431,11 @@ struct CoxLikelihood {
         let u = block, imat = block + p, s1 = imat + pp, s2 = s1 + p, d1 = s2 + pp, d2 = d1 + p
         let mean = d2 + pp
         var s0 = 0.0
-        var eta = [Double](repeating: 0, count: n)
-        var risk = [Double](repeating: 0, count: n)
+        // The linear predictor and exp of it are formed row by row in the pass; only exact
+        // ties keep them in arrays (their tied-set terms read them back).
+        let keep = ties == .exact
+        var eta = [Double](repeating: 0, count: keep ? n : 0)
+        var risk = [Double](repeating: 0, count: keep ? n : 0)
 
         // Adds the term for one log-denominator with sums (t0, t1, t2) and weight w.
         func addTerm(_ t0: Double, _ t1: UnsafeMutablePointer<Double>, _ t2: UnsafeMutablePointer<Double>, weight w: Double) {
@@ -409,11 +455,13 @@ struct CoxLikelihood {
         data.event.withUnsafeBufferPointer { event in
         eta.withUnsafeMutableBufferPointer { eta in
         risk.withUnsafeMutableBufferPointer { risk in
-            for i in 0..<n {
-                var e = 0.0
-                for j in 0..<p { e += x[i * p + j] * beta[j] }
-                eta[i] = e
-                risk[i] = exp(e)
+            if keep {
+                for i in 0..<n {
+                    var e = 0.0
+                    for j in 0..<p { e += x[i * p + j] * beta[j] }
+                    eta[i] = e
+                    risk[i] = exp(e)
+                }
             }
 
             for g in stride(from: data.groups.count - 1, through: 0, by: -1) {
@@ -428,11 +476,13 @@ struct CoxLikelihood {
                 d1.update(repeating: 0, count: p)
                 d2.update(repeating: 0, count: pp)
                 for i in group {
-                    let r = risk[i]
                     let row = x.baseAddress! + i * p
+                    var ei = 0.0
+                    for j in 0..<p { ei += row[j] * beta[j] }
+                    let r = exp(ei)
                     if event[i] {
                         d += 1
-                        loglik += eta[i]
+                        loglik += ei
                         d0 += r
                         for j in 0..<p {
                             let xj = row[j]

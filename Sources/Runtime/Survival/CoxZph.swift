@@ -64,8 +64,9 @@ public enum CoxZph {
                                shift: colMeans, scale: [Double](repeating: 1, count: p))
         let efron = fit.ties == .efron
         let x = data.x
-        let risk = data.order.map { exp(fit.linearPredictors[$0]) }
-        let gSorted = data.order.map { g[$0] }
+        let order = data.order
+        let risk = order.map { exp(fit.linearPredictors[$0]) }
+        let gSorted = order.map { g[$0] }
 
         // Accumulators: u for theta, h1 = sum V, h2 = sum g V, h3 = sum g^2 V (lower triangles).
         var u = [Double](repeating: 0, count: p)

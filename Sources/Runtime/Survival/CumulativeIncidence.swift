@@ -135,18 +135,26 @@ public enum CumulativeIncidence {
         }
         let nMissing = time.count - keep.count
         guard !keep.isEmpty else { throw AnalysisError("cumulative incidence: no observations with a time") }
-        keep = RowOrder.byStratumAndTime(time: time, strata: nil, rows: keep)
-
-        // Time, status and group in time order, gathered once.
+        // Time, status and group in time order: each row written to its sorted position
+        // (all rows kept), or gathered through the order of the kept rows.
         let m = keep.count
-        var sortedTime = [Double](repeating: 0, count: m)
-        var sortedStatus = [Int](repeating: 0, count: m)
-        var sortedGroup = [Int](repeating: 0, count: m)
-        sortedTime.withUnsafeMutableBufferPointer { st in
-            sortedStatus.withUnsafeMutableBufferPointer { ss in
-                sortedGroup.withUnsafeMutableBufferPointer { sg in
-                    for (k, i) in keep.enumerated() {
-                        st[k] = time[i]; ss[k] = status[i]; sg[k] = group?[i] ?? 0
+        var sortedTime: [Double], sortedStatus: [Int], sortedGroup: [Int]
+        if nMissing == 0 {
+            let position = RowOrder.positions(time: time, strata: nil)
+            sortedTime = RowOrder.scatter(time, to: position, zero: 0)
+            sortedStatus = RowOrder.scatter(status, to: position, zero: 0)
+            sortedGroup = group.map { RowOrder.scatter($0, to: position, zero: 0) } ?? [Int](repeating: 0, count: m)
+        } else {
+            keep = RowOrder.byStratumAndTime(time: time, strata: nil, rows: keep)
+            sortedTime = [Double](repeating: 0, count: m)
+            sortedStatus = [Int](repeating: 0, count: m)
+            sortedGroup = [Int](repeating: 0, count: m)
+            sortedTime.withUnsafeMutableBufferPointer { st in
+                sortedStatus.withUnsafeMutableBufferPointer { ss in
+                    sortedGroup.withUnsafeMutableBufferPointer { sg in
+                        for (k, i) in keep.enumerated() {
+                            st[k] = time[i]; ss[k] = status[i]; sg[k] = group?[i] ?? 0
+                        }
                     }
                 }
             }
@@ -189,8 +197,8 @@ public enum CumulativeIncidence {
             }
         }
         let presentGroups = labels.indices.filter { sizes[$0] > 0 }
-        let timeByGroup = presentGroups.map { Array(groupedTime[starts[$0]..<starts[$0 + 1]]) }
-        let statusByGroup = presentGroups.map { Array(groupedStatus[starts[$0]..<starts[$0 + 1]]) }
+        let timeByGroup = presentGroups.map { groupedTime[starts[$0]..<starts[$0 + 1]] }
+        let statusByGroup = presentGroups.map { groupedStatus[starts[$0]..<starts[$0 + 1]] }
 
         var curves: [CumulativeIncidenceCurve] = []
         for cause in causes {
@@ -204,7 +212,7 @@ public enum CumulativeIncidence {
             // Compact group codes 0..<present, as cuminc refactors its groups.
             var compact = [Int](repeating: -1, count: labels.count)
             for (k, g) in presentGroups.enumerated() { compact[g] = k }
-            let gr = sortedGroup.map { compact[$0] }
+            let gr = presentGroups.count == labels.count ? sortedGroup : sortedGroup.map { compact[$0] }
             for cause in causes {
                 let result = GrayTest.compare(sortedTime: sortedTime, status: sortedStatus, group: gr,
                                               groupCount: presentGroups.count,
@@ -216,7 +224,7 @@ public enum CumulativeIncidence {
             }
         }
 
-        let maxTime = time[keep[keep.count - 1]]
+        let maxTime = sortedTime[m - 1]
         let tableTimes = options.times.isEmpty ? defaultTimes(maxTime: maxTime) : Array(Set(options.times)).sorted()
         var shownLabels = causeLabels
         for c in causes where shownLabels[c] == nil { shownLabels[c] = String(c) }
@@ -226,16 +234,16 @@ public enum CumulativeIncidence {
     }
 
     /// One curve from one group's data sorted by time (see `estimate` for the formulas).
-    static func curve(time: [Double], status: [Int], cause: Int, group: String) -> CumulativeIncidenceCurve {
+    static func curve(time: ArraySlice<Double>, status: ArraySlice<Int>, cause: Int, group: String) -> CumulativeIncidenceCurve {
         var outTime: [Double] = [0], outEst: [Double] = [0], outVar: [Double] = [0]
         var atRisk = Double(time.count)
         var survBefore = 1.0, incidence = 0.0
         var sumUU = 0.0, sumUV = 0.0, sumVV = 0.0
-        var i = 0
-        while i < time.count {
+        var i = time.startIndex
+        while i < time.endIndex {
             let t = time[i]
             var j = i, dCause = 0.0, dOther = 0.0
-            while j < time.count && time[j] == t {
+            while j < time.endIndex && time[j] == t {
                 if status[j] == cause { dCause += 1 } else if status[j] != 0 { dOther += 1 }
                 j += 1
             }
@@ -265,7 +273,7 @@ public enum CumulativeIncidence {
             atRisk -= Double(j - i)
             i = j
         }
-        outTime.append(time[time.count - 1])
+        outTime.append(time[time.endIndex - 1])
         outEst.append(incidence)
         outVar.append(outVar[outVar.count - 1])
         return CumulativeIncidenceCurve(group: group, cause: cause, name: "\(group) \(cause)", time: outTime,

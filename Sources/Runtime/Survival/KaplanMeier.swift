@@ -219,18 +219,28 @@ public enum KaplanMeier {
         } else {
             labels = ["(all)"]
         }
-        var rows = [Int]()
-        rows.reserveCapacity(time.count)
+        var usable = 0
         for i in time.indices {
             let t = time[i]
             if t.isNaN { continue }
             if t.isInfinite { throw AnalysisError("time in row \(i + 1) is infinite") }
             if t < 0 { throw AnalysisError("time in row \(i + 1) is negative (\(formatNumber(t))); follow-up times must be >= 0") }
-            rows.append(i)
+            usable += 1
         }
-        guard !rows.isEmpty else { throw AnalysisError("no observations with a follow-up time") }
+        guard usable > 0 else { throw AnalysisError("no observations with a follow-up time") }
 
         let z = Distributions.normalQuantile(1 - (1 - options.confidenceLevel) / 2)
+        if let (curves, seen) = countedCurves(time: time, event: event, group: group, labels: labels,
+                                              transform: options.transform, z: z) {
+            var warnings = [String]()
+            for g in labels.indices where !seen[g] && group != nil {
+                warnings.append("group \(labels[g]) has no observations; no curve")
+            }
+            return KaplanMeierResult(curves: curves, options: options, groupName: nil, warnings: warnings, z: z)
+        }
+        var rows = [Int]()
+        rows.reserveCapacity(usable)
+        for i in time.indices where !time[i].isNaN { rows.append(i) }
         let code: (Int) -> Int = { i in group?[i] ?? 0 }
         rows = RowOrder.byStratumAndTime(time: time, strata: group, rows: rows)
 
@@ -256,12 +266,7 @@ public enum KaplanMeier {
     /// One pass over one group's rows, sorted by time.
     static func curve(label: String, rows: ArraySlice<Int>, time: [Double], event: [Bool],
                       transform: ConfidenceTransform, z: Double) -> KaplanMeierCurve {
-        var t = [Double](), nRisk = [Int](), nEvent = [Int](), nCensor = [Int]()
-        var s = [Double](), seLog = [Double](), lower = [Double?](), upper = [Double?]()
-        var hazard = [Double](), seHazard = [Double](), eventsThrough = [Int](), censorsThrough = [Int]()
-        var atRisk = rows.count
-        var surv = 1.0, greenwood = 0.0, cumHaz = 0.0, varHaz = 0.0
-        var totalEvents = 0, totalCensored = 0
+        var builder = CurveBuilder(atRisk: rows.count, transform: transform, z: z)
         var k = rows.startIndex
         while k < rows.endIndex {
             let tj = time[rows[k]]
@@ -270,6 +275,82 @@ public enum KaplanMeier {
                 if event[rows[k]] { d += 1 } else { c += 1 }
                 k += 1
             }
+            builder.add(time: tj, events: d, censored: c)
+        }
+        return builder.curve(label: label, n: rows.count)
+    }
+
+    /// The curves from counts of events and censorings per (group, distinct time), when the
+    /// times take few distinct values: one pass over the rows with a hash table of the times
+    /// (no sort, no gather), then each group's times in increasing order. nil when there are
+    /// too many distinct times (the caller sorts instead). Same step tables as the sorted path.
+    static func countedCurves(time: [Double], event: [Bool], group: [Int]?, labels: [String],
+                              transform: ConfidenceTransform, z: Double) -> (curves: [KaplanMeierCurve], seen: [Bool])? {
+        let n = time.count
+        let k = labels.count
+        guard n >= 256 else { return nil }
+        var ids = KeyIds(limit: min(1 << 14, n / 8))
+        var value = [Double]()            // first time seen with each id
+        var counts = [Int]()              // [id * 2k + 2g] events, [... + 1] censorings
+        var lastKey: UInt64 = 0, lastId = -1
+        let complete = time.withUnsafeBufferPointer { t in
+            event.withUnsafeBufferPointer { e in
+                for i in 0..<n {
+                    let x = t[i]
+                    if x.isNaN { continue }
+                    let key = RowOrder.key(x)
+                    if key != lastKey || lastId < 0 {
+                        guard let id = ids.id(key) else { return false }
+                        if id == value.count {
+                            value.append(x)
+                            counts.append(contentsOf: repeatElement(0, count: 2 * k))
+                        }
+                        lastKey = key; lastId = id
+                    }
+                    let g = group?[i] ?? 0
+                    counts[lastId * 2 * k + 2 * g + (e[i] ? 0 : 1)] += 1
+                }
+                return true
+            }
+        }
+        guard complete else { return nil }
+        let order = ids.rankOrder()
+        var curves = [KaplanMeierCurve]()
+        var seen = [Bool](repeating: false, count: k)
+        for g in 0..<k {
+            var size = 0
+            for id in order { size += counts[id * 2 * k + 2 * g] + counts[id * 2 * k + 2 * g + 1] }
+            if size == 0 { continue }
+            seen[g] = true
+            var builder = CurveBuilder(atRisk: size, transform: transform, z: z)
+            for id in order {
+                let d = counts[id * 2 * k + 2 * g], c = counts[id * 2 * k + 2 * g + 1]
+                if d + c > 0 { builder.add(time: value[id], events: d, censored: c) }
+            }
+            curves.append(builder.curve(label: labels[g], n: size))
+        }
+        return (curves, seen)
+    }
+
+    /// The step table built one distinct time at a time, in increasing time.
+    struct CurveBuilder {
+        var t = [Double](), nRisk = [Int](), nEvent = [Int](), nCensor = [Int]()
+        var s = [Double](), seLog = [Double](), lower = [Double?](), upper = [Double?]()
+        var hazard = [Double](), seHazard = [Double](), eventsThrough = [Int](), censorsThrough = [Int]()
+        var atRisk: Int
+        var surv = 1.0, greenwood = 0.0, cumHaz = 0.0, varHaz = 0.0
+        var totalEvents = 0, totalCensored = 0
+        let transform: ConfidenceTransform
+        let z: Double
+
+        init(atRisk: Int, transform: ConfidenceTransform, z: Double) {
+            self.atRisk = atRisk
+            self.transform = transform
+            self.z = z
+        }
+
+        /// The next distinct time tj with d events and c censorings.
+        mutating func add(time tj: Double, events d: Int, censored c: Int) {
             let n = Double(atRisk), dd = Double(d)
             if d > 0 {
                 surv *= (n - dd) / n
@@ -287,11 +368,14 @@ public enum KaplanMeier {
             eventsThrough.append(totalEvents); censorsThrough.append(totalCensored)
             atRisk -= d + c
         }
-        return KaplanMeierCurve(
-            label: label, n: rows.count, events: totalEvents, time: t, nRisk: nRisk, nEvent: nEvent,
-            nCensor: nCensor, survival: s, stdErrLog: seLog, lower: lower, upper: upper,
-            cumulativeHazard: hazard, stdErrCumulativeHazard: seHazard,
-            eventsThrough: eventsThrough, censorsThrough: censorsThrough)
+
+        func curve(label: String, n: Int) -> KaplanMeierCurve {
+            KaplanMeierCurve(
+                label: label, n: n, events: totalEvents, time: t, nRisk: nRisk, nEvent: nEvent,
+                nCensor: nCensor, survival: s, stdErrLog: seLog, lower: lower, upper: upper,
+                cumulativeHazard: hazard, stdErrCumulativeHazard: seHazard,
+                eventsThrough: eventsThrough, censorsThrough: censorsThrough)
+        }
     }
 
     /// Pointwise limits for S with standard error `stdErrLog` of log S (R's `survfit_confint`

@@ -111,7 +111,7 @@ public enum LogRank {
     }
 
     static func accumulate(time: [Double], event: [Bool], group: [Int], k: Int,
-                           strata: [Int]?, rho: Double) throws -> Sums {
+                           strata: [Int]?, rho: Double, counting: Bool = true) throws -> Sums {
         let count = time.count
         guard event.count == count, group.count == count else {
             throw AnalysisError("time, event and group have different lengths (\(count), \(event.count), \(group.count))")
@@ -129,11 +129,7 @@ public enum LogRank {
             if let strata, strata[i] < 0 { throw AnalysisError("negative stratum code in row \(i + 1)") }
         }
         guard rho.isFinite else { throw AnalysisError("rho must be finite") }
-        let stratumOf = strata ?? [Int](repeating: 0, count: count)
-        let strataCount = (stratumOf.max() ?? 0) + 1
-
-        // One sort: by stratum, then time ascending.
-        let order = RowOrder.byStratumAndTime(time: time, strata: strata)
+        let strataCount = (strata?.max() ?? 0) + 1
 
         var n = [Int](repeating: 0, count: k)
         for g in group { n[g] += 1 }
@@ -145,47 +141,102 @@ public enum LogRank {
 
         var atRiskByGroup = [Double](repeating: 0, count: k)
         var deathsByGroup = [Double](repeating: 0, count: k)
+        var atRisk = 0.0
+        var survival = 1.0  // S(t-) of the pooled stratum
+        // One distinct time of stratum s: deathsByGroup and deaths hold its events; the
+        // risk set is everyone in the stratum not yet gone before it.
+        func tally(stratum s: Int, deaths: Double) {
+            guard deaths > 0 else { return }
+            let weight = rho == 0 ? 1.0 : pow(survival, rho)
+            let hyper = atRisk > 1 ? deaths * (atRisk - deaths) / (atRisk - 1) : 0
+            for g in 0..<k {
+                let share = atRiskByGroup[g] / atRisk
+                let o = weight * deathsByGroup[g]
+                let e = weight * deaths * share
+                observed[g] += o; expected[g] += e
+                observedByStratum[g][s] += o; expectedByStratum[g][s] += e
+                if hyper > 0 && share > 0 {
+                    let factor = weight * weight * hyper * share
+                    for h in 0..<k {
+                        let otherShare = atRiskByGroup[h] / atRisk
+                        variance[g][h] += factor * ((g == h ? 1 : 0) - otherShare)
+                    }
+                }
+            }
+            survival *= (atRisk - deaths) / atRisk
+        }
+
+        if counting, let b = RowOrder.buckets(time: time, strata: strata) {
+            // Few distinct (stratum, time) pairs: count rows and events per (pair, group) in
+            // one pass over the rows, then walk each stratum's times in order (no sort).
+            let dt = b.times.count
+            var rows = [Int](repeating: 0, count: b.count * k)
+            var events = [Int](repeating: 0, count: b.count * k)
+            b.bucket.withUnsafeBufferPointer { bk in
+                for i in 0..<count {
+                    let cell = Int(bk[i]) * k + group[i]
+                    rows[cell] += 1
+                    if event[i] { events[cell] += 1 }
+                }
+            }
+            for (sr, s) in b.strata.enumerated() {
+                var total = 0
+                for g in 0..<k { atRiskByGroup[g] = 0 }
+                for t in 0..<dt {
+                    for g in 0..<k { atRiskByGroup[g] += Double(rows[(sr * dt + t) * k + g]); total += rows[(sr * dt + t) * k + g] }
+                }
+                atRisk = Double(total)
+                survival = 1
+                for t in 0..<dt {
+                    let cell = (sr * dt + t) * k
+                    var here = 0, deaths = 0
+                    for g in 0..<k {
+                        here += rows[cell + g]
+                        deaths += events[cell + g]
+                        deathsByGroup[g] = Double(events[cell + g])
+                    }
+                    if here == 0 { continue }
+                    tally(stratum: s, deaths: Double(deaths))
+                    // Rows at this time leave the risk set.
+                    for g in 0..<k { atRiskByGroup[g] -= Double(rows[cell + g]) }
+                    atRisk -= Double(here)
+                }
+            }
+            return Sums(n: n, observed: observed, expected: expected, variance: variance,
+                        strataCount: strataCount, observedByStratum: observedByStratum,
+                        expectedByStratum: expectedByStratum)
+        }
+
+        // One sort: by stratum, then time ascending; the rows' values written in that order.
+        let position = RowOrder.positions(time: time, strata: strata)
+        let sortedTime = RowOrder.scatter(time, to: position, zero: 0)
+        let sortedEvent = RowOrder.scatter(event, to: position, zero: false)
+        let sortedGroup = RowOrder.scatter(group, to: position, zero: 0)
+        let sortedStratum = strata.map { RowOrder.scatter($0, to: position, zero: 0) }
+
         var start = 0
         while start < count {
-            let s = stratumOf[order[start]]
+            let s = sortedStratum?[start] ?? 0
             var end = start
-            while end < count && stratumOf[order[end]] == s { end += 1 }
+            if let sortedStratum { while end < count && sortedStratum[end] == s { end += 1 } } else { end = count }
             // Everyone in the stratum is at risk at its first time.
             for g in 0..<k { atRiskByGroup[g] = 0 }
-            for idx in start..<end { atRiskByGroup[group[order[idx]]] += 1 }
-            var atRisk = Double(end - start)
-            var survival = 1.0  // S(t-) of the pooled stratum
+            for idx in start..<end { atRiskByGroup[sortedGroup[idx]] += 1 }
+            atRisk = Double(end - start)
+            survival = 1
             var i = start
             while i < end {
-                let t = time[order[i]]
+                let t = sortedTime[i]
                 var j = i
                 for g in 0..<k { deathsByGroup[g] = 0 }
                 var deaths = 0.0
-                while j < end && time[order[j]] == t {
-                    if event[order[j]] { deathsByGroup[group[order[j]]] += 1; deaths += 1 }
+                while j < end && sortedTime[j] == t {
+                    if sortedEvent[j] { deathsByGroup[sortedGroup[j]] += 1; deaths += 1 }
                     j += 1
                 }
-                if deaths > 0 {
-                    let weight = rho == 0 ? 1.0 : pow(survival, rho)
-                    let hyper = atRisk > 1 ? deaths * (atRisk - deaths) / (atRisk - 1) : 0
-                    for g in 0..<k {
-                        let share = atRiskByGroup[g] / atRisk
-                        let o = weight * deathsByGroup[g]
-                        let e = weight * deaths * share
-                        observed[g] += o; expected[g] += e
-                        observedByStratum[g][s] += o; expectedByStratum[g][s] += e
-                        if hyper > 0 && share > 0 {
-                            let factor = weight * weight * hyper * share
-                            for h in 0..<k {
-                                let otherShare = atRiskByGroup[h] / atRisk
-                                variance[g][h] += factor * ((g == h ? 1 : 0) - otherShare)
-                            }
-                        }
-                    }
-                    survival *= (atRisk - deaths) / atRisk
-                }
+                tally(stratum: s, deaths: deaths)
                 // Rows at time t leave the risk set.
-                for idx in i..<j { atRiskByGroup[group[order[idx]]] -= 1 }
+                for idx in i..<j { atRiskByGroup[sortedGroup[idx]] -= 1 }
                 atRisk -= Double(j - i)
                 i = j
             }

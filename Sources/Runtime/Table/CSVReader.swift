@@ -363,7 +363,7 @@ public enum CSVReader {
             i += 1
         }
         if simple && sawDigit && fracDigits <= 22 {
-            let v = Double(mantissa) / pow10Table[fracDigits]
+            let v = fracDigits == 0 ? Double(mantissa) : Double(mantissa) / pow10(fracDigits)
             return neg ? -v : v
         }
         // General path: validate the shape, then strtod.
@@ -377,8 +377,34 @@ public enum CSVReader {
         }
     }
 
-    private static let pow10Table: [Double] = (0...22).map { k in
-        var v = 1.0; for _ in 0..<k { v *= 10 }; return v
+    /// 10^k for 0 <= k <= 22, exact in binary64 (a literal table: no lazy global to check).
+    @inline(__always)
+    private static func pow10(_ k: Int) -> Double {
+        switch k {
+        case 0: return 1e0
+        case 1: return 1e1
+        case 2: return 1e2
+        case 3: return 1e3
+        case 4: return 1e4
+        case 5: return 1e5
+        case 6: return 1e6
+        case 7: return 1e7
+        case 8: return 1e8
+        case 9: return 1e9
+        case 10: return 1e10
+        case 11: return 1e11
+        case 12: return 1e12
+        case 13: return 1e13
+        case 14: return 1e14
+        case 15: return 1e15
+        case 16: return 1e16
+        case 17: return 1e17
+        case 18: return 1e18
+        case 19: return 1e19
+        case 20: return 1e20
+        case 21: return 1e21
+        default: return 1e22
+        }
     }
 
     private static func looksNumeric(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -439,6 +465,13 @@ public enum CSVReader {
                 let n = try scanner.record(origin) { col, b, quoted in
                     guard col < width else { return }
                     if isMissing(b, quoted: quoted) { bp[col].appendMissing(); return }
+                    // The common cases inline: a number in a numeric column, a text column.
+                    switch bp[col].kind {
+                    case .double: if let d = parseDouble(b) { bp[col].doubles.append(d); return }
+                    case .int: if let v = parseInt(b) { bp[col].ints.append(v); return }
+                    case .text: if bp[col].textFromStart { bp[col].text.append(b); return }
+                    default: break
+                    }
                     if let msg = bp[col].append(b), firstError == nil {
                         firstError = DataError(file: origin, line: line, row: rowNumber, column: header[col], message: msg)
                     }

@@ -1,14 +1,18 @@
 /// Stable orderings of rows by numeric keys, for the estimators that walk their data in time
 /// order (Kaplan-Meier, log-rank, Cox, concordance, cumulative incidence).
 ///
-/// Every key is first mapped to an unsigned 64-bit integer with the same order (`key(_:)`),
-/// then the rows are sorted by a least-significant-digit radix sort (11-bit digits, at most
-/// six scatter passes, a pass skipped when every key has the same digit there). The sort
-/// is stable, so sorting by a minor key and then by a major key sorts by (major, minor),
-/// and rows with equal keys keep their input order. Cost O(n) per pass over flat arrays,
+/// Every key is first mapped to an unsigned 64-bit integer with the same order (`key(_:)`).
+/// Keys with few distinct values (at most min(2^14, n/8)) are sorted by counting: an id per
+/// distinct key from a small hash table, the distinct keys sorted, one scatter pass. Other
+/// keys go through a least-significant-digit radix sort on the top 32 bits where they
+/// differ (11-bit digits, at most three scatter passes, a pass skipped when every key has
+/// the same digit there), runs equal on those bits then ordered by the full key. Both are
+/// stable, so sorting by a minor key and then by a major key sorts by (major, minor), and
+/// rows with equal keys keep their input order. Cost O(n) per pass over flat arrays,
 /// instead of O(n log n) comparisons that each look up two rows.
 ///
-/// Source: Knuth, The Art of Computer Programming vol. 3, section 5.2.5 (radix sorting);
+/// Source: Knuth, The Art of Computer Programming vol. 3, sections 5.2 (counting sort),
+/// 5.2.5 (radix sorting) and 6.4 (open addressing with linear probing);
 /// the float-to-integer order map is the usual IEEE 754 sign-magnitude flip.
 enum RowOrder {
 
@@ -34,21 +38,155 @@ enum RowOrder {
             pairs.sort { $0.key != $1.key ? $0.key < $1.key : $0.position < $1.position }
             return pairs.map { rows[$0.position] }
         }
-        let digitBits = 11, radix = 1 << 11, passes = 6
         var keys = [UInt64](repeating: 0, count: m)
+        keys.withUnsafeMutableBufferPointer { k in
+            rows.withUnsafeBufferPointer { r in
+                for p in 0..<m { k[p] = key(r[p]) }
+            }
+        }
+        return rows.withUnsafeBufferPointer { r in
+            keys.withUnsafeBufferPointer { k in
+                var out = [Int](repeating: 0, count: m)
+                out.withUnsafeMutableBufferPointer { o in
+                    if let d = distinctIds(k) {
+                        // Counting sort: start offset of each id (ids in key order), one scatter.
+                        var offset = [Int](repeating: 0, count: d.distinct.count)
+                        var running = 0
+                        for id in d.rankOrder { offset[id] = running; running += d.counts[id] }
+                        d.ids.withUnsafeBufferPointer { idIn in
+                            offset.withUnsafeMutableBufferPointer { off in
+                                for p in 0..<m {
+                                    let id = Int(idIn[p])
+                                    o[off[id]] = r[p]
+                                    off[id] += 1
+                                }
+                            }
+                        }
+                    } else {
+                        let sorted = radixPositions(k)
+                        sorted.positions.withUnsafeBufferPointer { p in
+                            for i in 0..<m { o[i] = r[Int(p[i])] }
+                        }
+                    }
+                }
+                return out
+            }
+        }
+    }
+
+    /// Dense ranks 1...count of `x` (equal values share a rank, -0 equals +0; no NaN), from
+    /// one counting or radix sort of the keys.
+    static func denseRanks(_ x: [Double]) -> (rank: [Int32], count: Int) {
+        var keys = [UInt64](repeating: 0, count: x.count)
+        keys.withUnsafeMutableBufferPointer { k in
+            x.withUnsafeBufferPointer { v in for p in 0..<v.count { k[p] = key(v[p]) } }
+        }
+        return denseRanks(keys: keys)
+    }
+
+    /// Dense ranks 1...count of order-preserving keys (see `key(_:)`).
+    static func denseRanks(keys: [UInt64]) -> (rank: [Int32], count: Int) {
+        let m = keys.count
+        var rank = [Int32](repeating: 0, count: m)
+        if m == 0 { return (rank, 0) }
+        precondition(m < Int(Int32.max), "too many values for 32-bit ranks")
+        if m < 256 {
+            let order = (0..<m).sorted { keys[$0] < keys[$1] }
+            var size: Int32 = 0
+            for i in 0..<m {
+                if i == 0 || keys[order[i]] != keys[order[i - 1]] { size += 1 }
+                rank[order[i]] = size
+            }
+            return (rank, Int(size))
+        }
+        let count = keys.withUnsafeBufferPointer { k in
+            rank.withUnsafeMutableBufferPointer { out -> Int in
+                if let d = distinctIds(k) {
+                    var rankOfId = [Int32](repeating: 0, count: d.distinct.count)
+                    for (r, id) in d.rankOrder.enumerated() { rankOfId[id] = Int32(r + 1) }
+                    d.ids.withUnsafeBufferPointer { ids in
+                        for p in 0..<m { out[p] = rankOfId[Int(ids[p])] }
+                    }
+                    return d.distinct.count
+                }
+                let sorted = radixPositions(k)
+                var size: Int32 = 0
+                sorted.positions.withUnsafeBufferPointer { pos in
+                    sorted.prefix.withUnsafeBufferPointer { pre in
+                        for i in 0..<m {
+                            // Equal prefixes are equal keys when the prefix is the whole key.
+                            if i == 0 || pre[i] != pre[i - 1]
+                                || (!sorted.exact && k[Int(pos[i])] != k[Int(pos[i - 1])]) { size += 1 }
+                            out[Int(pos[i])] = size
+                        }
+                    }
+                }
+                return Int(size)
+            }
+        }
+        return (rank, count)
+    }
+
+    /// Keys with few distinct values (follow-up times rounded to days, group codes): an id
+    /// per distinct key in order of first appearance (from a small open-addressing hash
+    /// table), the id of every key, how often each id occurs, and the ids in increasing key
+    /// order, so that one counting pass sorts. nil when there are more than
+    /// `min(2^14, m / 8)` distinct keys (then the radix sort is cheaper).
+    static func distinctIds(_ keys: UnsafeBufferPointer<UInt64>)
+        -> (ids: [UInt32], distinct: [UInt64], counts: [Int], rankOrder: [Int])? {
+        let m = keys.count
+        var table = KeyIds(limit: min(1 << 14, m / 8))
+        var counts = [Int]()
+        var ids = [UInt32](repeating: 0, count: m)
+        var lastKey = keys[0] &+ 1, lastId = 0
+        let complete = ids.withUnsafeMutableBufferPointer { idOut -> Bool in
+            for p in 0..<m {
+                let k = keys[p]
+                if k != lastKey {
+                    guard let id = table.id(k) else { return false }
+                    if id == counts.count { counts.append(0) }
+                    lastKey = k; lastId = id
+                }
+                idOut[p] = UInt32(truncatingIfNeeded: lastId)
+                counts[lastId] += 1
+            }
+            return true
+        }
+        guard complete else { return nil }
+        return (ids, table.distinct, counts, table.rankOrder())
+    }
+
+    /// LSD radix sort (11-bit digits) on the top 32 bits where the keys differ, carrying
+    /// positions; runs that share those 32 bits but differ further down are then sorted by
+    /// the full key (stably: the positions in a run are increasing). For scores and other
+    /// continuous values this is three scatter passes of 8 bytes per row instead of six of 12.
+    /// Returns the positions in key order, the 32-bit prefixes in that order, and whether the
+    /// prefix is the whole key (every key agrees above it).
+    static func radixPositions(_ keys: UnsafeBufferPointer<UInt64>)
+        -> (positions: [UInt32], prefix: [UInt32], exact: Bool) {
+        let m = keys.count
+        var differ: UInt64 = 0
+        let first = keys[0]
+        for p in 0..<m { differ |= keys[p] ^ first }
+        let significant = 64 - differ.leadingZeroBitCount
+        let shift = UInt64(max(significant - 32, 0))
+        let digitBits = 11, radix = 1 << 11, passes = 3
+        var prefix = [UInt32](repeating: 0, count: m)
         var positions = [UInt32](repeating: 0, count: m)
         var counts = [Int](repeating: 0, count: passes * radix)
-        keys.withUnsafeMutableBufferPointer { k in
+        prefix.withUnsafeMutableBufferPointer { pre in
             counts.withUnsafeMutableBufferPointer { c in
                 for p in 0..<m {
-                    let v = key(rows[p])
-                    k[p] = v
-                    for d in 0..<passes { c[d * radix + Int((v >> UInt64(d * digitBits)) & UInt64(radix - 1))] += 1 }
+                    let v = UInt32(truncatingIfNeeded: keys[p] >> shift)
+                    pre[p] = v
+                    c[Int(v & 0x7FF)] += 1
+                    c[radix + Int((v >> 11) & 0x7FF)] += 1
+                    c[2 * radix + Int(v >> 22)] += 1
                 }
             }
         }
         for p in 0..<m { positions[p] = UInt32(truncatingIfNeeded: p) }
-        var keys2 = [UInt64](repeating: 0, count: m)
+        var prefix2 = [UInt32](repeating: 0, count: m)
         var positions2 = [UInt32](repeating: 0, count: m)
         var offsets = [Int](repeating: 0, count: radix)
         for d in 0..<passes {
@@ -59,15 +197,15 @@ enum RowOrder {
             if trivial { continue }
             var running = 0
             for b in 0..<radix { offsets[b] = running; running += counts[base + b] }
-            let shift = UInt64(d * digitBits)
-            keys.withUnsafeBufferPointer { kIn in
+            let digitShift = UInt32(d * digitBits)
+            prefix.withUnsafeBufferPointer { kIn in
                 positions.withUnsafeBufferPointer { pIn in
-                    keys2.withUnsafeMutableBufferPointer { kOut in
+                    prefix2.withUnsafeMutableBufferPointer { kOut in
                         positions2.withUnsafeMutableBufferPointer { pOut in
                             offsets.withUnsafeMutableBufferPointer { o in
                                 for i in 0..<m {
                                     let v = kIn[i]
-                                    let b = Int((v >> shift) & UInt64(radix - 1))
+                                    let b = Int((v >> digitShift) & UInt32(radix - 1))
                                     let at = o[b]
                                     o[b] = at + 1
                                     kOut[at] = v
@@ -78,18 +216,36 @@ enum RowOrder {
                     }
                 }
             }
-            swap(&keys, &keys2)
+            swap(&prefix, &prefix2)
             swap(&positions, &positions2)
         }
-        var out = [Int](repeating: 0, count: m)
-        rows.withUnsafeBufferPointer { r in
-            positions.withUnsafeBufferPointer { p in
-                out.withUnsafeMutableBufferPointer { o in
-                    for i in 0..<m { o[i] = r[Int(p[i])] }
+        if shift > 0 {
+            // Runs equal on the prefix: order by the full key (insertion sort keeps the
+            // increasing positions of equal keys in order).
+            positions.withUnsafeMutableBufferPointer { pos in
+                var start = 0
+                while start < m {
+                    var end = start + 1
+                    while end < m && prefix[end] == prefix[start] { end += 1 }
+                    if end - start > 1 {
+                        if end - start <= 32 {
+                            for i in (start + 1)..<end {
+                                let v = pos[i], kv = keys[Int(v)]
+                                var j = i
+                                while j > start && keys[Int(pos[j - 1])] > kv { pos[j] = pos[j - 1]; j -= 1 }
+                                pos[j] = v
+                            }
+                        } else {
+                            var run = Array(pos[start..<end])
+                            run.sort { keys[Int($0)] != keys[Int($1)] ? keys[Int($0)] < keys[Int($1)] : $0 < $1 }
+                            for i in start..<end { pos[i] = run[i - start] }
+                        }
+                    }
+                    start = end
                 }
             }
         }
-        return out
+        return (positions, prefix, shift == 0)
     }
 
     /// Rows `0..<time.count` (or `rows`) ordered by (stratum, time), ascending or with time
@@ -105,4 +261,171 @@ enum RowOrder {
         }
         return order
     }
+
+    /// The sorted position of every row `0..<time.count` in the order of `byStratumAndTime`
+    /// (stratum, then time ascending, ties in input order): the inverse permutation. With
+    /// few distinct (stratum, time) pairs it comes from a counting sort without building the
+    /// order: ids per row, bucket offsets, then positions handed out in one sequential pass.
+    /// Callers then write each row's values to its position, reading the rows in input
+    /// order; with few buckets those writes stream (one moving cursor per bucket), instead
+    /// of gathering every value from a random row. NaN times must have been removed.
+    static func positions(time: [Double], strata: [Int]?) -> [UInt32] {
+        let n = time.count
+        precondition(n < Int(UInt32.max), "too many rows for 32-bit positions")
+        var out = [UInt32](repeating: 0, count: n)
+        if let b = buckets(time: time, strata: strata) {
+            var offset = [Int](repeating: 0, count: b.count + 1)
+            b.bucket.withUnsafeBufferPointer { bk in
+                for i in 0..<n { offset[Int(bk[i]) + 1] += 1 }
+            }
+            for k in 1..<offset.count { offset[k] += offset[k - 1] }
+            out.withUnsafeMutableBufferPointer { o in
+                b.bucket.withUnsafeBufferPointer { bk in
+                    offset.withUnsafeMutableBufferPointer { c in
+                        for i in 0..<n {
+                            let bucket = Int(bk[i])
+                            o[i] = UInt32(truncatingIfNeeded: c[bucket])
+                            c[bucket] += 1
+                        }
+                    }
+                }
+            }
+            return out
+        }
+        let order = byStratumAndTime(time: time, strata: strata)
+        out.withUnsafeMutableBufferPointer { o in
+            for (pos, i) in order.enumerated() { o[i] = UInt32(truncatingIfNeeded: pos) }
+        }
+        return out
+    }
+
+    /// Rows grouped by (stratum, time) when there are few distinct pairs: for every row its
+    /// bucket, numbered in (stratum, time) order as stratumRank * times.count + timeRank
+    /// (some buckets may be empty), the distinct times ascending (the first value met of
+    /// each) and the distinct strata ascending. nil with fewer than 256 rows or too many
+    /// distinct values (the caller sorts instead). NaN times must have been removed.
+    static func buckets(time: [Double], strata: [Int]?)
+        -> (bucket: [UInt32], count: Int, times: [Double], strata: [Int])? {
+        let n = time.count
+        guard n >= 256, n < Int(UInt32.max) else { return nil }
+        var keys = [UInt64](repeating: 0, count: n)
+        keys.withUnsafeMutableBufferPointer { k in
+            time.withUnsafeBufferPointer { t in for i in 0..<n { k[i] = key(t[i]) } }
+        }
+        guard let t = keys.withUnsafeBufferPointer({ distinctIds($0) }) else { return nil }
+        var stratumIds: (ids: [UInt32], distinct: [UInt64], counts: [Int], rankOrder: [Int])? = nil
+        if let strata {
+            keys.withUnsafeMutableBufferPointer { k in
+                strata.withUnsafeBufferPointer { s in for i in 0..<n { k[i] = key(s[i]) } }
+            }
+            stratumIds = keys.withUnsafeBufferPointer { distinctIds($0) }
+            if stratumIds == nil { return nil }
+        }
+        keys = []
+        let dt = t.distinct.count
+        let ds = stratumIds?.distinct.count ?? 1
+        guard dt * ds <= max(n / 4, 1 << 16) else { return nil }
+        var timeRank = [Int](repeating: 0, count: dt)
+        for (r, id) in t.rankOrder.enumerated() { timeRank[id] = r }
+        var stratumRank = [Int](repeating: 0, count: ds)
+        if let si = stratumIds { for (r, id) in si.rankOrder.enumerated() { stratumRank[id] = r } }
+        // The first time met with each id: the first row of its bucket in a stable sort.
+        var firstOf = [Int](repeating: -1, count: dt)
+        var bucket = [UInt32](repeating: 0, count: n)
+        bucket.withUnsafeMutableBufferPointer { b in
+            t.ids.withUnsafeBufferPointer { tid in
+                if let si = stratumIds {
+                    si.ids.withUnsafeBufferPointer { sid in
+                        for i in 0..<n {
+                            b[i] = UInt32(truncatingIfNeeded: stratumRank[Int(sid[i])] * dt + timeRank[Int(tid[i])])
+                        }
+                    }
+                } else {
+                    for i in 0..<n { b[i] = UInt32(truncatingIfNeeded: timeRank[Int(tid[i])]) }
+                }
+                for i in 0..<n where firstOf[Int(tid[i])] < 0 { firstOf[Int(tid[i])] = i }
+            }
+        }
+        let times = t.rankOrder.map { time[firstOf[$0]] }
+        var strataValues = [0]
+        if let si = stratumIds, let strata {
+            var firstStratum = [Int](repeating: -1, count: ds)
+            si.ids.withUnsafeBufferPointer { sid in
+                for i in 0..<n where firstStratum[Int(sid[i])] < 0 { firstStratum[Int(sid[i])] = i }
+            }
+            strataValues = si.rankOrder.map { strata[firstStratum[$0]] }
+        }
+        return (bucket, dt * ds, times, strataValues)
+    }
+
+    /// `values` written to their sorted positions: out[position[i]] = values[i].
+    static func scatter<T>(_ values: [T], to position: [UInt32], zero: T) -> [T] {
+        var out = [T](repeating: zero, count: values.count)
+        out.withUnsafeMutableBufferPointer { o in
+            values.withUnsafeBufferPointer { v in
+                position.withUnsafeBufferPointer { p in
+                    for i in 0..<v.count { o[Int(p[i])] = v[i] }
+                }
+            }
+        }
+        return out
+    }
+}
+
+/// Ids 0, 1, 2, ... for distinct 64-bit keys in order of first appearance: an open-addressing
+/// hash table (multiplicative hash, linear probing) that doubles when half full, refusing
+/// keys beyond `limit` distinct ones.
+struct KeyIds {
+    let limit: Int
+    private(set) var distinct: [UInt64] = []
+    private var table: [UInt64]
+    private var slotId: [Int32]
+    private var bits = 8
+
+    init(limit: Int) {
+        self.limit = limit
+        table = [UInt64](repeating: 0, count: 1 << bits)
+        slotId = [Int32](repeating: -1, count: 1 << bits)
+    }
+
+    @inline(__always)
+    private func slot(_ k: UInt64) -> Int {
+        Int(truncatingIfNeeded: (k &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - bits))
+    }
+
+    /// The id of `k` (a new one for a new key); nil when that would exceed `limit`.
+    @inline(__always)
+    mutating func id(_ k: UInt64) -> Int? {
+        let mask = (1 << bits) - 1
+        var h = slot(k)
+        while true {
+            let s = Int(slotId[h])
+            if s < 0 { break }
+            if table[h] == k { return s }
+            h = (h + 1) & mask
+        }
+        let id = distinct.count
+        if id >= limit { return nil }
+        distinct.append(k)
+        table[h] = k
+        slotId[h] = Int32(id)
+        if 2 * distinct.count > table.count { grow() }
+        return id
+    }
+
+    private mutating func grow() {
+        bits += 1
+        let mask = (1 << bits) - 1
+        table = [UInt64](repeating: 0, count: 1 << bits)
+        slotId = [Int32](repeating: -1, count: 1 << bits)
+        for (j, v) in distinct.enumerated() {
+            var g = slot(v)
+            while slotId[g] >= 0 { g = (g + 1) & mask }
+            table[g] = v
+            slotId[g] = Int32(j)
+        }
+    }
+
+    /// The ids in increasing key order.
+    func rankOrder() -> [Int] { distinct.indices.sorted { distinct[$0] < distinct[$1] } }
 }
