@@ -46,15 +46,14 @@ public struct LogRankResult: Reportable {
             rows.append([.text(groups[g]), .integer(n[g]), .number(observed[g]), .number(expected[g]),
                          .num(oe * oe / expected[g]), .num(oe * oe / variance[g][g])])
         }
-        var notes = ["Chisq = \(statText(chiSquare)) on \(df) degrees of freedom"]
+        var notes = ["Chisq = \(statText(chiSquare)) on \(df) degree\(df == 1 ? "" : "s") of freedom, p \(Format.pValue(p).hasPrefix("<") ? "" : "= ")\(Format.pValue(p))"]
         notes += warnings
         var title = testName
         if !endpointName.isEmpty { title += ": " + endpointName }
         if !strataLabels.isEmpty { title += " (stratified by " + strataLabels.joined(separator: ", ") + ")" }
-        var main = ResultTable(title: title,
+        let main = ResultTable(title: title,
                                columns: ["group", "N", "Observed", "Expected", "(O-E)^2/E", "(O-E)^2/V"],
                                rows: rows, notes: notes)
-        main.rows.append([.text("p"), .missing, .missing, .missing, .missing, .pValue(p)])
         var result = [main]
         if let ob = observedByStratum, let eb = expectedByStratum, !strataLabels.isEmpty {
             var srows: [[Cell]] = []
@@ -114,11 +113,10 @@ public struct LogRankTrendResult: Reportable {
         for g in 0..<groups.count {
             rows.append([.text(groups[g]), .number(scores[g]), .integer(n[g]), .number(observed[g]), .number(expected[g])])
         }
-        rows.append([.text("p"), .missing, .missing, .missing, .pValue(p)])
         let title = "Log-rank test for trend" + (rho == 0 ? "" : " (G-rho, rho = \(rho))")
             + (endpointName.isEmpty ? "" : ": " + endpointName)
         return [ResultTable(title: title, columns: ["group", "score", "N", "Observed", "Expected"], rows: rows,
-                            notes: ["U = \(statText(u)), Var(U) = \(statText(varianceU)); Chisq = \(statText(chiSquare)) on 1 degree of freedom"])]
+                            notes: ["U = \(statText(u)), Var(U) = \(statText(varianceU)); Chisq = \(statText(chiSquare)) on 1 degree of freedom, p \(Format.pValue(p).hasPrefix("<") ? "" : "= ")\(Format.pValue(p))"])]
     }
 
     public func json() -> JSONValue {
