@@ -58,6 +58,9 @@ func directory(of path: String) -> String {
 }
 
 func main() throws {
+    // The allocator settings lart itself runs with (heap reuse instead of fresh mappings
+    // for big arrays); see ProcessTuning. The measuring child processes apply them too.
+    ProcessTuning.configureAllocator()
     let options = try Options(Array(CommandLine.arguments.dropFirst()))
 
     if let path = options.measure {
