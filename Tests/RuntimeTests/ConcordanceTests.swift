@@ -37,8 +37,8 @@ struct ConcordanceTests {
     /// O(n^2) definition, with the infinitesimal-jackknife variance, on data with ties in
     /// time and in score, and strata.
     /// Few distinct scores (ranks by counting) and continuous scores with some ties (ranks
-    /// by the radix sort).
-    @Test(arguments: [(300, 10.0), (700, 0.0)])
+    /// by the radix sort); 2500 rows for runs merged over several levels.
+    @Test(arguments: [(300, 10.0), (700, 0.0), (2500, 0.0), (2500, 3.0)])
     func agreesWithBruteForce(_ n: Int, _ scoreScale: Double) {
         var state: UInt64 = 12345
         func next() -> Double {

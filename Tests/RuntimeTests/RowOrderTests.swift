@@ -78,6 +78,12 @@ struct RowOrderTests {
         let (rank, count) = RowOrder.denseRanks(time)
         #expect(count == values.count)
         #expect(rank.map { values[Int($0) - 1] } == time)
+        // The rank order: a stable sort, with the dense rank of each place.
+        let keys = time.map { RowOrder.key($0) }
+        let ranked = RowOrder.rankOrder(keys: keys)
+        #expect(ranked.count == values.count)
+        #expect(ranked.order.map { Int($0) } == (0..<n).sorted { time[$0] != time[$1] ? time[$0] < time[$1] : $0 < $1 })
+        #expect(ranked.order.indices.allSatisfy { ranked.rank[$0] == rank[Int(ranked.order[$0])] })
     }
 
     /// Sorted positions (counting path with and without strata, and the radix fallback) are

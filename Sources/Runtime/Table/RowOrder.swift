@@ -127,6 +127,63 @@ enum RowOrder {
         return (rank, count)
     }
 
+    /// The positions of `keys` in ascending key order (stable) and the dense rank 1...count
+    /// of the key at each of those positions (so `rank` is non-decreasing), from the same
+    /// counting or radix sort as `denseRanks`.
+    static func rankOrder(keys: [UInt64]) -> (order: [UInt32], rank: [Int32], count: Int) {
+        let m = keys.count
+        if m == 0 { return ([], [], 0) }
+        precondition(m < Int(Int32.max), "too many values for 32-bit ranks")
+        var order = [UInt32](repeating: 0, count: m)
+        var rank = [Int32](repeating: 0, count: m)
+        if m < 256 {
+            let sorted = (0..<m).sorted { keys[$0] != keys[$1] ? keys[$0] < keys[$1] : $0 < $1 }
+            var size: Int32 = 0
+            for i in 0..<m {
+                if i == 0 || keys[sorted[i]] != keys[sorted[i - 1]] { size += 1 }
+                order[i] = UInt32(truncatingIfNeeded: sorted[i]); rank[i] = size
+            }
+            return (order, rank, Int(size))
+        }
+        let count = keys.withUnsafeBufferPointer { k in
+            order.withUnsafeMutableBufferPointer { out in
+                rank.withUnsafeMutableBufferPointer { rk -> Int in
+                    if let d = distinctIds(k) {
+                        // Counting sort by id, ids taken in key order.
+                        var offset = [Int](repeating: 0, count: d.distinct.count)
+                        var rankOfId = [Int32](repeating: 0, count: d.distinct.count)
+                        var running = 0
+                        for (r, id) in d.rankOrder.enumerated() {
+                            offset[id] = running; running += d.counts[id]; rankOfId[id] = Int32(r + 1)
+                        }
+                        d.ids.withUnsafeBufferPointer { ids in
+                            for p in 0..<m {
+                                let id = Int(ids[p])
+                                let at = offset[id]
+                                offset[id] = at + 1
+                                out[at] = UInt32(truncatingIfNeeded: p); rk[at] = rankOfId[id]
+                            }
+                        }
+                        return d.distinct.count
+                    }
+                    let sorted = radixPositions(k)
+                    var size: Int32 = 0
+                    sorted.positions.withUnsafeBufferPointer { pos in
+                        sorted.prefix.withUnsafeBufferPointer { pre in
+                            for i in 0..<m {
+                                if i == 0 || pre[i] != pre[i - 1]
+                                    || (!sorted.exact && k[Int(pos[i])] != k[Int(pos[i - 1])]) { size += 1 }
+                                out[i] = pos[i]; rk[i] = size
+                            }
+                        }
+                    }
+                    return Int(size)
+                }
+            }
+        }
+        return (order, rank, count)
+    }
+
     /// Keys with few distinct values (follow-up times rounded to days, group codes): an id
     /// per distinct key in order of first appearance (from a small open-addressing hash
     /// table), the id of every key, how often each id occurs, and the ids in increasing key
