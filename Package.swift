@@ -28,8 +28,9 @@ let package = Package(
             ],
             path: "Sources/Repl"),
         .executableTarget(name: "lart-bench", dependencies: ["Runtime"], path: "Sources/Bench"),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime"], path: "Tests/RuntimeTests"),
-        .testTarget(name: "LangTests", dependencies: ["Lang", "Runtime"], path: "Tests/LangTests",
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "TestSupport"], path: "Tests/RuntimeTests"),
+        .testTarget(name: "LangTests", dependencies: ["Lang", "Runtime", "TestSupport"], path: "Tests/LangTests",
                     exclude: ["Golden"]),
         .testTarget(name: "ReplTests", dependencies: ["lart"], path: "Tests/ReplTests"),
     ]

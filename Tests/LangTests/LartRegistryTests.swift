@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Lang
 import Runtime
 
@@ -69,7 +70,7 @@ enum Study {
 
     /// Runs the prelude, then `statement`, in a fresh session; returns the statement's results.
     static func run(_ statement: String) throws -> [any Reportable] {
-        let session = Session(baseDirectory: LangFixture.path("lart"))
+        let session = Session(baseDirectory: Fixture.path("lart"))
         let definitions = session.run(prelude, file: "study.lart")
         guard definitions.ok else { throw Failure.run("prelude", definitions.errors.map(\.description)) }
         let report = session.run(statement, file: "case.lart")
@@ -213,9 +214,9 @@ extension Study {
 
 @Suite("LART registry end to end (lart statements vs R)")
 struct LartRegistryTests {
-    let fixture: LangFixture
+    let fixture: Fixture
 
-    init() throws { fixture = try LangFixture(Study.fixturePath) }
+    init() throws { fixture = try Fixture(Study.fixturePath) }
 
     @Test("every fixture case has a statement")
     func coverage() {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Runtime
 
 /// Pearson chi-square against R's `chisq.test(correct = FALSE)` on the lart Table 1 count

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Runtime
 
 /// Harrell's C as coxph reports it (survival 3.5-3 `concordancefit`, timewt "n").

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Runtime
 
 /// cox.zph(fit, transform = "km") against R 4.2.2 / survival 3.5-3.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Runtime
 
 /// cmprsk::cuminc against R (Tests/Fixtures/public/mgus2.ref.json, cases mgus2.cuminc.*).

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Runtime
 
 /// Reference values: R 4.2 `qnorm`, `pnorm`, `pchisq(lower = FALSE)`, `pt`, `qt` (identical

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Runtime
 
 /// cmprsk::crr against R: mgus2.crr.pcm and mgus2.crr.death (coef, sandwich se and

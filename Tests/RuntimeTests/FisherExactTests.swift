@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Runtime
 
 /// Fisher's exact test against R's `fisher.test` on the lart Table 1 count tables (2 x 2 up to

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Runtime
 
 /// Gray's test (cmprsk::cuminc, rho = 0) against R: mgus2.cuminc.sex (gray_test).

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import Foundation
 @testable import Runtime
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Runtime
 
 /// `survdiff` cases of the public fixtures (R 4.2.2, survival 3.5-3), every number within

@@ -18,7 +18,7 @@ struct RowOrderTests {
             case 1: time.append(-0.0)
             case 2: time.append(-Double(next() % 50) / 4)
             case 3: time.append(Double(next()) * 1e300)
-            case 4: time.append(Double(next() % 7) * 1e-310)
+            case 4: time.append(Double(next() % 7) * Double.leastNormalMagnitude / 64)  // subnormal times
             default: time.append(Double(next() % 300) / 100)
             }
             strata.append(Int(next() % 3) - 1)

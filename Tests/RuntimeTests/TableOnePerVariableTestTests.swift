@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Runtime
 
 /// A categorical test chosen for one variable (`categoricalTestByVariable`, what lart's

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Runtime
 
 /// Table 1 builder. Patient-level rows are rebuilt from the count tables of the lart `table1`

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Runtime
 
 /// Welch's t-test against R's `t.test(extra ~ group, data = sleep)`: t = -1.8608, df = 17.776,

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Runtime
 
 /// Wilcoxon rank-sum test with R's defaults. Reference values from SciPy's `mannwhitneyu`

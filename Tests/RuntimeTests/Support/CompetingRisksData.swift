@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Runtime
 
 /// mgus2 with the competing-risks coding of the fixture README: etime = ptime if pstat == 1

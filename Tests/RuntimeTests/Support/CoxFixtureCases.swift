@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Runtime
 
 /// Builds the Cox models of the public fixtures from their CSVs, as each case's `model`
