@@ -7,19 +7,12 @@ struct CoxSurvivalTests {
     static let caseIDs = ["lung.coxsurv.multi.efron", "mgus2.coxsurv.tied.efron"]
 
     @Test func everyCaseIsCovered() throws {
-        var ids: [String] = []
-        for name in ["lung", "veteran", "mgus2"] {
-            ids += try Fixture("public/\(name).ref.json").cases(ofType: "coxph_survfit").map { $0["id"] as! String }
-        }
-        #expect(Set(ids) == Set(Self.caseIDs))
+        #expect(Set(try CoxFixtureCase.caseIDs(ofType: "coxph_survfit")) == Set(Self.caseIDs))
     }
 
     @Test(arguments: caseIDs)
     func matchesR(_ id: String) throws {
-        let fixture = try CoxFixtureCase.fixture(for: id)
-        let c = try fixture.case(id)
-        let coxID = (c["model"] as! [String: Any])["cox_case_id"] as! String
-        let (fit, data, _) = try CoxFixtureCase.fit(fixture, coxID)
+        let (c, fit, data) = try CoxFixtureCase.withReferencedFit(id)
         let r = c["results"] as! [String: Any]
         let times = rNumbers(r["time"]).map { $0! }
         let curve = try CoxSurvival.curve(fit, time: data.time, event: data.event, design: data.design, at: times)

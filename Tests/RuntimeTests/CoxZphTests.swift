@@ -7,19 +7,12 @@ struct CoxZphTests {
     static let caseIDs = ["lung.zph.multi.efron", "veteran.zph.multi.efron", "mgus2.zph.tied.efron"]
 
     @Test func everyZphCaseIsCovered() throws {
-        var ids: [String] = []
-        for name in ["lung", "veteran", "mgus2"] {
-            ids += try Fixture("public/\(name).ref.json").cases(ofType: "cox_zph").map { $0["id"] as! String }
-        }
-        #expect(Set(ids) == Set(Self.caseIDs))
+        #expect(Set(try CoxFixtureCase.caseIDs(ofType: "cox_zph")) == Set(Self.caseIDs))
     }
 
     @Test(arguments: caseIDs)
     func matchesR(_ id: String) throws {
-        let fixture = try CoxFixtureCase.fixture(for: id)
-        let c = try fixture.case(id)
-        let coxID = (c["model"] as! [String: Any])["cox_case_id"] as! String
-        let (fit, data, _) = try CoxFixtureCase.fit(fixture, coxID)
+        let (c, fit, data) = try CoxFixtureCase.withReferencedFit(id)
         let zph = try CoxZph.test(fit, time: data.time, event: data.event, design: data.design, strata: data.strata)
         let rows = (c["results"] as! [String: Any])["rows"] as! [[String: Any]]
         let ours = zph.terms + [zph.global]

@@ -145,6 +145,24 @@ struct CoxFixtureCase {
         return (result, data, c)
     }
 
+    /// Every case id of a type across the public fixtures (for "all cases covered" checks).
+    static func caseIDs(ofType type: String) throws -> [String] {
+        var ids: [String] = []
+        for name in ["lung", "veteran", "mgus2"] {
+            ids += try Fixture("public/\(name).ref.json").cases(ofType: type).map { $0["id"] as! String }
+        }
+        return ids
+    }
+
+    /// A case that refers to a Cox fit (`model.cox_case_id`), with that fit refitted here.
+    static func withReferencedFit(_ id: String) throws -> (case: [String: Any], fit: CoxResult, data: CoxFixtureCase) {
+        let fixture = try fixture(for: id)
+        let c = try fixture.case(id)
+        let coxID = (c["model"] as! [String: Any])["cox_case_id"] as! String
+        let (fit, data, _) = try Self.fit(fixture, coxID)
+        return (c, fit, data)
+    }
+
     static func fixture(for id: String) throws -> Fixture {
         try Fixture("public/\(id.split(separator: ".")[0]).ref.json")
     }
