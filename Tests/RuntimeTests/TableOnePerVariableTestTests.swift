@@ -10,15 +10,7 @@ struct TableOnePerVariableTestTests {
     /// variable of the same table keeps chi-square.
     @Test func fisherChosenForAMultiSelectRow() throws {
         let sites = try #require(try LartCountCase.all().first { $0.id == "lart.table1.rt_site_counts" })
-        let names = try TableOneTests.levels(sites.id)
-        let sizes = [54, 122]
-        let groupOf = [Int](repeating: 0, count: sizes[0]) + [Int](repeating: 1, count: sizes[1])
-        var items: [(label: String, flags: [Bool])] = []
-        for (s, name) in names.enumerated() {
-            var flags: [Bool] = []
-            for k in 0..<2 { flags += (0..<sizes[k]).map { $0 < sites.table[s][k] } }
-            items.append((label: name, flags: flags))
-        }
+        let (groupOf, items) = try TableOneTests.siteRows()
         var options = TableOneOptions()
         options.categoricalTestByVariable["RT site"] = .fisher
         let other: [String?] = groupOf.indices.map { $0 % 3 == 0 ? "a" : "b" }

@@ -45,10 +45,11 @@ struct TableOneTests {
 
     /// RT sites as a multi-select variable: per-item 2 x 2 tests equal the rt_<site> cases,
     /// the count-table chi-square equals rt_site_counts. Group sizes OMD 54, OPD 122.
-    @Test func multiSelectSites() throws {
-        let all = try LartCountCase.all()
-        let sites = all.first { $0.id == "lart.table1.rt_site_counts" }!
-        let names = try Self.levels("lart.table1.rt_site_counts")
+    /// Patient rows rebuilt from the RT-site count table (OMD 54, OPD 122): a group code per
+    /// row and one flag column per site.
+    static func siteRows() throws -> (groupOf: [Int], items: [(label: String, flags: [Bool])]) {
+        let sites = try #require(try LartCountCase.all().first { $0.id == "lart.table1.rt_site_counts" })
+        let names = try levels(sites.id)
         let sizes = [54, 122]
         let groupOf = [Int](repeating: 0, count: sizes[0]) + [Int](repeating: 1, count: sizes[1])
         var items: [(label: String, flags: [Bool])] = []
@@ -57,6 +58,15 @@ struct TableOneTests {
             for k in 0..<2 { flags += (0..<sizes[k]).map { $0 < sites.table[s][k] } }
             items.append((label: name, flags: flags))
         }
+        return (groupOf, items)
+    }
+
+    @Test func multiSelectSites() throws {
+        let all = try LartCountCase.all()
+        let sites = all.first { $0.id == "lart.table1.rt_site_counts" }!
+        let (groupOf, items) = try Self.siteRows()
+        let sizes = [54, 122]
+        let names = items.map(\.label)
         let t = try TableOne.build(groups: ["OMD", "OPD"], groupOf: groupOf,
                                    variables: [.multiSelect(name: "RT site", items: items)])
         #expect(t.groupSizes == sizes)
