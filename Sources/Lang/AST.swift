@@ -80,21 +80,31 @@ public struct Name: Sendable {
 
 /// `verb [endpoint] [~ formula] option*`, or a row stage `where|require|exclude expr [label]`.
 public struct Stage: Sendable {
-    public var verb: Name
+    public var verb: Verb
+    /// Where the verb word is, for messages about the stage as a whole.
+    public var verbRange: Range<Int>
     public var endpoint: Name?
     public var formula: Formula?
     public var condition: Expr?
+    /// The reason of a row step, or the path of an output stage.
     public var label: String?
     public var options: [StageOption]
     public var range: Range<Int>
     /// Expressions right after the verb (`summary a, b`).
     public var arguments: [Expr] = []
 
-    public func option(_ key: String) -> StageOption? { options.first { $0.key.text == key } }
+    public init(verb: Verb, verbRange: Range<Int>, endpoint: Name? = nil, formula: Formula? = nil, condition: Expr? = nil,
+                label: String? = nil, options: [StageOption] = [], range: Range<Int>, arguments: [Expr] = []) {
+        self.verb = verb; self.verbRange = verbRange; self.endpoint = endpoint; self.formula = formula
+        self.condition = condition; self.label = label; self.options = options; self.range = range; self.arguments = arguments
+    }
+
+    public func option(_ key: OptionKey) -> StageOption? { options.first { $0.key == key } }
 }
 
 public struct StageOption: Sendable {
-    public var key: Name
+    public var key: OptionKey
+    public var keyRange: Range<Int>
     public var values: [Expr]
     /// For word-valued options (`ties breslow`, `ci log-log`).
     public var word: Name?

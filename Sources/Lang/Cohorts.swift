@@ -9,22 +9,22 @@ struct CohortData {
     var stackOrder: [String]? = nil
 }
 
-extension Session {
+extension Interpreter {
     func evaluator(for table: Table) -> Evaluator {
-        Evaluator(table: table, lets: lets, params: params)
+        Evaluator(table: table, lets: env.lets, params: env.params, monthDays: env.settings.monthDays)
     }
 
     /// The rows of a table or cohort by name. `range` is where the name is used (nil when
     /// asked by the REPL).
     func cohortData(_ name: String, at use: (Range<Int>, SourceFile)?, visiting: Set<String> = []) throws -> CohortData {
-        if let t = tables[name] {
-            let label = tablePaths[name].map { "\(name) (\($0.split(separator: "/").last.map(String.init) ?? $0))" } ?? name
+        if let t = env.tables[name] {
+            let label = env.tablePaths[name].map { "\(name) (\($0.split(separator: "/").last.map(String.init) ?? $0))" } ?? name
             return CohortData(name: name, table: t, flow: [FlowStep(kind: .source, condition: label, reason: nil, before: t.rowCount, after: t.rowCount, cohort: name)])
         }
         if let cached = cache[name] { return cached }
-        guard let def = cohorts[name] else {
-            let candidates = Array(tables.keys) + Array(cohorts.keys)
-            let msg = endpoints[name] != nil ? "`\(name)` is an endpoint, not a table or cohort" : "unknown table or cohort `\(name)`"
+        guard let def = env.cohorts[name] else {
+            let candidates = Array(env.tables.keys) + Array(env.cohorts.keys)
+            let msg = env.endpoints[name] != nil ? "`\(name)` is an endpoint, not a table or cohort" : "unknown table or cohort `\(name)`"
             if let (r, src) = use {
                 throw fail(msg, r, src, hints: Suggest.hint(for: name, among: candidates)
                            + (candidates.isEmpty ? ["load data first: `use \"data.csv\" as registry`"] : []))
@@ -65,29 +65,6 @@ extension Session {
                              reason: nil, before: table.rowCount, after: table.rowCount, cohort: name))
         return CohortData(name: name, table: table, flow: flow, stackOrder: parts.map(\.name))
     }
-
-    /// `where`, `require` (keep rows where true) and `exclude` (drop rows where true).
-    /// A row whose condition is missing is dropped and counted as such.
-    func applyRowStage(_ stage: Stage, _ data: CohortData, _ src: SourceFile, cohortName: String) throws -> CohortData {
-        guard let cond = stage.condition else {
-            throw fail("`\(stage.verb.text)` is not a row step; a cohort definition takes where, require and exclude", stage.verb.range, src)
-        }
-        var ev = evaluator(for: data.table)
-        let flags = try ev.condition(cond, src)
-        let exclude = stage.verb.text == "exclude"
-        var keep = [Bool](repeating: false, count: flags.count)
-        var missing = 0
-        for i in 0..<flags.count {
-            if flags[i] == Column.boolNA { missing += 1; continue }
-            keep[i] = exclude ? flags[i] == 0 : flags[i] == 1
-        }
-        var out = data
-        out.table = data.table.filter(keep)
-        let kind: FlowStep.Kind = stage.verb.text == "require" ? .require : exclude ? .exclude : .where
-        out.flow.append(FlowStep(kind: kind, condition: src.slice(cond.range), reason: stage.label,
-                                 before: data.table.rowCount, after: out.table.rowCount, missing: missing, cohort: cohortName))
-        return out
-    }
 }
 
 /// A grouping of rows: codes 0..<labels.count, -1 where the group is missing.
@@ -98,7 +75,7 @@ struct Grouping {
     var missing: Int
 }
 
-extension Session {
+extension Interpreter {
     /// How an expression is named in results: a column by its name (without backticks),
     /// anything else as written.
     static func displayName(_ e: Expr, _ src: SourceFile) -> String {
@@ -111,7 +88,7 @@ extension Session {
     func grouping(_ e: Expr, _ data: CohortData, _ src: SourceFile) throws -> Grouping {
         var ev = evaluator(for: data.table)
         let v = try ev.eval(e, src)
-        let name = Session.displayName(e, src)
+        let name = Interpreter.displayName(e, src)
         let n = data.table.rowCount
         var codes = [Int](repeating: -1, count: n)
         switch v {
@@ -152,12 +129,12 @@ extension Session {
 
     /// Computes an endpoint on a cohort's rows.
     func outcome(_ endpointName: Name, _ data: CohortData, _ src: SourceFile) throws -> SurvivalOutcome {
-        guard let def = endpoints[endpointName.text] else {
-            let hint = cohorts[endpointName.text] != nil || tables[endpointName.text] != nil
+        guard let def = env.endpoints[endpointName.text] else {
+            let hint = env.cohorts[endpointName.text] != nil || env.tables[endpointName.text] != nil
                 ? ["`\(endpointName.text)` is a cohort; the verb takes an endpoint"] : []
             throw fail("unknown endpoint `\(endpointName.text)`", endpointName.range, src,
                        hints: Suggest.hint(for: endpointName.text, among: endpointNames) + hint
-                        + (endpoints.isEmpty ? ["define one first: `endpoint os = from lart_date to death_date censor last_contact_date`"] : []))
+                        + (env.endpoints.isEmpty ? ["define one first: `endpoint os = from lart_date to death_date censor last_contact_date`"] : []))
         }
         var ev = evaluator(for: data.table)
         let s = def.source
@@ -167,8 +144,8 @@ extension Session {
             let e = try ev.dates(event, s, what: "the event of `\(endpointName.text)`")
             let c = try compete.map { try ev.dates($0, s, what: "the competing event of `\(endpointName.text)`") }
             let z = try ev.dates(censor, s, what: "the censoring date of `\(endpointName.text)`")
-            let unit = settings.dateUnit
-            let perUnit = Evaluator.days(in: unit, monthDays: settings.monthDays)
+            let unit = env.settings.dateUnit
+            let perUnit = env.settings.days(in: unit)
             let (out, negative) = SurvivalOutcome.fromDates(name: endpointName.text, origin: o, event: e, compete: c, censor: z,
                                                             daysPerUnit: perUnit, unit: unit.name)
             if let i = negative {
@@ -205,7 +182,7 @@ extension Session {
                 guard let target = DurationUnit.parse(unit) else {
                     throw fail("the endpoint has no time unit, so `\(src.slice(e.range))` cannot be converted; add `unit days` to the endpoint or write a plain number", e.range, src)
                 }
-                return v * Evaluator.days(in: u, monthDays: settings.monthDays) / Evaluator.days(in: target, monthDays: settings.monthDays)
+                return v * env.settings.days(in: u) / env.settings.days(in: target)
             default:
                 throw fail("expected a time such as 12mo or 365d", e.range, src)
             }

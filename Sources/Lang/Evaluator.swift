@@ -5,18 +5,14 @@ import Darwin
 #endif
 import Runtime
 
-/// A bound expression with the source it was written in (REPL entries are separate sources).
-struct Bound {
-    var expr: Expr
-    var source: SourceFile
-}
-
 /// Evaluates expressions over a whole table at once: every operator is one loop over
 /// contiguous arrays (vectorised), never a per-row walk of the tree.
 struct Evaluator {
     let table: Table
     let lets: [String: Bound]
     let params: [String: Scalar]
+    /// Days in a month (`set month`), for `12mo` and `1y` literals.
+    let monthDays: Double
     /// Names being evaluated, to report `let a = b; let b = a`.
     var evaluating: Set<String> = []
     /// Warnings met (e.g. a text literal that matches no row).
@@ -24,8 +20,8 @@ struct Evaluator {
 
     var n: Int { table.rowCount }
 
-    init(table: Table, lets: [String: Bound], params: [String: Scalar]) {
-        self.table = table; self.lets = lets; self.params = params
+    init(table: Table, lets: [String: Bound], params: [String: Scalar], monthDays: Double) {
+        self.table = table; self.lets = lets; self.params = params; self.monthDays = monthDays
     }
 
     func fail(_ message: String, _ e: Expr, _ source: SourceFile, hints: [String] = []) -> LangError {
@@ -143,11 +139,6 @@ struct Evaluator {
         }
     }
 
-    var monthDays: Double {
-        if case .duration(let d)? = params["__month"] { return d }
-        return 30.4375
-    }
-
     static func days(in unit: DurationUnit, monthDays: Double) -> Double {
         switch unit {
         case .days: return 1
@@ -174,10 +165,9 @@ struct Evaluator {
                 throw LangError(d, in: err.source)
             }
         }
-        if let p = params[name], !name.hasPrefix("__") { return .scalar(p) }
-        let candidates = table.names + Array(lets.keys) + params.keys.filter { !$0.hasPrefix("__") }
-        throw fail("unknown column `\(name)`", e, src,
-                   hints: Suggest.hint(for: name, among: candidates) + (table.origin.isEmpty ? [] : []))
+        if let p = params[name] { return .scalar(p) }
+        let candidates = table.names + Array(lets.keys) + Array(params.keys)
+        throw fail("unknown column `\(name)`", e, src, hints: Suggest.hint(for: name, among: candidates))
     }
 
     // MARK: Operators

@@ -7,7 +7,7 @@ import Runtime
 /// - a boolean expression (`age >= 60`, a 0/1 `let`): one 0/1 column named as written;
 /// - a number (`age`, `log(bili)`): one column named as written;
 /// - `a:b` the products of their columns; `a*b` is `a + b + a:b`.
-extension Session {
+extension Interpreter {
     struct BuiltDesign {
         var design: CoxDesign
         /// Term names in order (for `each`).
@@ -30,7 +30,7 @@ extension Session {
                 }
             }
             let v = try ev.eval(first.value, src)
-            let name = "factor(\(Session.displayName(first.value, src)))"
+            let name = "factor(\(Interpreter.displayName(first.value, src)))"
             do {
                 if case .column(.string(let codes, let dict)) = v {
                     return (name, try DesignMatrix.factor(codes: codes, dictionary: dict, reference: reference, name: name))
@@ -42,7 +42,7 @@ extension Session {
             }
         }
         let v = try ev.eval(part, src)
-        let name = Session.displayName(part, src)
+        let name = Interpreter.displayName(part, src)
         switch v {
         case .column(.string(let codes, let dict)):
             do { return (name, try DesignMatrix.factor(codes: codes, dictionary: dict, name: name)) } catch let e as AnalysisError { throw fail(e.message, part.range, src) }
@@ -97,67 +97,5 @@ extension Session {
 
     func subset(_ design: CoxDesign, _ rows: RowSelection) -> CoxDesign {
         rows.all ? design : CoxDesign(columnNames: design.columnNames, columns: design.columns.map { rows.pick($0) }, terms: design.terms)
-    }
-
-    // MARK: cox
-
-    func cox(_ stage: Stage, _ data: CohortData, _ src: SourceFile, _ emit: (any Reportable) -> Void) throws -> StageContext {
-        let endpoint = stage.endpoint!
-        let outcome = try outcome(endpoint, data, src)
-        let tiesName = stage.option("ties")?.word?.text ?? settings.ties
-        guard let ties = CoxTies(rawValue: tiesName) else {
-            throw fail("`ties` takes efron, breslow or exact", stage.option("ties")?.word?.range ?? stage.range, src)
-        }
-        let strataGrouping = try stage.option("strata")?.values.first.map { try grouping($0, data, src) }
-        var options = CoxOptions()
-        options.ties = ties
-        let formula = stage.formula!
-
-        func fitOne(_ built: BuiltDesign) throws -> (CoxResult, [Double], [Bool], CoxDesign, [Int]?) {
-            let (rows, dropped) = completeCases(built.design, outcome, strata: strataGrouping)
-            let time = rows.pick(outcome.time)
-            let event = rows.pick(outcome.status).map { $0 == 1 }
-            let design = subset(built.design, rows)
-            let strata = strataGrouping.map { rows.pick($0.codes) }
-            var fit = try Cox.fit(time: time, event: event, design: design, strata: strata, options: options)
-            fit.nDropped = dropped
-            fit.endpointName = endpoint.text
-            return (fit, time, event, design, strata)
-        }
-
-        if formula.each {
-            var fits = [(String, CoxResult)]()
-            for term in formula.terms {
-                let single = Formula(terms: [term], each: false, range: term.range)
-                let built = try buildDesign(single, data, src)
-                fits.append((src.slice(term.range), try fitOne(built).0))
-            }
-            emit(CoxScreenResult(endpointName: endpoint.text, fits: fits, ties: ties))
-            return .none
-        }
-        let built = try buildDesign(formula, data, src)
-        let (fit, time, event, design, strata) = try fitOne(built)
-        emit(fit)
-        return .cox(fit: fit, time: time, event: event, design: design, strata: strata)
-    }
-
-    // MARK: finegray
-
-    func fineGray(_ stage: Stage, _ data: CohortData, _ src: SourceFile, _ emit: (any Reportable) -> Void) throws {
-        let endpoint = stage.endpoint!
-        let outcome = try outcome(endpoint, data, src)
-        guard outcome.hasCompetingEvent else {
-            throw fail("endpoint `\(endpoint.text)` has no competing event, so a Fine-Gray model is a Cox model: use `cox`, or declare `compete ...` in the endpoint",
-                       endpoint.range, src)
-        }
-        let built = try buildDesign(stage.formula!, data, src)
-        let (rows, dropped) = completeCases(built.design, outcome, strata: nil)
-        let design = subset(built.design, rows)
-        var result = try FineGray.fit(time: rows.pick(outcome.time), status: rows.pick(outcome.status),
-                                      covariates: design.columns, names: design.columnNames, failCode: 1)
-        result.endpointName = endpoint.text
-        result.timeUnit = outcome.unit
-        result.warnings += droppedNote(dropped)
-        emit(result)
     }
 }

@@ -153,11 +153,11 @@ public struct Parser {
             case "table1": kind = try parseTable1()
             case "flow", "count":
                 // `flow omd` is shorthand for `cohort omd | flow`.
-                let verb = advance()
+                let verbToken = advance()
+                let verb: Verb = verbToken.text == "flow" ? .flow : .count
                 let src = try parseSources()
-                var stages = [Stage(verb: Name(text: verb.text, range: verb.range), endpoint: nil, formula: nil, condition: nil,
-                                    label: nil, options: [], range: verb.range)]
-                stages[0].options = try parseOptions(for: verb.text)
+                var stages = [Stage(verb: verb, verbRange: verbToken.range, range: verbToken.range)]
+                stages[0].options = try parseOptions(for: verb)
                 skipContinuation()
                 while match(.pipe) {
                     skipNewlines()
@@ -244,8 +244,8 @@ public struct Parser {
             let n = try name("a cohort name")
             _ = advance()
             let p = try parsePipeline()
-            for s in p.stages where !Grammar.rowVerbs.contains(s.verb.text) {
-                throw error("a cohort definition takes only row steps (where, require, exclude); run `\(s.verb.text)` in a separate statement: `cohort \(n.text) | \(s.verb.text) ...`", at: s.verb.range)
+            for s in p.stages where s.verb.kind != .row {
+                throw error("a cohort definition takes only row steps (where, require, exclude); run `\(s.verb.rawValue)` in a separate statement: `cohort \(n.text) | \(s.verb.rawValue) ...`", at: s.verbRange)
             }
             return .cohort(n, p)
         }
@@ -322,83 +322,80 @@ public struct Parser {
         let start = current.range.lowerBound
         guard current.isIdentifier, !current.quoted else { throw expected("a stage after `|` (km, cox, where, ...)") }
         let verbToken = current
-        let verb = Name(text: verbToken.text, range: verbToken.range)
-        if Grammar.rowVerbs.contains(verb.text) {
-            _ = advance()
+        guard let verb = Verb.named(verbToken.text) else {
+            let known = Verb.allCases.map(\.rawValue)
+            throw error("unknown stage `\(verbToken.text)`", at: verbToken.range,
+                        hints: Suggest.hint(for: verbToken.text, among: known) + ["stages are: " + known.sorted().joined(separator: ", ")])
+        }
+        let spec = verb.spec
+        _ = advance()
+        switch verb.kind {
+        case .row:
             let cond = try parseExpression()
             var label: String? = nil
             if case .string(let s) = current.kind { _ = advance(); label = s }
-            return Stage(verb: verb, endpoint: nil, formula: nil, condition: cond, label: label, options: [], range: start..<previousEnd)
-        }
-        guard let spec = Grammar.verbs[verb.text] else {
-            let known = Array(Grammar.verbs.keys) + Array(Grammar.rowVerbs)
-            throw error("unknown stage `\(verb.text)`", at: verb.range,
-                        hints: Suggest.hint(for: verb.text, among: known) + ["stages are: " + known.sorted().joined(separator: ", ")])
-        }
-        _ = advance()
-        if spec.path {
+            return Stage(verb: verb, verbRange: verbToken.range, condition: cond, label: label, range: start..<previousEnd)
+        case .output:
             guard case .string(let path) = current.kind else {
-                throw expected("a file name in quotes after `\(verb.text)` (e.g. `\(spec.example)`)")
+                throw expected("a file name in quotes after `\(verb.rawValue)` (e.g. `\(spec.example)`)")
             }
             _ = advance()
-            return Stage(verb: verb, endpoint: nil, formula: nil, condition: nil, label: path, options: [], range: start..<previousEnd)
+            return Stage(verb: verb, verbRange: verbToken.range, label: path, range: start..<previousEnd)
+        case .analysis:
+            break
         }
         if spec.arguments {
             var args = [try parseExpression()]
             while match(.comma) { skipNewlines(); args.append(try parseExpression()) }
-            var stage = Stage(verb: verb, endpoint: nil, formula: nil, condition: nil, label: nil,
-                              options: try parseOptions(for: verb.text), range: start..<previousEnd)
-            stage.arguments = args
-            return stage
+            return Stage(verb: verb, verbRange: verbToken.range, options: try parseOptions(for: verb), range: start..<previousEnd, arguments: args)
         }
         var endpoint: Name? = nil
-        if spec.endpoint != .none, current.isIdentifier, spec.options[current.text] == nil || current.quoted {
+        if spec.endpoint != .none, current.isIdentifier, OptionKey(rawValue: current.text).map({ spec.options[$0] == nil }) ?? true || current.quoted {
             endpoint = try name("an endpoint")
         } else if spec.endpoint == .required {
-            throw expected("an endpoint name after `\(verb.text)` (e.g. `\(spec.example)`)")
+            throw expected("an endpoint name after `\(verb.rawValue)` (e.g. `\(spec.example)`)")
         }
         var formula: Formula? = nil
         if spec.formula {
-            _ = try expect(.tilde, "`~` and the covariates after `\(verb.text) \(endpoint?.text ?? "")` (e.g. `\(spec.example)`)")
+            _ = try expect(.tilde, "`~` and the covariates after `\(verb.rawValue) \(endpoint?.text ?? "")` (e.g. `\(spec.example)`)")
             formula = try parseFormula()
         }
-        let options = try parseOptions(for: verb.text)
-        return Stage(verb: verb, endpoint: endpoint, formula: formula, condition: nil, label: nil, options: options, range: start..<previousEnd)
+        let options = try parseOptions(for: verb)
+        return Stage(verb: verb, verbRange: verbToken.range, endpoint: endpoint, formula: formula, options: options, range: start..<previousEnd)
     }
 
     /// option -> KEY (expr | expr ("," expr)* | WORD)?   as the verb's table says
-    mutating func parseOptions(for verb: String) throws(Diagnostic) -> [StageOption] {
-        guard let spec = Grammar.verbs[verb] else { return [] }
+    mutating func parseOptions(for verb: Verb) throws(Diagnostic) -> [StageOption] {
+        let spec = verb.spec
         var options = [StageOption]()
         while current.isIdentifier, !current.quoted {
             let keyToken = current
-            guard let kind = spec.options[keyToken.text] else {
-                let allowed = spec.options.keys.sorted()
-                throw error("`\(keyToken.text)` is not an option of `\(verb)`", at: keyToken.range,
+            guard let key = OptionKey(rawValue: keyToken.text), let kind = spec.options[key] else {
+                let allowed = spec.optionWords
+                throw error("`\(keyToken.text)` is not an option of `\(verb.rawValue)`", at: keyToken.range,
                             hints: Suggest.hint(for: keyToken.text, among: allowed)
-                                + [allowed.isEmpty ? "`\(verb)` takes no options" : "options of `\(verb)`: " + allowed.joined(separator: ", ")])
+                                + [allowed.isEmpty ? "`\(verb.rawValue)` takes no options" : "options of `\(verb.rawValue)`: " + allowed.joined(separator: ", ")])
             }
-            let key = Name(text: keyToken.text, range: keyToken.range)
-            if options.contains(where: { $0.key.text == key.text }) {
-                throw error("option `\(key.text)` is given twice", at: key.range)
+            if options.contains(where: { $0.key == key }) {
+                throw error("option `\(key.rawValue)` is given twice", at: keyToken.range)
             }
             _ = advance()
             switch kind {
             case .expr:
-                options.append(StageOption(key: key, values: [try parseExpression()], word: nil))
+                options.append(StageOption(key: key, keyRange: keyToken.range, values: [try parseExpression()], word: nil))
             case .list:
                 var values = [try parseExpression()]
                 while match(.comma) { skipNewlines(); values.append(try parseExpression()) }
-                options.append(StageOption(key: key, values: values, word: nil))
+                options.append(StageOption(key: key, keyRange: keyToken.range, values: values, word: nil))
             case .word:
-                options.append(StageOption(key: key, values: [], word: try parseWord("a value after `\(key.text)`")))
+                options.append(StageOption(key: key, keyRange: keyToken.range, values: [], word: try parseWord("a value after `\(key.rawValue)`")))
             case .flag:
-                options.append(StageOption(key: key, values: [], word: nil))
+                options.append(StageOption(key: key, keyRange: keyToken.range, values: [], word: nil))
             }
         }
         if !atStatementEnd && !check(.pipe) && !isWord("vs") && !check(.colon) {
-            let allowed = spec.options.keys.sorted()
-            throw expected(allowed.isEmpty ? "`|` or the end of the statement" : "an option of `\(verb)` (\(allowed.joined(separator: ", "))), `|` or the end of the statement")
+            let allowed = spec.optionWords
+            throw expected(allowed.isEmpty ? "`|` or the end of the statement" : "an option of `\(verb.rawValue)` (\(allowed.joined(separator: ", "))), `|` or the end of the statement")
         }
         return options
     }

@@ -1,6 +1,6 @@
 import Runtime
 
-extension Session {
+extension Interpreter {
     /// `table1 A vs B: var, ...` (or `table1 A: ...` for one column without tests).
     ///
     /// A variable is, by its value: text -> categorical; boolean or 0/1 -> categorical

@@ -6,7 +6,7 @@ import Lang
 enum Completion {
     static let metaCommands = [".help", ".tables", ".columns", ".cohorts", ".endpoints", ".read", ".mode", ".timer", ".quit"]
 
-    static func candidates(line: String, word: String, session: Session) -> [String] {
+    static func candidates(line: String, word: String, session: Interpreter) -> [String] {
         let before = String(line.dropLast(word.count))
         let words = before.split(whereSeparator: { " \t".contains($0) }).map(String.init)
         let previous = words.last ?? ""
@@ -18,10 +18,10 @@ enum Completion {
         } else if previous == ".mode" {
             pool = ["text", "markdown", "json", "csv"]
         } else if previous == ".help" {
-            pool = Array(Grammar.verbs.keys) + Grammar.statementKeywords
+            pool = Verb.allCases.map(\.rawValue) + Grammar.statementKeywords
         } else if previous.hasSuffix("|") || before.trimmingCharacters(in: " \t").hasSuffix("|") {
-            pool = Array(Grammar.verbs.keys) + Array(Grammar.rowVerbs)
-        } else if let spec = Grammar.verbs[previous], spec.endpoint != .none {
+            pool = Verb.allCases.map(\.rawValue)
+        } else if let verb = Verb.named(previous), verb.spec.endpoint != .none {
             pool = session.endpointNames
         } else if ["cohort", "flow", "count", "+", "vs", "table1"].contains(previous) {
             pool = session.cohortNames + session.tableNames

@@ -3,9 +3,11 @@ import Lang
 /// `.help` and `.help VERB` texts, built from the grammar's verb table so they stay in step.
 enum Help {
     static func text(for topic: String?) -> String {
-        if let topic, let spec = Grammar.verbs[topic] {
-            var options = spec.options.keys.sorted().map { key -> String in
-                switch spec.options[key]! {
+        if let topic, let verb = Verb.named(topic) {
+            let spec = verb.spec
+            var options = spec.options.sorted(by: { $0.key.rawValue < $1.key.rawValue }).map { key, kind -> String in
+                let key = key.rawValue
+                switch kind {
                 case .expr: return "\(key) EXPR"
                 case .list: return "\(key) T1, T2, ..."
                 case .word: return "\(key) WORD"
@@ -15,9 +17,15 @@ enum Help {
             if !options.isEmpty { options = " [" + options + "]" }
             let endpoint = spec.endpoint == .none ? "" : spec.endpoint == .optional ? " [ENDPOINT]" : " ENDPOINT"
             let formula = spec.formula ? " ~ TERM + TERM ..." : ""
+            let argument: String
+            switch verb.kind {
+            case .row: argument = " CONDITION [\"reason\"]"
+            case .output: argument = " \"FILE\""
+            case .analysis: argument = spec.arguments ? " EXPR, EXPR ..." : ""
+            }
             return """
                 \(topic): \(spec.summary)
-                  syntax:  SOURCE | \(topic)\(endpoint)\(formula)\(options)
+                  syntax:  SOURCE | \(topic)\(argument)\(endpoint)\(formula)\(options)
                   example: \(spec.example)
                 """
         }
@@ -35,7 +43,7 @@ enum Help {
               flow omd / count omd                  eligibility flow, row count
               table1 omd vs opd: sex, egfr          Table 1 with p-values
               set month = 30.4375d / set conventions spss
-            Stages: \(Grammar.verbs.keys.sorted().joined(separator: ", ")), where, require, exclude
+            Stages: \(Verb.allCases.map(\.rawValue).joined(separator: ", "))
             Meta-commands: .help [topic], .tables, .columns NAME, .cohorts, .endpoints, .read FILE,
               .mode text|markdown|json|csv, .timer on|off, .quit
             .help km (or any stage) shows its syntax and an example.

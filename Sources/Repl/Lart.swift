@@ -62,13 +62,13 @@ func writeErr(_ s: String) {
 extension OutputFormat: ExpressibleByArgument {}
 
 /// A session for a script file (paths relative to the script's folder) and the script's text.
-func openScript(_ file: String, params: [String]) throws -> (Session, String) {
+func openScript(_ file: String, params: [String]) throws -> (Interpreter, String) {
     let overrides = try parseParams(params)
     guard let text = readText(file) else {
         writeErr("error: cannot read \(file): no such file or not readable")
         throw ExitCode(ExitStatus.usage)
     }
-    return (Session(baseDirectory: directory(of: file), overrides: overrides), text)
+    return (Interpreter(baseDirectory: directory(of: file), overrides: overrides), text)
 }
 
 struct Run: ParsableCommand {
@@ -114,7 +114,7 @@ struct Repl: ParsableCommand {
         let params = try parseParams(param)
         let interactive = !plain && isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0
         let home = getenv("HOME").map { String(cString: $0) } ?? "."
-        var loop = ReplLoop(session: Session(baseDirectory: ".", overrides: params), format: format,
+        var loop = ReplLoop(session: Interpreter(baseDirectory: ".", overrides: params), format: format,
                             interactive: interactive, historyPath: history ?? home + "/.lart_history")
         let status = loop.run()
         if status != ExitStatus.ok { throw ExitCode(status) }

@@ -8,7 +8,7 @@ import Glibc
 /// runs them in one session, prints results; meta-commands start with `.`. No error ends
 /// the session; only `.quit` or end of input does.
 struct ReplLoop {
-    let session: Session
+    let session: Interpreter
     var format: OutputFormat
     let interactive: Bool
     let historyPath: String
@@ -17,7 +17,7 @@ struct ReplLoop {
     /// Exit status for piped input: 1 if any statement failed.
     var sawError = false
 
-    init(session: Session, format: OutputFormat, interactive: Bool, historyPath: String) {
+    init(session: Interpreter, format: OutputFormat, interactive: Bool, historyPath: String) {
         self.session = session; self.format = format; self.interactive = interactive; self.historyPath = historyPath
     }
 
@@ -54,7 +54,7 @@ struct ReplLoop {
                 pending += (pending.isEmpty ? "" : "\n") + line
                 pendingLines += 1
                 // Piped input: a following line that starts with `|` continues the statement.
-                if Session.isComplete(pending) {
+                if Interpreter.isComplete(pending) {
                     if let plain = editor as? PlainEditor, plain.nextStartsWithPipe() { continue }
                     editor.addHistory(pending.replacing("\n", with: " "))
                     execute(pending)

@@ -23,7 +23,7 @@ struct DiagnosticsTests {
     }
 
     func firstError(_ text: String) -> LangError? {
-        let s = Session(baseDirectory: DiagnosticsTests.fixtures)
+        let s = Interpreter(baseDirectory: DiagnosticsTests.fixtures)
         return s.run(text, file: "t.lart").errors.first
     }
 
@@ -63,7 +63,7 @@ struct DiagnosticsTests {
     }
 
     @Test func replSessionSurvivesErrors() {
-        let s = Session(baseDirectory: DiagnosticsTests.fixtures)
+        let s = Interpreter(baseDirectory: DiagnosticsTests.fixtures)
         #expect(!s.run("let x = (", file: "1").ok)
         #expect(!s.run(prelude + "cohort nope | count", file: "2").ok)
         let r = s.run("cohort registry where tki | count", file: "3")

@@ -29,7 +29,7 @@ struct GoldenTests {
     static func transcript(of path: String) throws -> String {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let dir = (path as NSString).deletingLastPathComponent
-        let session = Session(baseDirectory: dir)
+        let session = Interpreter(baseDirectory: dir)
         // Name the file relative to the repository, so transcripts do not depend on where
         // the checkout lives.
         let name = path.hasPrefix(repo.path + "/") ? String(path.dropFirst(repo.path.count + 1)) : path

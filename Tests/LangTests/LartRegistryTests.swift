@@ -6,7 +6,7 @@ import Runtime
 
 /// End-to-end check of the LART study: every case of `Tests/Fixtures/lart/lart_registry.ref.json`
 /// (R 4.2, survival 3.5-3, cmprsk 2.2-11) is computed by running lart statements through a
-/// `Session` on `lart_registry.csv`, and the typed results are compared with R's numbers:
+/// `Interpreter` on `lart_registry.csv`, and the typed results are compared with R's numbers:
 /// 1e-9 absolute for closed-form results (Kaplan-Meier, log-rank, cumulative incidence,
 /// Gray's test, chi-square, Fisher, follow-up, counts), 1e-6 relative for Cox and cox.zph.
 ///
@@ -70,7 +70,7 @@ enum Study {
 
     /// Runs the prelude, then `statement`, in a fresh session; returns the statement's results.
     static func run(_ statement: String) throws -> [any Reportable] {
-        let session = Session(baseDirectory: Fixture.path("lart"))
+        let session = Interpreter(baseDirectory: Fixture.path("lart"))
         let definitions = session.run(prelude, file: "study.lart")
         guard definitions.ok else { throw Failure.run("prelude", definitions.errors.map(\.description)) }
         let report = session.run(statement, file: "case.lart")

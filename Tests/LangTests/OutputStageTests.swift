@@ -13,7 +13,7 @@ struct OutputStageTests {
         let dir = NSTemporaryDirectory() + "lart-out-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let csv = OutputStageTests.fixtures + "/public/lung.csv"
-        let s = Session(baseDirectory: dir)
+        let s = Interpreter(baseDirectory: dir)
         let report = s.run("""
             use "\(csv)" as lung
             endpoint death = time time event status == 2 unit days
@@ -37,7 +37,7 @@ struct OutputStageTests {
     }
 
     @Test func plotNeedsAFigure() {
-        let s = Session(baseDirectory: OutputStageTests.fixtures)
+        let s = Interpreter(baseDirectory: OutputStageTests.fixtures)
         let r = s.run("use \"public/lung.csv\" as lung\ncount lung | plot \"x.svg\"", file: "t.lart")
         #expect(r.errors.first?.diagnostic.message == "a `count` result has no figure; plot follows km, cuminc or flow")
     }

@@ -57,7 +57,7 @@ struct ParserTests {
         #expect(diags.isEmpty)
         #expect(stmts.count == 2)
         guard case .cohort(_, let p) = stmts[0].kind else { Issue.record("not a cohort"); return }
-        #expect(p.stages.map(\.verb.text) == ["require", "exclude"])
+        #expect(p.stages.map(\.verb) == [.require, .exclude])
         #expect(p.stages[0].label == "why")
     }
 
@@ -66,9 +66,9 @@ struct ParserTests {
         #expect(diags.isEmpty)
         guard case .run(let p) = stmts[0].kind else { Issue.record("not a run"); return }
         let km = p.stages[0]
-        #expect(km.option("ci")?.word?.text == "log-log")
-        #expect(km.option("at")?.values.count == 2)
-        #expect(km.option("by") != nil)
+        #expect(km.option(.ci)?.word?.text == "log-log")
+        #expect(km.option(.at)?.values.count == 2)
+        #expect(km.option(.by) != nil)
     }
 
     @Test func formulas() {
@@ -78,7 +78,7 @@ struct ParserTests {
         #expect(f.terms.count == 2)
         #expect(f.terms[0].crossed)
         #expect(render(f.terms[1].parts[0]) == "(age >= 60)")
-        #expect(p.stages[0].option("strata") != nil)
+        #expect(p.stages[0].option(.strata) != nil)
         let (each, d2) = parse("cohort all | cox os ~ each(sex, age >= 60, egfr)")
         #expect(d2.isEmpty)
         guard case .run(let p2) = each[0].kind else { return }
@@ -107,10 +107,10 @@ struct ParserTests {
     }
 
     @Test func completeness() {
-        #expect(Session.isComplete("cohort omd | km pfs"))
-        #expect(!Session.isComplete("cohort omd |"))
-        #expect(!Session.isComplete("let x = f(a,"))
-        #expect(!Session.isComplete("let x = a and"))
-        #expect(Session.isComplete(""))
+        #expect(Interpreter.isComplete("cohort omd | km pfs"))
+        #expect(!Interpreter.isComplete("cohort omd |"))
+        #expect(!Interpreter.isComplete("let x = f(a,"))
+        #expect(!Interpreter.isComplete("let x = a and"))
+        #expect(Interpreter.isComplete(""))
     }
 }

@@ -8,7 +8,7 @@ struct SQLiteTests {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     func km(_ use: String) throws -> KaplanMeierResult {
-        let s = Session(baseDirectory: SQLiteTests.repo.path)
+        let s = Interpreter(baseDirectory: SQLiteTests.repo.path)
         let r = s.run("""
             \(use)
             endpoint pfs = from lart_date to first(progression_date, death_date) censor last_contact_date
@@ -39,7 +39,7 @@ struct SQLiteTests {
     }
 
     @Test func errorsNameTheProblem() {
-        let s = Session(baseDirectory: SQLiteTests.repo.path)
+        let s = Interpreter(baseDirectory: SQLiteTests.repo.path)
         let r1 = s.run("use \"examples/data/lart_registry.sqlite\" table patient as registry", file: "t.lart")
         #expect(r1.errors.first?.diagnostic.message.contains("no such table: patient") == true)
         let r2 = s.run("use \"examples/data/lart_registry.sqlite\" as registry", file: "t.lart")

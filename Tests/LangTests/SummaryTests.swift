@@ -10,7 +10,7 @@ struct SummaryTests {
         .appendingPathComponent("Fixtures").path
 
     @Test func eqd2OverTheAnalysedCohort() throws {
-        let s = Session(baseDirectory: SummaryTests.fixtures)
+        let s = Interpreter(baseDirectory: SummaryTests.fixtures)
         let r = s.run("""
             use "lart/lart_registry.csv" as registry
             cohort eligible = registry

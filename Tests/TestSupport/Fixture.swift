@@ -35,7 +35,7 @@ public struct Fixture {
 
     public static func url(_ relativePath: String) -> URL { directory.appendingPathComponent(relativePath) }
 
-    /// A fixture path as a String (for a `Session`'s base directory or a CSV path).
+    /// A fixture path as a String (for a `Interpreter`'s base directory or a CSV path).
     public static func path(_ relativePath: String) -> String { url(relativePath).path }
 
     public var cases: [[String: Any]] { root["cases"] as? [[String: Any]] ?? [] }

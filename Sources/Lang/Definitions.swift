@@ -1,0 +1,166 @@
+import Runtime
+
+/// The statements that bind names: `use`, `param`, `let`, `endpoint`, `cohort`, `set`.
+extension Interpreter {
+    func definitionConflict(_ name: Name, _ src: SourceFile, kind: String) throws {
+        // One namespace for tables, cohorts and endpoints keeps `cohort x | km x` unambiguous.
+        if let existing = env.kindOf(name.text), existing != kind {
+            throw fail("`\(name.text)` is already a \(existing); pick another name for this \(kind)", name.range, src)
+        }
+    }
+
+    /// Handles definitions (and, when checking, resolves pipelines without running them).
+    func define(_ s: Statement, _ src: SourceFile, checkOnly: Bool) throws {
+        switch s.kind {
+        case .use(let pathExpr, let selector, let alias):
+            try use(pathExpr, selector, alias, src)
+        case .param(let n, let e):
+            if let o = overrides[n.text] {
+                env.params[n.text] = Double(o).map { .number($0) } ?? .text(o)
+            } else {
+                var ev = Evaluator(table: Table(names: [], columns: []), lets: [:], params: env.params, monthDays: env.settings.monthDays)
+                let v = try ev.eval(e, src)
+                guard case .scalar(let sc) = v else { throw fail("a parameter must be a single value", e.range, src) }
+                env.params[n.text] = sc
+            }
+            invalidate()
+        case .let(let n, let e):
+            if let (table, _) = env.tables.first(where: { $0.value[n.text] != nil }) {
+                // Columns are found before `let` names, so such a let could never be used.
+                throw fail("`\(n.text)` is already a column of `\(table)`; give the derived column another name", n.range, src)
+            }
+            env.lets[n.text] = Bound(expr: e, source: src)
+            invalidate()
+        case .endpoint(let n, let spec):
+            try definitionConflict(n, src, kind: "endpoint")
+            env.endpoints[n.text] = EndpointDefinition(spec: spec, source: src, name: n)
+            invalidate()
+        case .cohort(let n, let p):
+            try definitionConflict(n, src, kind: "cohort")
+            if p.sources.contains(where: { $0.text == n.text }) && env.cohorts[n.text] == nil {
+                throw fail("cohort `\(n.text)` cannot be defined from itself", p.sources[0].range, src)
+            }
+            let previous = env.cohorts[n.text]
+            env.cohorts[n.text] = CohortDefinition(pipeline: p, source: src)
+            invalidate()
+            // Resolve now, so that a bad name is reported where the cohort is defined (and a
+            // failed redefinition leaves the previous one in place).
+            do { _ = try cohortData(n.text, at: nil) } catch {
+                env.cohorts[n.text] = previous
+                invalidate()
+                throw error
+            }
+        case .set(let key, let e, let word):
+            try applySetting(key, e, word, src)
+            invalidate()
+        case .table1(let a, let b, let vars):
+            if checkOnly {
+                var sink = RunReport()
+                _ = try tableOne(a, b, vars, src, warnings: &sink)
+            }
+        case .run(let p):
+            if checkOnly { try checkPipeline(p, src) }
+        }
+    }
+
+    /// `use "file.csv" as name`, `use param`, `use "db" table t`, `use "db" query "..."`.
+    func use(_ pathExpr: Expr, _ selector: UseSelector?, _ alias: Name?, _ src: SourceFile) throws {
+        var path: String
+        var defaultName: String
+        switch pathExpr.kind {
+        case .string(let p):
+            path = p
+            let file = p.split(separator: "/").last.map(String.init) ?? p
+            defaultName = file.split(separator: ".").first.map(String.init) ?? file
+        case .name(let n):
+            guard let v = env.params[n] else {
+                throw fail("unknown parameter `\(n)`: declare it with `param \(n) = \"file.csv\"`, or write the path in quotes", pathExpr.range, src,
+                           hints: Suggest.hint(for: n, among: paramNames))
+            }
+            guard case .text(let p) = v else { throw fail("parameter `\(n)` is not a path (\(v.display))", pathExpr.range, src) }
+            path = p; defaultName = n
+        default:
+            throw fail("expected a path", pathExpr.range, src)
+        }
+        let isDatabase = [".sqlite", ".sqlite3", ".db"].contains { path.hasSuffix($0) }
+        if case .table(let t)? = selector { defaultName = t.text }
+        let name = alias?.text ?? defaultName
+        if let alias { try definitionConflict(alias, src, kind: "table") }
+        let resolved = path.hasPrefix("/") ? path : baseDirectory + "/" + path
+        let cacheKey: String
+        switch selector {
+        case .table(let t)?: cacheKey = resolved + "\u{0}table " + t.text
+        case .query(let q, _)?: cacheKey = resolved + "\u{0}query " + q
+        case nil: cacheKey = resolved
+        }
+        if isDatabase && selector == nil {
+            throw fail("`\(path)` is a database: say which rows to read with `table NAME` or `query \"SELECT ...\"`", pathExpr.range, src)
+        }
+        if !isDatabase, selector != nil {
+            throw fail("`table` and `query` read from an SQLite database (.sqlite, .sqlite3, .db)", pathExpr.range, src)
+        }
+        let table: Table
+        if let t = loadedFiles[cacheKey] { table = t } else {
+            do {
+                var t: Table
+                switch selector {
+                case .table(let name)?: t = try SQLiteReader.read(path: resolved, table: name.text)
+                case .query(let sql, _)?: t = try SQLiteReader.query(path: resolved, sql: sql)
+                case nil: t = try CSVReader.read(path: resolved)
+                }
+                t.origin = path
+                table = t
+            } catch let e as DataError {
+                var msg = e.description
+                if msg.hasPrefix(resolved) { msg = path + msg.dropFirst(resolved.count) }
+                throw fail(msg, pathExpr.range, src, hints: e.line == nil ? ["paths are relative to the folder of the script (at the REPL: the working directory)"] : [])
+            }
+            loadedFiles[cacheKey] = table
+        }
+        env.tables[name] = table
+        env.tablePaths[name] = path
+        invalidate()
+    }
+
+    func applySetting(_ keyName: Name, _ e: Expr?, _ word: Name?, _ src: SourceFile) throws {
+        guard let key = SettingKey(rawValue: keyName.text) else {
+            let all = SettingKey.allCases.map(\.rawValue)
+            throw fail("unknown setting `\(keyName.text)`", keyName.range, src,
+                       hints: Suggest.hint(for: keyName.text, among: all) + ["settings: " + all.joined(separator: ", ")])
+        }
+        let wordRange = (word?.range ?? e?.range) ?? keyName.range
+        switch key {
+        case .month:
+            guard let e, case .duration(let v, let u) = e.kind, u == .days, v > 0 else {
+                throw fail("`set month` takes a number of days, e.g. `set month = 30.4375d`", e?.range ?? keyName.range, src)
+            }
+            env.settings.monthDays = v
+        case .unit:
+            guard let w = word ?? e.flatMap({ if case .name(let n) = $0.kind { return Name(text: n, range: $0.range) }; return nil }),
+                  let u = DurationUnit.parse(w.text) else {
+                throw fail("`set unit` takes days, weeks, months or years", wordRange, src)
+            }
+            env.settings.dateUnit = u
+        case .ci:
+            guard let w = word, let t = ConfidenceTransform(rawValue: w.text) else {
+                throw fail("`set ci` takes log, log-log or plain", wordRange, src)
+            }
+            env.settings.confidenceTransform = t
+        case .ties:
+            guard let w = word, let t = CoxTies(rawValue: w.text) else {
+                throw fail("`set ties` takes efron, breslow or exact", wordRange, src)
+            }
+            env.settings.ties = t
+        case .conventions:
+            guard let w = word, let c = Conventions(rawValue: w.text) else {
+                throw fail("`set conventions` takes r or spss", wordRange, src,
+                           hints: ["r: Efron ties, log intervals; spss: Breslow ties, plain intervals"])
+            }
+            env.settings.conventions = c
+            switch c {
+            case .r: env.settings.ties = .efron; env.settings.confidenceTransform = .log
+            case .spss: env.settings.ties = .breslow; env.settings.confidenceTransform = .plain
+            }
+        }
+    }
+}

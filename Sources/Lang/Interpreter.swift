@@ -1,0 +1,164 @@
+import Runtime
+
+/// One result of running a statement, with where it came from.
+public struct Output: Sendable {
+    public var file: String
+    public var line: Int
+    /// The statement's source text.
+    public var statement: String
+    public var result: any Reportable
+}
+
+/// What a run produced, in order: results and warnings; and the error that stopped it.
+public struct RunReport: Sendable {
+    public enum Item: Sendable {
+        case result(Output)
+        case warning(LangError)
+    }
+    public var items: [Item] = []
+    /// Parse errors (all of them) or the first runtime error.
+    public var errors: [LangError] = []
+
+    public var ok: Bool { errors.isEmpty }
+    public var results: [Output] { items.compactMap { if case .result(let o) = $0 { return o }; return nil } }
+}
+
+/// Runs statements against an `Environment`. Both the REPL and `lart run` drive one.
+/// Definitions are lazy: a cohort is computed when used, and cached until any definition
+/// changes.
+///
+/// The path of a statement: `Parser` -> `Statement` -> `execute` (definitions: `define`;
+/// pipelines: `runPipeline`, one runner per verb under `Stages/`) -> `Reportable` results in
+/// a `RunReport` -> `ReportPrinter`.
+public final class Interpreter {
+    public var baseDirectory: String
+    /// `--param name=value` overrides: they win over `param` statements.
+    public let overrides: [String: String]
+    var env = Environment()
+    /// Computed cohorts, by name; cleared when a definition changes.
+    var cache: [String: CohortData] = [:]
+    /// Files already read, by resolved path and selector.
+    var loadedFiles: [String: Table] = [:]
+
+    public init(baseDirectory: String = ".", overrides: [String: String] = [:]) {
+        self.baseDirectory = baseDirectory
+        self.overrides = overrides
+    }
+
+    public var settings: Settings { env.settings }
+
+    // MARK: Introspection (REPL completion and meta-commands)
+
+    public var tableNames: [String] { env.tables.keys.sorted() }
+    public var cohortNames: [String] { env.cohorts.keys.sorted() }
+    public var endpointNames: [String] { env.endpoints.keys.sorted() }
+    public var letNames: [String] { env.lets.keys.sorted() }
+    public var paramNames: [String] { env.params.keys.sorted() }
+
+    /// Columns of a table or cohort.
+    public func columns(of name: String) -> [(name: String, kind: String)]? {
+        if let t = env.tables[name] { return zip(t.names, t.columns).map { ($0, $1.kind.rawValue) } }
+        if env.cohorts[name] != nil, let d = try? cohortData(name, at: nil) {
+            return zip(d.table.names, d.table.columns).map { ($0, $1.kind.rawValue) }
+        }
+        return nil
+    }
+
+    /// Every column name of every loaded table, plus `let` names: for completion.
+    public var allColumnNames: [String] {
+        var s = Set<String>(env.lets.keys)
+        for t in env.tables.values { s.formUnion(t.names) }
+        return s.sorted()
+    }
+
+    // MARK: Running
+
+    /// Parses and runs `text`. Parse errors stop before anything runs; a runtime error stops
+    /// at that statement. Results before it are kept in the report.
+    public func run(_ text: String, file: String = "<input>") -> RunReport {
+        let source = SourceFile(name: file, text: text)
+        var report = RunReport()
+        let (statements, diagnostics) = Parser.parse(source)
+        if !diagnostics.isEmpty {
+            report.errors = diagnostics.map { LangError($0, in: source) }
+            return report
+        }
+        for s in statements {
+            do {
+                try execute(s, source, into: &report)
+            } catch let e as LangError {
+                report.errors.append(e)
+                return report
+            } catch {
+                report.errors.append(LangError(Diagnostic(.error, "\(error)", at: s.range), in: source))
+                return report
+            }
+        }
+        return report
+    }
+
+    /// Parses and resolves names without running analyses: loads tables (to know their
+    /// columns), checks that every name used exists. Returns all diagnostics.
+    public func check(_ text: String, file: String = "<input>") -> [LangError] {
+        let source = SourceFile(name: file, text: text)
+        let (statements, diagnostics) = Parser.parse(source)
+        if !diagnostics.isEmpty { return diagnostics.map { LangError($0, in: source) } }
+        var errors = [LangError]()
+        for s in statements {
+            do {
+                try define(s, source, checkOnly: true)
+            } catch let e as LangError {
+                errors.append(e)
+            } catch {
+                errors.append(LangError(Diagnostic(.error, "\(error)", at: s.range), in: source))
+            }
+        }
+        return errors
+    }
+
+    /// True when `text` is a complete statement sequence (for REPL continuation): no open
+    /// bracket, no trailing `|`, `,` or binary operator.
+    public static func isComplete(_ text: String) -> Bool {
+        let tokens = Lexer.tokenize(SourceFile(name: "", text: text))
+        var depth = 0
+        var last: Token? = nil
+        for t in tokens {
+            switch t.kind {
+            case .leftParen, .leftBracket: depth += 1
+            case .rightParen, .rightBracket: depth -= 1
+            case .newline, .eof: continue
+            default: break
+            }
+            last = t
+        }
+        if depth > 0 { return false }
+        guard let last else { return true }
+        switch last.kind {
+        case .pipe, .comma, .tilde, .plus, .star, .assign: return false
+        case .identifier where !last.quoted && (last.text == "and" || last.text == "or"): return false
+        default: return true
+        }
+    }
+
+    func invalidate() { cache.removeAll() }
+
+    func execute(_ s: Statement, _ src: SourceFile, into report: inout RunReport) throws {
+        switch s.kind {
+        case .run(let p):
+            try runPipeline(p, s, src, into: &report)
+        case .table1(let a, let b, let vars):
+            let result = try tableOne(a, b, vars, src, warnings: &report)
+            report.items.append(.result(output(result, s, src)))
+        case .use, .param, .let, .endpoint, .cohort, .set:
+            try define(s, src, checkOnly: false)
+        }
+    }
+
+    func output(_ r: any Reportable, _ s: Statement, _ src: SourceFile) -> Output {
+        Output(file: src.name, line: src.location(of: s.range.lowerBound).line, statement: src.slice(s.range), result: r)
+    }
+
+    func fail(_ message: String, _ range: Range<Int>, _ src: SourceFile, hints: [String] = []) -> LangError {
+        LangError(Diagnostic(.error, message, at: range, hints: hints), in: src)
+    }
+}

@@ -1,0 +1,49 @@
+import Runtime
+
+/// Which package's conventions a run follows where R and SPSS differ.
+public enum Conventions: String, Sendable, CaseIterable {
+    /// R's survival: Efron ties, log intervals, the median's interval by inverting the band.
+    case r
+    /// SPSS: Breslow ties, plain intervals.
+    case spss
+}
+
+/// Settings a script changes with `set`. Typed: every value a setting can take is a case.
+public struct Settings: Sendable {
+    /// Days in a month for durations like `12mo` and for date endpoints in months.
+    public var monthDays = 30.4375
+    /// Unit that date-based endpoints report in.
+    public var dateUnit = DurationUnit.months
+    /// Default Kaplan-Meier interval transform.
+    public var confidenceTransform = ConfidenceTransform.log
+    /// Default Cox ties method.
+    public var ties = CoxTies.efron
+    public var conventions = Conventions.r
+
+    public init() {}
+
+    /// Days in one `unit` under these settings.
+    public func days(in unit: DurationUnit) -> Double {
+        switch unit {
+        case .days: 1
+        case .weeks: 7
+        case .months: monthDays
+        case .years: monthDays * 12
+        }
+    }
+}
+
+/// The settings `set` knows, for messages, help and completion.
+public enum SettingKey: String, Sendable, CaseIterable {
+    case month, unit, ci, ties, conventions
+
+    public var help: String {
+        switch self {
+        case .month: "set month = 30.4375d   days in a month (durations and date endpoints)"
+        case .unit: "set unit days|weeks|months|years   the unit of date endpoints"
+        case .ci: "set ci log|log-log|plain   the Kaplan-Meier interval transform"
+        case .ties: "set ties efron|breslow|exact   the Cox ties method"
+        case .conventions: "set conventions r|spss   R's or SPSS's conventions where they differ"
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Runtime
+
+extension Interpreter {
+    /// `cox ENDPOINT ~ TERMS [ties efron|breslow|exact] [strata S]`, or `~ each(...)` for
+    /// one univariate model per term.
+    func runCox(_ stage: Stage, _ run: inout PipelineRun) throws {
+        let src = run.source, data = run.data
+        let endpoint = try requiredEndpoint(stage, src)
+        let outcome = try outcome(endpoint, data, src)
+        var ties = env.settings.ties
+        if let w = stage.option(.ties)?.word {
+            guard let t = CoxTies(rawValue: w.text) else { throw fail("`ties` takes efron, breslow or exact", w.range, src) }
+            ties = t
+        }
+        let strataGrouping = try stage.option(.strata)?.values.first.map { try grouping($0, data, src) }
+        var options = CoxOptions()
+        options.ties = ties
+        guard let formula = stage.formula else { throw fail("`cox` needs a formula: `cox ENDPOINT ~ TERM + TERM`", stage.verbRange, src) }
+
+        func fitOne(_ built: BuiltDesign) throws -> (CoxResult, [Double], [Bool], CoxDesign, [Int]?) {
+            let (rows, dropped) = completeCases(built.design, outcome, strata: strataGrouping)
+            let time = rows.pick(outcome.time)
+            let event = rows.pick(outcome.status).map { $0 == 1 }
+            let design = subset(built.design, rows)
+            let strata = strataGrouping.map { rows.pick($0.codes) }
+            var fit = try Cox.fit(time: time, event: event, design: design, strata: strata, options: options)
+            fit.nDropped = dropped
+            fit.endpointName = endpoint.text
+            return (fit, time, event, design, strata)
+        }
+
+        if formula.each {
+            var fits = [(String, CoxResult)]()
+            for term in formula.terms {
+                let single = Formula(terms: [term], each: false, range: term.range)
+                let built = try buildDesign(single, data, src)
+                fits.append((src.slice(term.range), try fitOne(built).0))
+            }
+            run.emit(CoxScreenResult(endpointName: endpoint.text, fits: fits, ties: ties))
+            run.context = .none
+            return
+        }
+        let built = try buildDesign(formula, data, src)
+        let (fit, time, event, design, strata) = try fitOne(built)
+        run.emit(fit)
+        run.context = .cox(fit: fit, time: time, event: event, design: design, strata: strata)
+    }
+}

@@ -1,0 +1,21 @@
+import Runtime
+
+extension Interpreter {
+    /// `cuminc ENDPOINT [by G] [at T, ...]`: Aalen-Johansen cumulative incidence.
+    func runCumulativeIncidence(_ stage: Stage, _ run: inout PipelineRun) throws {
+        let src = run.source, data = run.data
+        let endpoint = try requiredEndpoint(stage, src)
+        let outcome = try outcome(endpoint, data, src)
+        let g = try stage.option(.by)?.values.first.map { try grouping($0, data, src) }
+        let (rows, _) = usableRows(outcome, [g])
+        let times = try timePoints(stage.option(.at)?.values ?? [], unit: outcome.unit, src)
+        var result = try CumulativeIncidence.estimate(
+            time: rows.pick(outcome.time), status: rows.pick(outcome.status),
+            group: g.map { rows.pick($0.codes) } ?? [Int](repeating: 0, count: rows.count), groupLabels: g?.labels ?? ["(all)"],
+            causeLabels: [1: endpoint.text, 2: "competing"], options: CumulativeIncidenceOptions(times: times))
+        result.timeUnit = outcome.unit
+        result.endpointName = endpoint.text
+        run.emit(result)
+        run.context = .cuminc(result)
+    }
+}

@@ -1,0 +1,24 @@
+import Runtime
+
+extension Interpreter {
+    /// `finegray ENDPOINT ~ TERMS`: the Fine-Gray subdistribution hazards model of cause 1.
+    func runFineGray(_ stage: Stage, _ run: inout PipelineRun) throws {
+        let src = run.source, data = run.data
+        let endpoint = try requiredEndpoint(stage, src)
+        let outcome = try outcome(endpoint, data, src)
+        guard outcome.hasCompetingEvent else {
+            throw fail("endpoint `\(endpoint.text)` has no competing event, so a Fine-Gray model is a Cox model: use `cox`, or declare `compete ...` in the endpoint",
+                       endpoint.range, src)
+        }
+        guard let formula = stage.formula else { throw fail("`finegray` needs a formula: `finegray ENDPOINT ~ TERM`", stage.verbRange, src) }
+        let built = try buildDesign(formula, data, src)
+        let (rows, dropped) = completeCases(built.design, outcome, strata: nil)
+        let design = subset(built.design, rows)
+        var result = try FineGray.fit(time: rows.pick(outcome.time), status: rows.pick(outcome.status),
+                                      covariates: design.columns, names: design.columnNames, failCode: 1)
+        result.endpointName = endpoint.text
+        result.timeUnit = outcome.unit
+        result.warnings += droppedNote(dropped)
+        run.emit(result)
+    }
+}

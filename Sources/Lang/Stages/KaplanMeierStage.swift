@@ -1,0 +1,33 @@
+import Runtime
+
+extension Interpreter {
+    /// `km ENDPOINT [by G] [at T, ...] [ci log|log-log|plain]`
+    func runKaplanMeier(_ stage: Stage, _ run: inout PipelineRun) throws {
+        let src = run.source, data = run.data
+        let endpoint = try requiredEndpoint(stage, src)
+        let outcome = try outcome(endpoint, data, src)
+        let byExpr = stage.option(.by)?.values.first
+        let g = try byExpr.map { try grouping($0, data, src) }
+        let (rows, dropped) = usableRows(outcome, [g])
+        var transform = env.settings.confidenceTransform
+        if let w = stage.option(.ci)?.word {
+            guard let t = ConfidenceTransform(rawValue: w.text) else { throw fail("`ci` takes log, log-log or plain", w.range, src) }
+            transform = t
+        }
+        let times = try timePoints(stage.option(.at)?.values ?? [], unit: outcome.unit, src)
+        let options = KaplanMeierOptions(confidenceLevel: 0.95, transform: transform, times: times)
+        var result = try KaplanMeier.fit(time: rows.pick(outcome.time), event: rows.pick(outcome.status).map { $0 == 1 },
+                                         group: g.map { rows.pick($0.codes) }, groupLabels: g?.labels ?? [],
+                                         options: options)
+        result.timeUnit = outcome.unit
+        result.endpointName = endpoint.text
+        result.groupName = g?.name
+        result.warnings += smallGroupWarnings(g, rows)
+        if !rows.contains(where: { outcome.status[$0] == 1 }) {
+            result.warnings.append("no events of `\(endpoint.text)` in these \(rows.count) rows: survival stays at 1 and no median is reached")
+        }
+        result.warnings += droppedNote(dropped) + (outcome.hasCompetingEvent ? ["competing events of `\(endpoint.text)` are counted as censored; use `cuminc` for cumulative incidence"] : [])
+        run.emit(result)
+        run.context = .km(endpoint: endpoint, by: byExpr)
+    }
+}

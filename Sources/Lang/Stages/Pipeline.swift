@@ -1,0 +1,148 @@
+import Runtime
+
+/// What the stage before an analysis left for it (`km ... | logrank`, `cox ... | zph`,
+/// `cuminc ... | gray`).
+enum StageContext {
+    case none
+    case km(endpoint: Name, by: Expr?)
+    case cox(fit: CoxResult, time: [Double], event: [Bool], design: CoxDesign, strata: [Int]?)
+    case cuminc(CumulativeIncidenceResult)
+}
+
+/// The state a pipeline threads through its stages: the rows, what the previous stage
+/// left, and what has been produced so far.
+struct PipelineRun {
+    var data: CohortData
+    var context = StageContext.none
+    let source: SourceFile
+    /// Results and warnings in order.
+    var items: [Produced] = []
+    /// The last result, for output stages.
+    var last: (any Reportable)?
+    var produced = false
+
+    enum Produced {
+        case result(any Reportable)
+        case warning(LangError)
+    }
+
+    mutating func emit(_ r: any Reportable) {
+        items.append(.result(r))
+        produced = true
+        last = r
+    }
+}
+
+extension Interpreter {
+    func runPipeline(_ p: Pipeline, _ s: Statement, _ src: SourceFile, into report: inout RunReport) throws {
+        var run = PipelineRun(data: try pipelineSource(p, src), source: src)
+        for stage in p.stages {
+            do {
+                try runStage(stage, &run)
+            } catch let e as AnalysisError {
+                throw fail(e.message, stage.range, src)
+            }
+        }
+        if !run.produced {
+            // A pipeline of row steps alone shows how many rows are left.
+            run.emit(CountResult(source: run.data.name, total: run.data.table.rowCount))
+        }
+        for item in run.items {
+            switch item {
+            case .result(let r): report.items.append(.result(output(r, s, src)))
+            case .warning(let w): report.items.append(.warning(w))
+            }
+        }
+    }
+
+    /// One stage: an exhaustive switch over the verbs, one runner each (in this folder).
+    func runStage(_ stage: Stage, _ run: inout PipelineRun) throws {
+        switch stage.verb {
+        case .where, .require, .exclude: try runRowStep(stage, &run)
+        case .km: try runKaplanMeier(stage, &run)
+        case .logrank: try runLogRank(stage, &run)
+        case .cox: try runCox(stage, &run)
+        case .zph: try runZph(stage, &run)
+        case .cuminc: try runCumulativeIncidence(stage, &run)
+        case .gray: try runGray(stage, &run)
+        case .finegray: try runFineGray(stage, &run)
+        case .followup: try runFollowUp(stage, &run)
+        case .count: try runCount(stage, &run)
+        case .flow: try runFlow(stage, &run)
+        case .list: try runList(stage, &run)
+        case .summary: try runSummary(stage, &run)
+        case .plot: try runPlot(stage, &run)
+        case .export: try runExport(stage, &run)
+        }
+    }
+
+    /// Resolves what a pipeline names (sources, row steps, endpoints, groups, strata,
+    /// formula terms) without fitting anything: the work of `lart check`.
+    func checkPipeline(_ p: Pipeline, _ src: SourceFile) throws {
+        var data = try pipelineSource(p, src)
+        for stage in p.stages {
+            switch stage.verb.kind {
+            case .row:
+                data = try applyRowStage(stage, data, src, cohortName: data.name)
+            case .analysis, .output:
+                if let ep = stage.endpoint { _ = try outcome(ep, data, src) }
+                for key in [OptionKey.by, .strata] {
+                    if let e = stage.option(key)?.values.first { _ = try grouping(e, data, src) }
+                }
+                if let f = stage.formula { _ = try buildDesign(f, data, src) }
+            }
+        }
+    }
+
+    // MARK: Helpers shared by the runners
+
+    /// Rows usable for a survival analysis: time known, and group/strata known where given.
+    func usableRows(_ outcome: SurvivalOutcome, _ groupings: [Grouping?]) -> (rows: RowSelection, dropped: Int) {
+        var rows = [Int]()
+        rows.reserveCapacity(outcome.count)
+        outer: for i in 0..<outcome.count {
+            if outcome.time[i].isNaN { continue }
+            for g in groupings { if let g, g.codes[i] < 0 { continue outer } }
+            rows.append(i)
+        }
+        return (RowSelection(rows, of: outcome.count), outcome.count - rows.count)
+    }
+
+    /// Warnings for groups too small to say anything (one patient).
+    func smallGroupWarnings(_ g: Grouping?, _ rows: RowSelection) -> [String] {
+        guard let g else { return [] }
+        var counts = [Int](repeating: 0, count: g.labels.count)
+        for i in rows where g.codes[i] >= 0 { counts[g.codes[i]] += 1 }
+        return zip(g.labels, counts).filter { $0.1 == 1 }.map { "group `\($0.0)` has a single patient: its estimates carry almost no information" }
+    }
+
+    func droppedNote(_ dropped: Int) -> [String] {
+        dropped > 0 ? ["\(dropped) row\(dropped == 1 ? "" : "s") with a missing time, event or group left out"] : []
+    }
+
+    /// The endpoint a stage names; the parser guarantees one where the verb requires it.
+    func requiredEndpoint(_ stage: Stage, _ src: SourceFile) throws -> Name {
+        guard let e = stage.endpoint else {
+            throw fail("`\(stage.verb.rawValue)` needs an endpoint (e.g. `\(stage.verb.spec.example)`)", stage.verbRange, src)
+        }
+        return e
+    }
+}
+
+/// The rows an analysis uses. When every row is kept, columns are passed on as they are
+/// instead of being gathered.
+struct RowSelection: Sequence {
+    let indices: [Int]
+    let all: Bool
+
+    init(_ indices: [Int], of total: Int) {
+        self.indices = indices
+        all = indices.count == total
+    }
+
+    var count: Int { indices.count }
+
+    func pick<T>(_ column: [T]) -> [T] { all ? column : indices.map { column[$0] } }
+
+    func makeIterator() -> IndexingIterator<[Int]> { indices.makeIterator() }
+}
