@@ -10,11 +10,14 @@ public struct ReportPrinter {
         self.format = format; self.version = version
     }
 
-    /// Results and warnings as one text block (text, Markdown, CSV) or one JSON document.
-    public func document(_ report: RunReport, file: String) -> String {
+    /// What a run shows: on standard output the results and warnings in order (text,
+    /// Markdown, CSV) or one JSON document; on standard error the errors. `lart run`, the
+    /// REPL and the golden tests all print through this.
+    public func output(_ report: RunReport, file: String) -> (stdout: String, stderr: String) {
+        let errors = report.errors.map(\.description).joined()
         switch format {
         case .json:
-            return jsonDocument(report, file: file).serialized(indent: 2) + "\n"
+            return (jsonDocument(report, file: file).serialized(indent: 2) + "\n", errors)
         case .text, .markdown, .csv:
             var out = ""
             for item in report.items {
@@ -23,7 +26,7 @@ public struct ReportPrinter {
                 case .warning(let w): out += w.description + "\n"
                 }
             }
-            return out
+            return (out, errors)
         }
     }
 
@@ -72,17 +75,10 @@ public enum LangInfo {
 }
 
 extension ReportPrinter {
-    /// What `lart run` shows a person: results and warnings in order, then errors, as one
-    /// text (used by the golden tests, so they see exactly what a user sees).
-    public func transcript(_ report: RunReport) -> String {
-        var out = ""
-        for item in report.items {
-            switch item {
-            case .result(let o): out += render(o.result) + "\n"
-            case .warning(let w): out += w.description + "\n"
-            }
-        }
-        for e in report.errors { out += e.description }
-        return out
+    /// What `lart run` shows a person, standard output then standard error, as one text
+    /// (the golden tests compare it).
+    public func transcript(_ report: RunReport, file: String = "") -> String {
+        let (out, err) = output(report, file: file)
+        return out + err
     }
 }

@@ -81,9 +81,9 @@ struct Run: ParsableCommand {
     func run() throws {
         let (session, text) = try openScript(file, params: param)
         let report = session.run(text, file: file)
-        let printer = ReportPrinter(format: format)
-        print(printer.document(report, file: file), terminator: "")
-        for e in report.errors { writeErr(e.description) }
+        let (out, err) = ReportPrinter(format: format).output(report, file: file)
+        print(out, terminator: "")
+        if !err.isEmpty { writeErr(err) }
         if !report.ok { throw ExitCode(ExitStatus.scriptError) }
     }
 }

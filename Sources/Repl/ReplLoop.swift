@@ -69,8 +69,8 @@ struct ReplLoop {
     mutating func execute(_ text: String) {
         entry += 1
         let started = ContinuousClock.now
-        let report = session.run(text, file: interactive ? "input \(entry)" : "stdin")
-        show(report)
+        let name = interactive ? "input \(entry)" : "stdin"
+        show(session.run(text, file: name), file: name)
         if timer {
             let d = ContinuousClock.now - started
             let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
@@ -78,16 +78,11 @@ struct ReplLoop {
         }
     }
 
-    /// Results on stdout; warnings and errors on stderr.
-    mutating func show(_ report: RunReport) {
-        let printer = ReportPrinter(format: format)
-        for item in report.items {
-            switch item {
-            case .result(let o): print(printer.render(o.result))
-            case .warning(let w): writeErr(w.description)
-            }
-        }
-        for e in report.errors { writeErr(e.description) }
+    /// Results and warnings on stdout, errors on stderr, as `lart run` prints them.
+    mutating func show(_ report: RunReport, file: String) {
+        let (out, err) = ReportPrinter(format: format).output(report, file: file)
+        print(out, terminator: "")
+        if !err.isEmpty { writeErr(err) }
         if !report.ok { sawError = true }
     }
 
@@ -125,7 +120,7 @@ struct ReplLoop {
             session.baseDirectory = directory(of: arg)
             let report = session.run(text, file: arg)
             session.baseDirectory = saved
-            show(report)
+            show(report, file: arg)
         case ".mode":
             guard let arg, let f = OutputFormat(rawValue: arg) else {
                 writeErr("usage: .mode text|markdown|json|csv (now \(format.rawValue))"); return true
