@@ -432,10 +432,9 @@ struct CoxLikelihood {
         let mean = d2 + pp
         var s0 = 0.0
         // The linear predictor and exp of it are formed row by row in the pass; only exact
-        // ties keep them in arrays (their tied-set terms read them back).
+        // ties keep the linear predictor in an array (their tied-set terms read it back).
         let keep = ties == .exact
         var eta = [Double](repeating: 0, count: keep ? n : 0)
-        var risk = [Double](repeating: 0, count: keep ? n : 0)
 
         // Adds the term for one log-denominator with sums (t0, t1, t2) and weight w.
         func addTerm(_ t0: Double, _ t1: UnsafeMutablePointer<Double>, _ t2: UnsafeMutablePointer<Double>, weight w: Double) {
@@ -454,13 +453,11 @@ struct CoxLikelihood {
         data.x.withUnsafeBufferPointer { x in
         data.event.withUnsafeBufferPointer { event in
         eta.withUnsafeMutableBufferPointer { eta in
-        risk.withUnsafeMutableBufferPointer { risk in
             if keep {
                 for i in 0..<n {
                     var e = 0.0
                     for j in 0..<p { e += x[i * p + j] * beta[j] }
                     eta[i] = e
-                    risk[i] = exp(e)
                 }
             }
 
@@ -539,7 +536,6 @@ struct CoxLikelihood {
                               stratumEnd: data.stratumEnd[g])
                 }
             }
-        }
         }
         }
         }
