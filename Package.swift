@@ -32,6 +32,6 @@ let package = Package(
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "TestSupport"], path: "Tests/RuntimeTests"),
         .testTarget(name: "LangTests", dependencies: ["Lang", "Runtime", "TestSupport"], path: "Tests/LangTests",
                     exclude: ["Golden"]),
-        .testTarget(name: "ReplTests", dependencies: ["lart"], path: "Tests/ReplTests"),
+        .testTarget(name: "ReplTests", dependencies: ["lart"], path: "Tests/ReplTests", exclude: ["Golden"]),
     ]
 )
