@@ -22,6 +22,8 @@ public indirect enum ExprKind: Sendable {
     case call(String, [CallArgument])
     case inList(Expr, [Expr], negated: Bool)
     case isMissing(Expr, negated: Bool)
+    /// `[a, b, c]`: a list of values, as an argument (`cut(x, [1, 2, 3])`).
+    case list([Expr])
 }
 
 public struct CallArgument: Sendable {
@@ -140,6 +142,14 @@ public enum StatementKind: Sendable {
     case table1(Pipeline, Pipeline?, [Expr])
     /// `cohort pipeline`, `flow x`, `count x`, or a bare pipeline: run and show results.
     case run(Pipeline)
+    /// `let name = cohort ... | stage`: run, show, and bind the last result to `name`.
+    case bind(Name, Pipeline)
+    /// `let name = terms(a, b >= 1, c)`: a list of model terms for `each(name)` or `~ name`.
+    case terms(Name, [FormulaTerm])
+    /// `levels column [v1, v2, ...]`: the order of a column's values; the first is the reference.
+    case levels(Name, [Expr])
+    /// `label column "Text" [value: "Text", ...]`: a variable label and value labels.
+    case label(Name, title: String?, values: [(Expr, String)])
 }
 
 /// Which rows of a database a `use` reads.

@@ -11,7 +11,11 @@ struct CohortData {
 
 extension Interpreter {
     func evaluator(for table: Table) -> Evaluator {
-        Evaluator(table: table, lets: env.lets, params: env.params, monthDays: env.settings.monthDays)
+        Evaluator(table: table, lets: env.lets, params: env.params, monthDays: env.settings.monthDays, notes: notes)
+    }
+
+    func evaluator(for data: CohortData) -> Evaluator {
+        Evaluator(table: data.table, lets: env.lets, params: env.params, monthDays: env.settings.monthDays, notes: notes, scope: data.name)
     }
 
     /// The rows of a table or cohort by name. `range` is where the name is used (nil when
@@ -83,12 +87,46 @@ extension Interpreter {
         return src.slice(e.range)
     }
 
-    /// Groups rows by an expression: text levels sorted (the `cohort` column of stacked
-    /// cohorts keeps the order written), booleans false then true, numbers ascending.
+    /// The name a grouping or term is known by for levels and labels: a column or `let` name.
+    func variableName(_ e: Expr) -> String? {
+        if case .name(let n) = e.kind { return n }
+        return nil
+    }
+
+    /// The order of the levels present in the data: `levels NAME [...]` when declared (an
+    /// error when the data hold a value it does not list), else `fallback`.
+    func orderedLevels(_ name: String?, present: [String], fallback: [String], _ use: Expr, _ src: SourceFile) throws -> [String] {
+        guard let name, let order = env.levels[name] else { return fallback }
+        let listed = Set(order.values)
+        if let stray = present.first(where: { !listed.contains($0) }) {
+            let line = order.source.location(of: order.name.range.lowerBound).line
+            throw fail("`\(name)` has the value \"\(stray)\", which its `levels` list (\(order.source.name):\(line)) does not name", use.range, src,
+                       hints: ["add it to the list: `levels \(name) [\(order.values.map { "\"\($0)\"" }.joined(separator: ", ")), \"\(stray)\"]`, or exclude those rows"])
+        }
+        let have = Set(present)
+        return order.values.filter { have.contains($0) }
+    }
+
+    /// How a level of a grouping is shown: its value label when one is declared, else
+    /// `title: level` (booleans as no / yes); the levels of stacked cohorts by their names.
+    func levelLabel(_ name: String?, display: String, level: String, isBool: Bool) -> String {
+        let label = name.flatMap { env.labels[$0] }
+        if let v = label?.values[level] { return v }
+        let title = label?.title ?? display
+        let shown = isBool ? (level == "true" ? "yes" : "no") : level
+        return "\(title): \(shown)"
+    }
+
+    /// Groups rows by an expression: levels in the order `levels` declares; otherwise text
+    /// sorted as R sorts it (the `cohort` column of stacked cohorts keeps the order written,
+    /// `cut` its bins' order), booleans false then true, numbers ascending. Labels from
+    /// `label`, or `name: level`.
     func grouping(_ e: Expr, _ data: CohortData, _ src: SourceFile) throws -> Grouping {
-        var ev = evaluator(for: data.table)
+        var ev = evaluator(for: data)
         let v = try ev.eval(e, src)
-        let name = Interpreter.displayName(e, src)
+        let display = Interpreter.displayName(e, src)
+        let name = variableName(e)
+        let title = name.flatMap { env.labels[$0]?.title } ?? display
         let n = data.table.rowCount
         var codes = [Int](repeating: -1, count: n)
         switch v {
@@ -99,30 +137,43 @@ extension Interpreter {
             case .string(let raw, let dict):
                 var present = [Bool](repeating: false, count: dict.count)
                 for c in raw where c != Column.stringNA { present[Int(c)] = true }
-                var levels = dict.indices.filter { present[$0] }.map { dict[$0] }
-                if name == "cohort", let order = data.stackOrder { levels = order.filter { levels.contains($0) } } else { levels.sort() }
+                let presentLevels = dict.indices.filter { present[$0] }.map { dict[$0] }
+                var fallback: [String]
+                if name == "cohort", let order = data.stackOrder {
+                    fallback = order.filter { presentLevels.contains($0) }
+                } else if case .call("cut", _) = e.kind {
+                    fallback = presentLevels  // the dictionary is in bin order
+                } else {
+                    fallback = DesignMatrix.sortedLevels(presentLevels)
+                }
+                let levels = try orderedLevels(name, present: presentLevels, fallback: fallback, e, src)
                 let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
                 let codeToLevel = dict.map { index[$0] ?? -1 }
                 for i in 0..<n where raw[i] != Column.stringNA { codes[i] = codeToLevel[Int(raw[i])] }
-                return Grouping(name: name, labels: levels.map { name == "cohort" ? $0 : "\(name)=\($0)" }, codes: codes, missing: codes.filter { $0 < 0 }.count)
+                let isCohort = name == "cohort" && data.stackOrder != nil && env.labels["cohort"] == nil
+                let labels = levels.map { isCohort ? $0 : levelLabel(name, display: display, level: $0, isBool: false) }
+                return Grouping(name: title, labels: labels, codes: codes, missing: codes.filter { $0 < 0 }.count)
             case .bool(let b):
-                let present = [b.contains(0), b.contains(1)]
-                var labels = [String]()
-                var map = [-1, -1]
-                for k in 0..<2 where present[k] { map[k] = labels.count; labels.append("\(name)=\(k == 1 ? "true" : "false")") }
+                let presentLevels = [b.contains(0) ? "false" : nil, b.contains(1) ? "true" : nil].compactMap { $0 }
+                let levels = try orderedLevels(name, present: presentLevels, fallback: presentLevels, e, src)
+                let map = ["false", "true"].map { levels.firstIndex(of: $0) ?? -1 }
                 for i in 0..<n where b[i] != Column.boolNA { codes[i] = map[Int(b[i])] }
-                return Grouping(name: name, labels: labels, codes: codes, missing: codes.filter { $0 < 0 }.count)
+                let labels = levels.map { levelLabel(name, display: display, level: $0, isBool: true) }
+                return Grouping(name: title, labels: labels, codes: codes, missing: codes.filter { $0 < 0 }.count)
             case .date:
-                throw fail("cannot group by a date; group by a derived value such as `year(\(name))`", e.range, src)
+                throw fail("cannot group by a date; group by a derived value such as `year(\(display))`", e.range, src)
             case .int, .double:
                 let x = c.doubles()!
-                let levels = Array(Set(x.filter { !$0.isNaN })).sorted()
-                if levels.count > 20 {
-                    throw fail("`\(name)` has \(levels.count) distinct values; group by a condition such as `\(name) >= \(formatNumber(levels[levels.count / 2]))`", e.range, src)
+                let values = Array(Set(x.filter { !$0.isNaN })).sorted()
+                if values.count > 20 {
+                    throw fail("`\(display)` has \(values.count) distinct values; group by a condition such as `\(display) >= \(formatNumber(values[values.count / 2]))`", e.range, src)
                 }
+                let texts = values.map(formatNumber)
+                let levels = try orderedLevels(name, present: texts, fallback: texts, e, src)
                 let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
-                for i in 0..<n where !x[i].isNaN { codes[i] = index[x[i]]! }
-                return Grouping(name: name, labels: levels.map { "\(name)=\(formatNumber($0))" }, codes: codes, missing: codes.filter { $0 < 0 }.count)
+                for i in 0..<n where !x[i].isNaN { codes[i] = index[formatNumber(x[i])]! }
+                let labels = levels.map { levelLabel(name, display: display, level: $0, isBool: false) }
+                return Grouping(name: title, labels: labels, codes: codes, missing: codes.filter { $0 < 0 }.count)
             }
         }
     }
@@ -136,7 +187,7 @@ extension Interpreter {
                        hints: Suggest.hint(for: endpointName.text, among: endpointNames) + hint
                         + (env.endpoints.isEmpty ? ["define one first: `endpoint os = from lart_date to death_date censor last_contact_date`"] : []))
         }
-        var ev = evaluator(for: data.table)
+        var ev = evaluator(for: data)
         let s = def.source
         switch def.spec {
         case .dates(let origin, let event, let compete, let censor):

@@ -30,6 +30,13 @@ extension Interpreter {
                 throw fail("`\(n.text)` is already a column of `\(table)`; give the derived column another name", n.range, src)
             }
             env.lets[n.text] = Bound(expr: e, source: src)
+            env.results.removeValue(forKey: n.text)
+            // `let g = cut(x, [...], labels: [...])` orders g's levels as its labels.
+            if case .call("cut", let args) = e.kind, let labels = args.first(where: { $0.label == "labels" }),
+               case .list(let items) = labels.value.kind {
+                let texts = items.compactMap { a -> String? in if case .string(let t) = a.kind { return t }; return nil }
+                env.levels[n.text] = LevelOrder(values: texts, name: n, source: src)
+            }
             invalidate()
         case .endpoint(let n, let spec):
             try definitionConflict(n, src, kind: "endpoint")
@@ -60,6 +67,56 @@ extension Interpreter {
             }
         case .run(let p):
             if checkOnly { try checkPipeline(p, src) }
+        case .bind(let n, let p):
+            if checkOnly {
+                try definitionConflict(n, src, kind: "result")
+                try checkPipeline(p, src)
+            }
+        case .terms(let n, let terms):
+            try definitionConflict(n, src, kind: "term list")
+            env.termLists[n.text] = try expandTerms(Formula(terms: terms, each: false, range: n.range), src)
+        case .levels(let n, let values):
+            try requireVariable(n, src, statement: "levels")
+            var texts = [String]()
+            for v in values {
+                let t = try levelText(v, src)
+                if texts.contains(t) { throw fail("`\(t)` is listed twice", v.range, src) }
+                texts.append(t)
+            }
+            env.levels[n.text] = LevelOrder(values: texts, name: n, source: src)
+            invalidate()
+        case .label(let n, let title, let values):
+            try requireVariable(n, src, statement: "label")
+            var map = [String: String]()
+            for (v, text) in values { map[try levelText(v, src)] = text }
+            var label = env.labels[n.text] ?? VariableLabel(title: nil, values: [:])
+            if let title { label.title = title }
+            label.values.merge(map) { $1 }
+            env.labels[n.text] = label
+            invalidate()
+        }
+    }
+
+    /// `levels` and `label` name a column of a loaded table or a `let`.
+    func requireVariable(_ n: Name, _ src: SourceFile, statement: String) throws {
+        if env.lets[n.text] != nil || n.text == "cohort" { return }
+        if env.tables.values.contains(where: { $0[n.text] != nil }) { return }
+        let known = Array(Set(env.tables.values.flatMap(\.names))) + Array(env.lets.keys)
+        throw fail("`\(statement)` names an unknown column `\(n.text)`", n.range, src,
+                   hints: Suggest.hint(for: n.text, among: known) + (env.tables.isEmpty ? ["load data first with `use`"] : []))
+    }
+
+    /// A level as text: a string as is, a number as formatted, true/false.
+    func levelText(_ e: Expr, _ src: SourceFile) throws -> String {
+        switch e.kind {
+        case .string(let t): return t
+        case .number(let x): return formatNumber(x)
+        case .bool(let b): return b ? "true" : "false"
+        case .negate(let inner):
+            if case .number(let x) = inner.kind { return formatNumber(-x) }
+            throw fail("a level is a literal: \"text\", a number, true or false", e.range, src)
+        case .date, .duration, .name, .not, .binary, .call, .inList, .isMissing, .list:
+            throw fail("a level is a literal: \"text\", a number, true or false", e.range, src)
         }
     }
 

@@ -1,7 +1,7 @@
 /// Diagnostics are data: the lexer, parser and interpreter produce them; `DiagnosticRenderer`
 /// turns them into text. Nothing in Lang prints.
 public struct Diagnostic: Error, Sendable {
-    public enum Severity: String, Sendable { case error, warning }
+    public enum Severity: String, Sendable { case error, warning, note }
     public var severity: Severity
     public var message: String
     /// Byte range in the source the diagnostic points at.

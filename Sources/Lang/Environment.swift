@@ -19,6 +19,38 @@ struct CohortDefinition {
     var source: SourceFile
 }
 
+/// A result bound by `let name = cohort ... | stage`: the last result of the pipeline, with
+/// the terms of a univariate screen (for `select`).
+struct BoundResult {
+    var result: any Reportable
+    /// For `cox ... ~ each(...)`: the terms as written, in the order of the screen's rows.
+    var screenTerms: [SourcedTerm]?
+    var name: Name
+    var source: SourceFile
+}
+
+/// A model term with the source it was written in (terms travel between statements through
+/// `terms(...)` and `select(...)`).
+struct SourcedTerm {
+    var term: FormulaTerm
+    var source: SourceFile
+    var text: String { source.slice(term.range) }
+}
+
+/// `levels column [...]`: the order of a column's values, as text (numbers as formatted,
+/// booleans as `true`/`false`).
+struct LevelOrder {
+    var values: [String]
+    var name: Name
+    var source: SourceFile
+}
+
+/// `label column "Title" [value: "Text"]`.
+struct VariableLabel {
+    var title: String?
+    var values: [String: String]
+}
+
 /// The names a script has bound: data sources, `let` columns, parameters, endpoints,
 /// cohorts, and the settings in force. Definitions only; computed cohorts are cached by the
 /// interpreter.
@@ -30,6 +62,10 @@ struct Environment {
     var params: [String: Scalar] = [:]
     var endpoints: [String: EndpointDefinition] = [:]
     var cohorts: [String: CohortDefinition] = [:]
+    var results: [String: BoundResult] = [:]
+    var termLists: [String: [SourcedTerm]] = [:]
+    var levels: [String: LevelOrder] = [:]
+    var labels: [String: VariableLabel] = [:]
     var settings = Settings()
 
     /// What kind of thing a name is bound to, if any (tables, cohorts and endpoints share
@@ -38,6 +74,8 @@ struct Environment {
         if tables[name] != nil { return "table" }
         if cohorts[name] != nil { return "cohort" }
         if endpoints[name] != nil { return "endpoint" }
+        if results[name] != nil { return "result" }
+        if termLists[name] != nil { return "term list" }
         return nil
     }
 }

@@ -13,6 +13,10 @@ struct Evaluator {
     let params: [String: Scalar]
     /// Days in a month (`set month`), for `12mo` and `1y` literals.
     let monthDays: Double
+    /// Where notes go (the value an aggregate took); nil drops them.
+    let notes: NoteSink?
+    /// The rows being evaluated, for messages (`omd`).
+    let scope: String
     /// Names being evaluated, to report `let a = b; let b = a`.
     var evaluating: Set<String> = []
     /// Warnings met (e.g. a text literal that matches no row).
@@ -20,8 +24,9 @@ struct Evaluator {
 
     var n: Int { table.rowCount }
 
-    init(table: Table, lets: [String: Bound], params: [String: Scalar], monthDays: Double) {
+    init(table: Table, lets: [String: Bound], params: [String: Scalar], monthDays: Double, notes: NoteSink? = nil, scope: String = "") {
         self.table = table; self.lets = lets; self.params = params; self.monthDays = monthDays
+        self.notes = notes; self.scope = scope
     }
 
     func fail(_ message: String, _ e: Expr, _ source: SourceFile, hints: [String] = []) -> LangError {
@@ -136,6 +141,8 @@ struct Evaluator {
             }
         case .call(let name, let args):
             return try call(name, args, e, src)
+        case .list:
+            throw fail("a list `[...]` is an argument (`cut(x, [1, 2, 3])`, `in [...]`), not a value", e, src)
         }
     }
 
@@ -338,6 +345,13 @@ struct Evaluator {
         "year": "year(date)", "days": "days(date - date) or days(duration)",
         "coalesce": "coalesce(a, b, ...): the first non-missing value per row",
         "ifelse": "ifelse(condition, a, b): a where the condition holds, b where it does not (missing where it is missing)",
+        "median": "median(x): the median of x over the rows it is evaluated on (missing values left out)",
+        "mean": "mean(x): the mean of x over the rows (missing values left out)",
+        "sd": "sd(x): the standard deviation (n - 1) of x over the rows",
+        "quantile": "quantile(x, p): the p-quantile of x over the rows (R's type 7)",
+        "min": "min(x): the smallest value of x over the rows", "max": "max(x): the largest value of x over the rows",
+        "sum": "sum(x): the sum of x over the rows", "n": "n(): the number of rows",
+        "cut": "cut(x, [b1, b2, ...], labels: [\"l1\", \"l2\", ...]): the bin of x, [b1, b2) -> l1, ..., [bk, inf) -> lk",
     ]
 
     mutating func call(_ name: String, _ args: [CallArgument], _ e: Expr, _ src: SourceFile) throws -> Value {
@@ -435,12 +449,116 @@ struct Evaluator {
             }
             let x = try numbers(a, args[1].value, src, what: "both values of `ifelse`"), y = try numbers(b, args[2].value, src, what: "both values of `ifelse`")
             return .column(.double((0..<n).map { cond[$0] == Column.boolNA ? .nan : (cond[$0] == 1 ? x[$0] : y[$0]) }))
-        case "factor", "each":
+        case "median", "mean", "sd", "quantile", "min", "max", "sum", "n":
+            return try aggregate(name, args, e, src)
+        case "cut":
+            return try cut(args, e, src)
+        case "factor", "each", "select", "terms":
             throw fail("`\(name)(...)` belongs in a model formula (after `~`)", e, src)
         default:
             throw fail("unknown function `\(name)`", e, src,
                        hints: Suggest.hint(for: name, among: Array(Evaluator.functions.keys)) + ["functions: " + Evaluator.functions.keys.sorted().joined(separator: ", ")])
         }
+    }
+}
+
+extension Evaluator {
+    /// Aggregates over the rows being evaluated, as scalars: `median(x)`, `mean(x)`,
+    /// `sd(x)`, `quantile(x, p)`, `min(x)`, `max(x)`, `sum(x)`, `n()`. Missing values are
+    /// left out (R's `na.rm = TRUE`); the value used is reported as a note, so a split at
+    /// the median says where it split.
+    ///
+    /// median: the middle value, or the mean of the two middle values (R's `median`).
+    /// quantile: R's default type 7, Hyndman & Fan (1996): h = (n - 1) p, Q = x[floor h] +
+    /// (h - floor h) (x[floor h + 1] - x[floor h]) on the sorted values (0-based).
+    mutating func aggregate(_ name: String, _ args: [CallArgument], _ e: Expr, _ src: SourceFile) throws -> Value {
+        let scopeText = scope.isEmpty ? "" : " of `\(scope)`"
+        if name == "n" {
+            guard args.isEmpty else { throw fail("`n()` takes no argument; count a condition with `sum(cond)`", e, src) }
+            return .scalar(.number(Double(n)))
+        }
+        let expected = name == "quantile" ? 2 : 1
+        guard args.count == expected, args.allSatisfy({ $0.label == nil }) else {
+            throw fail("`\(name)` takes \(expected == 1 ? "one column" : "a column and a probability")", e, src, hints: Evaluator.functions[name].map { [$0] } ?? [])
+        }
+        let v = try eval(args[0].value, src)
+        if case .scalar = v { throw fail("`\(name)` summarises a column over the rows, not a single value", args[0].value, src) }
+        let x = try numbers(v, args[0].value, src, what: "the argument of `\(name)`").filter { !$0.isNaN }.sorted()
+        guard !x.isEmpty else {
+            throw fail("`\(src.slice(e.range))` has no value: \(n == 0 ? "there are no rows" : "all \(n) rows")\(scopeText) \(n == 0 ? "to summarise" : "are missing")", e, src,
+                       hints: ["an aggregate needs at least one non-missing value; check the cohort it runs on"])
+        }
+        var value: Double
+        switch name {
+        case "median":
+            let m = x.count / 2
+            value = x.count % 2 == 1 ? x[m] : (x[m - 1] + x[m]) / 2
+        case "mean": value = x.reduce(0, +) / Double(x.count)
+        case "sd":
+            guard x.count > 1 else { throw fail("`sd` needs at least two values, got one", e, src) }
+            let mean = x.reduce(0, +) / Double(x.count)
+            value = (x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(x.count - 1)).squareRoot()
+        case "min": value = x[0]
+        case "max": value = x[x.count - 1]
+        case "sum": value = x.reduce(0, +)
+        default:  // quantile
+            guard case .scalar(.number(let p)) = try eval(args[1].value, src), p >= 0, p <= 1 else {
+                throw fail("the probability of `quantile` is a number from 0 to 1", args[1].value, src)
+            }
+            let h = Double(x.count - 1) * p
+            let lo = Int(h.rounded(.down))
+            value = lo + 1 < x.count ? x[lo] + (h - Double(lo)) * (x[lo + 1] - x[lo]) : x[lo]
+        }
+        let missing = n - x.count
+        notes?.add(LangError(Diagnostic(.note, "\(src.slice(e.range)) = \(formatNumber(value)) over \(x.count) rows\(scopeText)\(missing > 0 ? " (\(missing) missing left out)" : "")", at: e.range), in: src))
+        return .scalar(.number(value))
+    }
+
+    /// `cut(x, [b1, ..., bk], labels: [l1, ..., lk])`: bins closed on the left, [b_i, b_i+1),
+    /// the last open to the right; a value below b1 is missing. Without labels the bins are
+    /// named `[b1, b2)` ... `>= bk`. The result is text whose levels keep the bins' order
+    /// when bound with `let`.
+    mutating func cut(_ args: [CallArgument], _ e: Expr, _ src: SourceFile) throws -> Value {
+        let positional = args.filter { $0.label == nil }
+        guard positional.count == 2, case .list(let breakExprs) = positional[1].value.kind, !breakExprs.isEmpty else {
+            throw fail("`cut` takes a column and a list of breaks: `cut(x, [1, 2, 3], labels: [\"1\", \"2\", \"3+\"])`", e, src)
+        }
+        var breaks = [Double]()
+        for b in breakExprs {
+            guard case .scalar(.number(let x)) = try eval(b, src) else { throw fail("a break of `cut` is a number", b, src) }
+            if let last = breaks.last, x <= last { throw fail("the breaks of `cut` must increase", b, src) }
+            breaks.append(x)
+        }
+        var labels = zip(breaks, breaks.dropFirst()).map { "[\(formatNumber($0)), \(formatNumber($1)))" } + [">= \(formatNumber(breaks.last!))"]
+        for a in args where a.label != nil {
+            guard a.label == "labels", case .list(let items) = a.value.kind else {
+                throw fail("`cut` takes `labels: [\"...\", ...]` after the breaks", a.value, src)
+            }
+            guard items.count == breaks.count else {
+                throw fail("`cut` has \(breaks.count) bins (one per break, the last open) but \(items.count) labels", a.value, src)
+            }
+            labels = try items.map { item in
+                guard case .string(let t) = item.kind else { throw fail("a label of `cut` is text in quotes", item, src) }
+                return t
+            }
+        }
+        let x = try numbers(positional[0].value, src, what: "the value `cut` bins")
+        var below = 0
+        let out: [String?] = x.map { v in
+            if v.isNaN { return nil }
+            if v < breaks[0] { below += 1; return nil }
+            var k = 0
+            while k + 1 < breaks.count && v >= breaks[k + 1] { k += 1 }
+            return labels[k]
+        }
+        if below > 0 {
+            notes?.add(LangError(Diagnostic(.note, "\(below) row\(below == 1 ? "" : "s") below \(formatNumber(breaks[0])) fall in no bin of `cut` and are missing", at: e.range), in: src))
+        }
+        // The dictionary in label order, so the levels keep the bins' order.
+        var codes = [UInt32](repeating: Column.stringNA, count: out.count)
+        let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, UInt32($0)) })
+        for i in out.indices { if let l = out[i] { codes[i] = index[l]! } }
+        return .column(.string(codes: codes, dictionary: labels))
     }
 }
 

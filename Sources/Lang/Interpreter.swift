@@ -39,6 +39,8 @@ public final class Interpreter {
     var cache: [String: CohortData] = [:]
     /// Files already read, by resolved path and selector.
     var loadedFiles: [String: Table] = [:]
+    /// Notes met while evaluating (an aggregate's value), reported with the statement.
+    let notes = NoteSink()
 
     public init(baseDirectory: String = ".", overrides: [String: String] = [:]) {
         self.baseDirectory = baseDirectory
@@ -105,6 +107,7 @@ public final class Interpreter {
         if !diagnostics.isEmpty { return diagnostics.map { LangError($0, in: source) } }
         var errors = [LangError]()
         for s in statements {
+            defer { _ = notes.drain() }
             do {
                 try define(s, source, checkOnly: true)
             } catch let e as LangError {
@@ -141,17 +144,49 @@ public final class Interpreter {
     }
 
     func invalidate() { cache.removeAll() }
+}
+
+/// Notes collected while evaluating, for the statement being run. Owned by one interpreter.
+final class NoteSink {
+    private var items: [LangError] = []
+    private var seen = Set<String>()
+
+    func add(_ e: LangError) {
+        let key = e.description
+        if seen.insert(key).inserted { items.append(e) }
+    }
+
+    func drain() -> [LangError] {
+        defer { items.removeAll(); seen.removeAll() }
+        return items
+    }
+}
+
+extension Interpreter {
 
     func execute(_ s: Statement, _ src: SourceFile, into report: inout RunReport) throws {
         switch s.kind {
         case .run(let p):
-            try runPipeline(p, s, src, into: &report)
+            _ = try runPipeline(p, s, src, into: &report)
+        case .bind(let n, let p):
+            try definitionConflict(n, src, kind: "result")
+            let last = try runPipeline(p, s, src, into: &report)
+            guard let last else {
+                throw fail("`\(n.text)` would be bound to nothing: the pipeline produced no result", p.range, src)
+            }
+            var screenTerms: [SourcedTerm]? = nil
+            if last.result is CoxScreenResult, let f = p.stages.last(where: { $0.verb == .cox })?.formula {
+                screenTerms = try expandTerms(f, src)
+            }
+            env.lets.removeValue(forKey: n.text)
+            env.results[n.text] = BoundResult(result: last.result, screenTerms: screenTerms, name: n, source: src)
         case .table1(let a, let b, let vars):
             let result = try tableOne(a, b, vars, src, warnings: &report)
             report.items.append(.result(output(result, s, src)))
-        case .use, .param, .let, .endpoint, .cohort, .set:
+        case .use, .param, .let, .endpoint, .cohort, .set, .terms, .levels, .label:
             try define(s, src, checkOnly: false)
         }
+        for note in notes.drain() { report.items.append(.warning(note)) }
     }
 
     func output(_ r: any Reportable, _ s: Statement, _ src: SourceFile) -> Output {

@@ -15,7 +15,7 @@ extension Interpreter {
     }
 
     func designColumns(_ part: Expr, _ data: CohortData, _ src: SourceFile) throws -> (name: String, columns: DesignColumns) {
-        var ev = evaluator(for: data.table)
+        var ev = evaluator(for: data)
         if case .call("factor", let args) = part.kind {
             guard let first = args.first, first.label == nil else {
                 throw fail("`factor` takes a column and optionally `ref: \"level\"`", part.range, src)
@@ -31,12 +31,16 @@ extension Interpreter {
             }
             let v = try ev.eval(first.value, src)
             let name = "factor(\(Interpreter.displayName(first.value, src)))"
+            let variable = variableName(first.value)
             do {
                 if case .column(.string(let codes, let dict)) = v {
-                    return (name, try DesignMatrix.factor(codes: codes, dictionary: dict, reference: reference, name: name))
+                    let order = try levelOrder(variable, codes: codes, dictionary: dict, first.value, src)
+                    return (name, try DesignMatrix.factor(codes: codes, dictionary: dict, order: order, reference: reference, name: name))
                 }
                 let values = try factorValues(v, first.value, src)
-                return (name, try DesignMatrix.factor(values: values, reference: reference, name: name))
+                let present = DesignMatrix.sortedLevels(Array(Set(values.compactMap { $0 })))
+                let order = env.levels[variable ?? ""] != nil ? try orderedLevels(variable, present: present, fallback: present, first.value, src) : nil
+                return (name, try DesignMatrix.factor(values: values, levels: order, reference: reference, name: name))
             } catch let e as AnalysisError {
                 throw fail(e.message, part.range, src)
             }
@@ -45,7 +49,8 @@ extension Interpreter {
         let name = Interpreter.displayName(part, src)
         switch v {
         case .column(.string(let codes, let dict)):
-            do { return (name, try DesignMatrix.factor(codes: codes, dictionary: dict, name: name)) } catch let e as AnalysisError { throw fail(e.message, part.range, src) }
+            let order = try levelOrder(variableName(part), codes: codes, dictionary: dict, part, src, cut: { if case .call("cut", _) = part.kind { return true }; return false }())
+            do { return (name, try DesignMatrix.factor(codes: codes, dictionary: dict, order: order, name: name)) } catch let e as AnalysisError { throw fail(e.message, part.range, src) }
         case .column(.date):
             throw fail("`\(name)` is a date; use a number such as `year(\(name))` or a time difference", part.range, src)
         case .scalar:
@@ -53,6 +58,16 @@ extension Interpreter {
         case .column(let c):
             return (name, DesignMatrix.numeric(c.doubles()!, name: name))
         }
+    }
+
+    /// The declared level order of a text variable (nil: R's sorted order); `cut` keeps its bins' order.
+    func levelOrder(_ name: String?, codes: [UInt32], dictionary: [String], _ e: Expr, _ src: SourceFile, cut: Bool = false) throws -> [String]? {
+        if cut { return dictionary }
+        guard let name, env.levels[name] != nil else { return nil }
+        var present = [Bool](repeating: false, count: dictionary.count)
+        for c in codes where c != Column.stringNA { present[Int(c)] = true }
+        let levels = dictionary.indices.filter { present[$0] }.map { dictionary[$0] }
+        return try orderedLevels(name, present: levels, fallback: levels, e, src)
     }
 
     func factorValues(_ v: Value, _ e: Expr, _ src: SourceFile) throws -> [String?] {
@@ -66,12 +81,19 @@ extension Interpreter {
     }
 
     func buildDesign(_ formula: Formula, _ data: CohortData, _ src: SourceFile) throws -> BuiltDesign {
+        try buildDesign(try expandTerms(formula, src), range: formula.range, data, src)
+    }
+
+    /// Design columns for terms that may come from other statements (`terms(...)`,
+    /// `select(...)`): each term is read in the source it was written in.
+    func buildDesign(_ sourced: [SourcedTerm], range: Range<Int>, _ data: CohortData, _ src: SourceFile) throws -> BuiltDesign {
         var terms = [(name: String, columns: DesignColumns)]()
         func add(_ t: (name: String, columns: DesignColumns)) {
             if !terms.contains(where: { $0.name == t.name }) { terms.append(t) }
         }
-        for term in formula.terms {
-            let parts = try term.parts.map { try designColumns($0, data, src) }
+        for st in sourced {
+            let term = st.term
+            let parts = try term.parts.map { try designColumns($0, data, st.source) }
             if parts.count == 1 { add(parts[0]); continue }
             if term.crossed { for p in parts { add(p) } }
             var acc = parts[0]
@@ -81,9 +103,89 @@ extension Interpreter {
             add(acc)
         }
         for t in terms where t.columns.columns.isEmpty {
-            throw fail("`\(t.name)` has a single level in these rows, so it cannot be a covariate", formula.range, src)
+            throw fail("`\(t.name)` has a single level in these rows, so it cannot be a covariate", range, src)
         }
         return BuiltDesign(design: DesignMatrix.design(terms), termNames: terms.map(\.name))
+    }
+
+    /// The terms of a formula with term lists (`let vars = terms(...)`) and selections
+    /// (`select(uni, p < 0.05)`) expanded, each with the source it was written in.
+    func expandTerms(_ formula: Formula, _ src: SourceFile) throws -> [SourcedTerm] {
+        var out = [SourcedTerm]()
+        for term in formula.terms {
+            if term.parts.count == 1, case .name(let n) = term.parts[0].kind, let list = env.termLists[n] {
+                out += list
+                continue
+            }
+            if term.parts.count == 1, case .call("select", let args) = term.parts[0].kind {
+                out += try select(args, term.parts[0], src)
+                continue
+            }
+            for part in term.parts {
+                if case .call("select", _) = part.kind {
+                    throw fail("`select(...)` stands alone as a term; it cannot be part of an interaction", part.range, src)
+                }
+            }
+            out.append(SourcedTerm(term: term, source: src))
+        }
+        return out
+    }
+
+    /// `select(RESULT, CONDITION [, test: wald|lr|score])`: the terms of a univariate screen
+    /// whose row of `RESULT.terms` meets the condition. `p` is the Wald p of each univariate
+    /// model unless `test:` names another; `p_wald`, `p_lr`, `p_score`, `hr`, `lower`,
+    /// `upper`, `n`, `events` can be used too.
+    func select(_ args: [CallArgument], _ call: Expr, _ src: SourceFile) throws -> [SourcedTerm] {
+        let positional = args.filter { $0.label == nil }
+        guard positional.count == 2, case .name(let resultName) = positional[0].value.kind else {
+            throw fail("`select` takes a bound screen and a condition: `select(uni, p < 0.05)`", call.range, src,
+                       hints: ["bind the screen first: `let uni = cohort omd | cox pfs ~ each(sex, age >= 60, tki)`"])
+        }
+        guard let bound = env.results[resultName] else {
+            throw fail("unknown result `\(resultName)`", positional[0].value.range, src,
+                       hints: Suggest.hint(for: resultName, among: Array(env.results.keys))
+                        + ["bind a screen with `let \(resultName) = cohort ... | cox ENDPOINT ~ each(...)`"])
+        }
+        guard let screen = bound.result as? CoxScreenResult, let screenTerms = bound.screenTerms,
+              var frame = screen.frame("terms") else {
+            throw fail("`\(resultName)` is a \(bound.result.kind) result; `select` chooses from a univariate screen (`cox ... ~ each(...)`)",
+                       positional[0].value.range, src)
+        }
+        var testName = "Wald"
+        for a in args where a.label != nil {
+            guard a.label == "test" else { throw fail("`select` takes only `test:` after the condition", a.value.range, src) }
+            let word: String
+            switch a.value.kind {
+            case .name(let w), .string(let w): word = w
+            case .number, .bool, .date, .duration, .negate, .not, .binary, .call, .inList, .isMissing, .list:
+                throw fail("`test:` takes wald, lr or score", a.value.range, src)
+            }
+            let column: String
+            switch word {
+            case "wald": column = "p_wald"; testName = "Wald"
+            case "lr": column = "p_lr"; testName = "likelihood-ratio"
+            case "score": column = "p_score"; testName = "score"
+            default: throw fail("`test:` takes wald, lr or score", a.value.range, src)
+            }
+            if let i = frame.table.names.firstIndex(of: "p"), let c = frame.table[column] {
+                var cols = frame.table.columns
+                cols[i] = c
+                frame.table = Table(names: frame.table.names, columns: cols)
+            }
+        }
+        var ev = Evaluator(table: frame.table, lets: [:], params: env.params, monthDays: env.settings.monthDays)
+        let flags = try ev.condition(positional[1].value, src)
+        let kept = flags.indices.filter { flags[$0] == 1 }
+        let condition = src.slice(positional[1].value.range)
+        let names = kept.map { screenTerms[$0].text }
+        if kept.isEmpty {
+            notes.add(LangError(Diagnostic(.warning, "select kept none of the \(screenTerms.count) terms of `\(resultName)` by `\(condition)` (p: \(testName) test of each univariate model)",
+                                           at: call.range, hints: ["the smallest p is \(formatNumber(frame.table["p"]?.doubles()?.min() ?? .nan))"]), in: src))
+        } else {
+            notes.add(LangError(Diagnostic(.note, "select kept \(kept.count) of \(screenTerms.count) terms of `\(resultName)` by `\(condition)` (p: \(testName) test of each univariate model): \(names.joined(separator: ", "))",
+                                           at: call.range), in: src))
+        }
+        return kept.map { screenTerms[$0] }
     }
 
     /// Restricts a design (and outcome) to complete rows, R's na.omit.

@@ -146,25 +146,51 @@ public struct Parser {
                 _ = advance()
                 let n = try name("a name after `let`")
                 _ = try expect(.assign, "`=` after `let \(n.text)`")
-                kind = .let(n, try parseExpression())
+                if isWord("cohort") && peekToken().isIdentifier {
+                    _ = advance()
+                    kind = .bind(n, try parsePipeline())
+                } else if isWord("flow") || isWord("count") {
+                    kind = .bind(n, try parseFlowOrCount(start: current.range.lowerBound))
+                } else if isWord("terms"), peekToken().kind == .leftParen {
+                    _ = advance(); _ = advance()
+                    var terms = [try parseFormulaTerm()]
+                    while match(.comma) { skipNewlines(); terms.append(try parseFormulaTerm()) }
+                    _ = try expect(.rightParen, "`)` to close `terms(`")
+                    kind = .terms(n, terms)
+                } else {
+                    kind = .let(n, try parseExpression())
+                }
+            case "levels" where peekToken().isIdentifier && peekToken(2).kind == .leftBracket:
+                _ = advance()
+                let n = try name("a column name after `levels`")
+                _ = try expect(.leftBracket, "`[` and the values in order (levels rx [\"Obs\", \"Lev\"])")
+                var values = [try parseExpression()]
+                while match(.comma) { values.append(try parseExpression()) }
+                _ = try expect(.rightBracket, "`]` to close the list of levels")
+                kind = .levels(n, values)
+            case "label" where peekToken().isIdentifier && (peekToken(2).kind == .leftBracket || peekToken(2).isString):
+                _ = advance()
+                let n = try name("a column name after `label`")
+                var title: String? = nil
+                if case .string(let t) = current.kind { _ = advance(); title = t }
+                var values = [(Expr, String)]()
+                if match(.leftBracket) {
+                    repeat {
+                        let v = try parsePrimary()
+                        _ = try expect(.colon, "`:` between a value and its label (label tki [true: \"TKI\"])")
+                        guard case .string(let text) = current.kind else { throw expected("the label in quotes") }
+                        _ = advance()
+                        values.append((v, text))
+                    } while match(.comma)
+                    _ = try expect(.rightBracket, "`]` to close the value labels")
+                }
+                kind = .label(n, title: title, values: values)
             case "endpoint": kind = try parseEndpoint()
             case "cohort": kind = try parseCohort()
             case "set": kind = try parseSet()
             case "table1": kind = try parseTable1()
             case "flow", "count":
-                // `flow omd` is shorthand for `cohort omd | flow`.
-                let verbToken = advance()
-                let verb: Verb = verbToken.text == "flow" ? .flow : .count
-                let src = try parseSources()
-                var stages = [Stage(verb: verb, verbRange: verbToken.range, range: verbToken.range)]
-                stages[0].options = try parseOptions(for: verb)
-                skipContinuation()
-                while match(.pipe) {
-                    skipNewlines()
-                    stages.append(try parseStage())
-                    skipContinuation()
-                }
-                kind = .run(Pipeline(sources: src, stages: stages, range: start..<previousEnd))
+                kind = .run(try parseFlowOrCount(start: start))
             default:
                 kind = .run(try parsePipeline())
             }
@@ -174,6 +200,22 @@ public struct Parser {
             throw expected("a statement (use, let, endpoint, cohort, ...)")
         }
         return Statement(kind: kind, range: start..<previousEnd)
+    }
+
+    /// `flow omd` / `count omd by x` is shorthand for `cohort omd | flow` / `| count by x`.
+    mutating func parseFlowOrCount(start: Int) throws(Diagnostic) -> Pipeline {
+        let verbToken = advance()
+        let verb: Verb = verbToken.text == "flow" ? .flow : .count
+        let src = try parseSources()
+        var stages = [Stage(verb: verb, verbRange: verbToken.range, range: verbToken.range)]
+        stages[0].options = try parseOptions(for: verb)
+        skipContinuation()
+        while match(.pipe) {
+            skipNewlines()
+            stages.append(try parseStage())
+            skipContinuation()
+        }
+        return Pipeline(sources: src, stages: stages, range: start..<previousEnd)
     }
 
     var previousEnd: Int { index > 0 ? tokens[index - 1].range.upperBound : 0 }
@@ -519,6 +561,15 @@ public struct Parser {
         case .string(let s): _ = advance(); return Expr(.string(s), t.range)
         case .date(let d): _ = advance(); return Expr(.date(d), t.range)
         case .duration(let v, let u): _ = advance(); return Expr(.duration(v, u), t.range)
+        case .leftBracket:
+            _ = advance()
+            var items = [Expr]()
+            if !check(.rightBracket) {
+                items.append(try parseExpression())
+                while match(.comma) { items.append(try parseExpression()) }
+            }
+            _ = try expect(.rightBracket, "`]` to close the list opened at column \(source.location(of: t.range.lowerBound).column)")
+            return Expr(.list(items), t.range.lowerBound..<previousEnd)
         case .leftParen:
             _ = advance()
             let e = try parseExpression()

@@ -43,7 +43,7 @@ extension Interpreter {
     }
 
     func tableOneVariable(_ e: Expr, _ data: CohortData, _ src: SourceFile) throws -> TableOneVariable {
-        var ev = evaluator(for: data.table)
+        var ev = evaluator(for: data)
         let name = src.slice(e.range)
         if case .call(let f, let args) = e.kind {
             switch f {

@@ -32,6 +32,7 @@ public struct Token: Sendable, Equatable {
     }
 
     public var isIdentifier: Bool { if case .identifier = kind { return true }; return false }
+    public var isString: Bool { if case .string = kind { return true }; return false }
 }
 
 /// Units of a duration literal; `days` is the base unit of all times inside lart.

@@ -93,8 +93,8 @@ enum Study {
     /// `omd + opd`), `tki=1` -> `tki=true` (a boolean `let`).
     static func label(_ r: String) -> String {
         if r.hasPrefix("group=") { return r.dropFirst("group=".count).lowercased() }
-        if r.hasSuffix("=0") { return r.dropLast(2) + "=false" }
-        if r.hasSuffix("=1") { return r.dropLast(2) + "=true" }
+        if r.hasSuffix("=0") { return r.dropLast(2) + ": no" }
+        if r.hasSuffix("=1") { return r.dropLast(2) + ": yes" }
         return r
     }
 
@@ -269,7 +269,7 @@ struct LartRegistryTests {
             """)
         let states = object(steps[6]["n_by_state"])
         for (state, n) in states {
-            #expect(byState.groups.first { $0.label == "disease_state=\(state)" }?.n == n as? Int, "\(state)")
+            #expect(byState.groups.first { $0.label == "disease_state: \(state)" }?.n == n as? Int, "\(state)")
         }
         // Cohort sizes of the `cohorts` section.
         let cohorts = object(fixture.root["cohorts"])
@@ -580,10 +580,10 @@ struct LartRegistryTests {
         expectClose(f.minimum, rNumber(r["min"]), "min EQD2")
         expectClose(f.maximum, rNumber(r["max"]), "max EQD2")
         let all = try Study.first(CountResult.self, "cohort omd + opd | count by eqd2_ge_43_9")
-        #expect(all.groups.first { $0.label == "eqd2_ge_43_9=true" }?.n == r["n_ge_43_9"] as? Int)
-        #expect(all.groups.first { $0.label == "eqd2_ge_43_9=false" }?.n == r["n_lt_43_9"] as? Int)
+        #expect(all.groups.first { $0.label == "eqd2_ge_43_9: yes" }?.n == r["n_ge_43_9"] as? Int)
+        #expect(all.groups.first { $0.label == "eqd2_ge_43_9: no" }?.n == r["n_lt_43_9"] as? Int)
         let omd = try Study.first(CountResult.self, "cohort omd | count by eqd2_ge_43_9")
-        #expect(omd.groups.first { $0.label == "eqd2_ge_43_9=true" }?.n == r["omd_n_ge_43_9"] as? Int)
+        #expect(omd.groups.first { $0.label == "eqd2_ge_43_9: yes" }?.n == r["omd_n_ge_43_9"] as? Int)
     }
 
     @Test("Table 1 rows (chi-square without correction, Fisher)", arguments: Study.tableOne)
@@ -642,12 +642,12 @@ struct LartRegistryTests {
         let r = try fixture.results("lart.opd.regimen")
         let regimen = try Study.first(CountResult.self, "cohort opd | count by regimen_at_lart")
         for (level, n) in object(r["regimen_at_lart"]) {
-            #expect(regimen.groups.first { $0.label == "regimen_at_lart=\(level)" }?.n == n as? Int, "\(level)")
+            #expect(regimen.groups.first { $0.label == "regimen_at_lart: \(level)" }?.n == n as? Int, "\(level)")
         }
         #expect(regimen.groups.map(\.n).reduce(0, +) == 122)
         let line = try Study.first(CountResult.self, "cohort opd | count by line_at_lart_4")
         for (level, n) in object(r["line_at_lart"]) {
-            let label = "line_at_lart_4=" + (level == "4_or_later" ? "4" : level)
+            let label = "line_at_lart_4: " + (level == "4_or_later" ? "4" : level)
             #expect(line.groups.first { $0.label == label }?.n == n as? Int, "line \(level)")
         }
         let maintained = try Study.first(CountResult.self, "cohort opd where maintained_regimen == 1")
@@ -659,10 +659,10 @@ struct LartRegistryTests {
         let r = try fixture.results("lart.omd.all_sites")
         let all = try Study.first(CountResult.self, "cohort omd | count by all_sites_rt")
         #expect(all.total == r["n"] as? Int)
-        #expect(all.groups.first { $0.label == "all_sites_rt=true" }?.n == r["all_sites"] as? Int)
+        #expect(all.groups.first { $0.label == "all_sites_rt: yes" }?.n == r["all_sites"] as? Int)
         let tki = try Study.first(CountResult.self, "cohort omd where tki | count by all_sites_rt")
-        #expect(tki.groups.first { $0.label == "all_sites_rt=true" }?.n == r["tki_all_sites"] as? Int)
-        #expect(tki.groups.first { $0.label == "all_sites_rt=false" }?.n == r["tki_not_all_sites"] as? Int)
+        #expect(tki.groups.first { $0.label == "all_sites_rt: yes" }?.n == r["tki_all_sites"] as? Int)
+        #expect(tki.groups.first { $0.label == "all_sites_rt: no" }?.n == r["tki_not_all_sites"] as? Int)
     }
 
     @Test("toxicity grades per cohort; Fisher test of pneumonitis by all-site RT in OMD on TKI")
@@ -673,7 +673,7 @@ struct LartRegistryTests {
                 let counts = try Study.first(CountResult.self, "cohort \(cohort.lowercased()) | count by \(column)")
                 for (grade, n) in object(grades) {
                     let level = grade.replacingOccurrences(of: "grade_", with: "")
-                    let ours = counts.groups.first { $0.label == "\(column)=\(level)" }?.n ?? 0
+                    let ours = counts.groups.first { $0.label == "\(column): \(level)" }?.n ?? 0
                     #expect(ours == n as? Int, "\(cohort) \(column) \(grade)")
                 }
             }

@@ -28,6 +28,7 @@ struct ParserTests {
         case .call(let f, let args): return "\(f)(" + args.map { ($0.label.map { $0 + ": " } ?? "") + render($0.value) }.joined(separator: ", ") + ")"
         case .inList(let x, let items, let neg): return "(\(render(x)) \(neg ? "not in" : "in") [\(items.map(render).joined(separator: ", "))])"
         case .isMissing(let x, let neg): return "(\(render(x)) is \(neg ? "not " : "")missing)"
+        case .list(let items): return "[\(items.map(render).joined(separator: ", "))]"
         }
     }
 

@@ -29,18 +29,23 @@ extension Interpreter {
             return (fit, time, event, design, strata)
         }
 
+        let terms = try expandTerms(formula, src)
+        guard !terms.isEmpty else {
+            run.items.append(.warning(LangError(Diagnostic(.warning, "no terms to fit, so no Cox model of `\(endpoint.text)`", at: formula.range), in: src)))
+            run.context = .none
+            return
+        }
         if formula.each {
             var fits = [(String, CoxResult)]()
-            for term in formula.terms {
-                let single = Formula(terms: [term], each: false, range: term.range)
-                let built = try buildDesign(single, data, src)
-                fits.append((src.slice(term.range), try fitOne(built).0))
+            for term in terms {
+                let built = try buildDesign([term], range: term.term.range, data, term.source)
+                fits.append((term.text, try fitOne(built).0))
             }
             run.emit(CoxScreenResult(endpointName: endpoint.text, fits: fits, ties: ties))
             run.context = .none
             return
         }
-        let built = try buildDesign(formula, data, src)
+        let built = try buildDesign(terms, range: formula.range, data, src)
         let (fit, time, event, design, strata) = try fitOne(built)
         run.emit(fit)
         run.context = .cox(fit: fit, time: time, event: event, design: design, strata: strata)

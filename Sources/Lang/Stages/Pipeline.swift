@@ -34,14 +34,19 @@ struct PipelineRun {
 }
 
 extension Interpreter {
-    func runPipeline(_ p: Pipeline, _ s: Statement, _ src: SourceFile, into report: inout RunReport) throws {
+    /// Runs a pipeline, appends its results to the report, and returns the last result.
+    @discardableResult
+    func runPipeline(_ p: Pipeline, _ s: Statement, _ src: SourceFile, into report: inout RunReport) throws -> Output? {
         var run = PipelineRun(data: try pipelineSource(p, src), source: src)
         for stage in p.stages {
+            let before = run.items.count
             do {
                 try runStage(stage, &run)
             } catch let e as AnalysisError {
                 throw fail(e.message, stage.range, src)
             }
+            // Notes met while the stage evaluated (an aggregate's value) come before its result.
+            run.items.insert(contentsOf: notes.drain().map { PipelineRun.Produced.warning($0) }, at: before)
         }
         if !run.produced {
             // A pipeline of row steps alone shows how many rows are left.
@@ -53,6 +58,7 @@ extension Interpreter {
             case .warning(let w): report.items.append(.warning(w))
             }
         }
+        return run.last.map { output($0, s, src) }
     }
 
     /// One stage: an exhaustive switch over the verbs, one runner each (in this folder).

@@ -5,7 +5,7 @@ extension Interpreter {
     /// literal that matches no row), then the rows kept.
     func runRowStep(_ stage: Stage, _ run: inout PipelineRun) throws {
         guard let condition = stage.condition else { return }
-        var ev = evaluator(for: run.data.table)
+        var ev = evaluator(for: run.data)
         _ = try ev.condition(condition, run.source)
         for w in ev.warnings { run.items.append(.warning(w)) }
         run.data = try applyRowStage(stage, run.data, run.source, cohortName: run.data.name)
@@ -25,7 +25,7 @@ extension Interpreter {
         guard let cond = stage.condition else {
             throw fail("`\(stage.verb.rawValue)` needs a condition", stage.verbRange, src)
         }
-        var ev = evaluator(for: data.table)
+        var ev = evaluator(for: data)
         let flags = try ev.condition(cond, src)
         let exclude = kind == .exclude
         var keep = [Bool](repeating: false, count: flags.count)

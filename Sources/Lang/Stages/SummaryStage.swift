@@ -7,7 +7,7 @@ extension Interpreter {
         let g = try stage.option(.by)?.values.first.map { try grouping($0, data, src) }
         var variables = [(name: String, values: DescriptiveSummary.Values)]()
         for e in stage.arguments {
-            var ev = evaluator(for: data.table)
+            var ev = evaluator(for: data)
             let v = try ev.eval(e, src)
             let name = Interpreter.displayName(e, src)
             switch v {

@@ -1,11 +1,20 @@
 extension DesignMatrix {
     /// Treatment-contrast dummies straight from a dictionary-encoded text column (no
     /// per-row strings): the same levels, names and reference rule as `factor(values:)`.
-    /// `codes[i] == Column.stringNA` is missing.
-    public static func factor(codes: [UInt32], dictionary: [String], reference: String? = nil, name: String) throws -> DesignColumns {
+    /// `codes[i] == Column.stringNA` is missing. `order`, when given, is the level order (the
+    /// first is the reference unless `reference` names another), as R's `factor(x, levels =)`;
+    /// levels without rows are left out (R's `droplevels`).
+    public static func factor(codes: [UInt32], dictionary: [String], order: [String]? = nil, reference: String? = nil, name: String) throws -> DesignColumns {
         var present = [Bool](repeating: false, count: dictionary.count)
         for c in codes where c != Column.stringNA { present[Int(c)] = true }
-        let levels = sortedLevels(dictionary.indices.filter { present[$0] }.map { dictionary[$0] })
+        let presentLevels = dictionary.indices.filter { present[$0] }.map { dictionary[$0] }
+        let levels: [String]
+        if let order {
+            let have = Set(presentLevels)
+            levels = order.filter { have.contains($0) }
+        } else {
+            levels = sortedLevels(presentLevels)
+        }
         guard !levels.isEmpty else { throw AnalysisError("factor \(name) has no non-missing values") }
         let ref = reference ?? levels[0]
         guard let refIndex = levels.firstIndex(of: ref) else {
