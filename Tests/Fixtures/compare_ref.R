@@ -15,7 +15,7 @@ suppressPackageStartupMessages(library(jsonlite))
 
 args <- commandArgs(trailingOnly = TRUE)
 show_all <- "--all" %in% args
-files <- setdiff(args, "--all")
+files <- args[args != "--all"]
 if (length(files) != 2) stop("usage: Rscript compare_ref.R OLD.ref.json NEW.ref.json [--all]")
 old <- fromJSON(files[1], simplifyVector = FALSE)
 new <- fromJSON(files[2], simplifyVector = FALSE)
