@@ -210,6 +210,9 @@ survdiff_results <- function(formula, data, rho) {
 
 # Fit and keep R's warnings (verbatim) with the fit.
 fit_cox <- function(formula, data, ties) {
+  # cox.zph and survfit rebuild the model frame from the call, evaluating `data` in the formula's
+  # environment: give the formula one that holds the data.
+  environment(formula) <- list2env(list(data = data), parent = environment(formula))
   warns <- character(0)
   fit <- withCallingHandlers(
     coxph(formula, data = data, ties = ties),
