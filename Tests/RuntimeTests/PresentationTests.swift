@@ -103,4 +103,14 @@ struct PresentationTests {
         // CSV: full precision, survival in percent.
         #expect(CSVRenderer.render(Self.table, presentation: p).contains("A,12.0,80.0,0.123456,0.0123,"))
     }
+
+    @Test func kaplanMeierSurvivalAsPercent() throws {
+        let fit = try KaplanMeier.fit(time: [3, 1, 5, 2, 3], event: [true, true, false, false, true], options: .init(times: [2, 4]))
+        let tables = fit.tables()
+        let text = TextRenderer.render(tables[1], presentation: Presentation(survivalAsPercent: true))
+        // S(2) = 4/5, S(4) = 4/15 = 26.7%; SE stays a number.
+        #expect(text.contains("80.0%") && text.contains("26.7%"))
+        #expect(text.contains("0.1789"), "SE of S(2) = 0.8 sqrt(1/20)")
+        #expect(TextRenderer.render(tables[1]).contains("0.2667"))
+    }
 }
