@@ -4,13 +4,16 @@ public enum OutputFormat: String, Sendable, CaseIterable {
     case text, markdown, json, csv
 }
 
+/// Plain text tables: columns padded to their widest cell, numbers right-aligned, the notes
+/// indented under the table. `presentation` chooses digits, percentages, p-value style and
+/// whether notes print; the default is the long-standing output.
 public enum TextRenderer {
-    public static func render(_ tables: [ResultTable]) -> String {
-        tables.map(render).joined(separator: "\n")
+    public static func render(_ tables: [ResultTable], presentation: Presentation = .standard) -> String {
+        tables.map { render($0, presentation: presentation) }.joined(separator: "\n")
     }
 
-    public static func render(_ t: ResultTable) -> String {
-        let cells = t.rows.map { $0.map(Format.text) }
+    public static func render(_ t: ResultTable, presentation: Presentation = .standard) -> String {
+        let cells = t.rows.map { $0.map { Format.text($0, presentation) } }
         let widths = t.columns.indices.map { j in
             max(t.columns[j].count, cells.map { j < $0.count ? $0[j].count : 0 }.max() ?? 0)
         }
@@ -30,42 +33,54 @@ public enum TextRenderer {
         if t.columns.isEmpty { return out }
         out += line(t.columns) + "\n"
         for r in cells { out += line(r) + "\n" }
-        for n in t.notes { out += "  " + n + "\n" }
+        if presentation.notes {
+            for n in t.notes { out += "  " + n + "\n" }
+        }
         return out
     }
 }
 
+/// GitHub-flavoured Markdown tables (numeric columns right-aligned), notes as lines under
+/// the table when `presentation.notes`.
 public enum MarkdownRenderer {
-    public static func render(_ tables: [ResultTable]) -> String {
-        tables.map(render).joined(separator: "\n")
+    public static func render(_ tables: [ResultTable], presentation: Presentation = .standard) -> String {
+        tables.map { render($0, presentation: presentation) }.joined(separator: "\n")
     }
 
-    public static func render(_ t: ResultTable) -> String {
+    public static func render(_ t: ResultTable, presentation: Presentation = .standard) -> String {
         func escape(_ s: String) -> String { s.replacing("|", with: "\\|") }
         var out = "**\(escape(t.title))**\n\n"
         out += "| " + t.columns.map(escape).joined(separator: " | ") + " |\n"
         out += "|" + t.columns.indices.map { j -> String in
             t.rows.contains(where: { j < $0.count && Format.isNumeric($0[j]) }) ? "---:|" : "---|"
         }.joined() + "\n"
-        for r in t.rows { out += "| " + r.map { escape(Format.text($0)) }.joined(separator: " | ") + " |\n" }
-        if !t.notes.isEmpty { out += "\n" + t.notes.map { escape($0) }.joined(separator: "  \n") + "\n" }
+        for r in t.rows {
+            out += "| " + r.map { escape(Format.text($0, presentation)) }.joined(separator: " | ") + " |\n"
+        }
+        if presentation.notes && !t.notes.isEmpty {
+            out += "\n" + t.notes.map { escape($0) }.joined(separator: "  \n") + "\n"
+        }
         return out
     }
 }
 
+/// CSV: one block per table (a `# title` line, the header, the rows), numbers at full
+/// precision. CSV never carries notes; of the presentation only `survivalAsPercent` applies
+/// (survival cells written as 100 x), digits and p-value style do not (full precision is
+/// CSV's purpose).
 public enum CSVRenderer {
-    public static func render(_ tables: [ResultTable]) -> String {
-        tables.map(render).joined(separator: "\n")
+    public static func render(_ tables: [ResultTable], presentation: Presentation = .standard) -> String {
+        tables.map { render($0, presentation: presentation) }.joined(separator: "\n")
     }
 
     static func quote(_ s: String) -> String {
         s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacing("\"", with: "\"\"") + "\"" : s
     }
 
-    public static func render(_ t: ResultTable) -> String {
+    public static func render(_ t: ResultTable, presentation: Presentation = .standard) -> String {
         var out = "# " + t.title + "\n"
         out += t.columns.map(quote).joined(separator: ",") + "\n"
-        for r in t.rows { out += r.map { quote(Format.exact($0)) }.joined(separator: ",") + "\n" }
+        for r in t.rows { out += r.map { quote(Format.exact($0, presentation)) }.joined(separator: ",") + "\n" }
         return out
     }
 }

@@ -13,11 +13,26 @@ public enum Cell: Sendable, Equatable {
     case pValue(Double)
     /// A percentage of a proportion (0.5 -> "50.0%").
     case percent(Double, digits: Int = 1)
+    /// A probability read off a survival or cumulative incidence curve (an estimate or a
+    /// limit): like `number`, but shown as a percentage when `Presentation.survivalAsPercent`.
+    case survival(Double, digits: Int = 4)
+    /// A hazard ratio with its interval, `0.47 (0.24-0.90)` with `digits` decimals in text
+    /// (`Format.hrCI`); full precision in CSV.
+    case hrCI(Double, lower: Double, upper: Double, digits: Int = 2)
+    /// A time on the analysis time axis, `digits` significant digits in text; unlike
+    /// `number`, not changed by `Presentation.digits`.
+    case time(Double, digits: Int = 6)
     case missing
 
     public static func num(_ x: Double?, digits: Int = 4) -> Cell {
         guard let x, !x.isNaN else { return .missing }
         return .number(x, digits: digits)
+    }
+
+    /// A survival probability, `missing` for nil or NaN (R's NA).
+    public static func surv(_ x: Double?, digits: Int = 4) -> Cell {
+        guard let x, !x.isNaN else { return .missing }
+        return .survival(x, digits: digits)
     }
 }
 

@@ -24,16 +24,18 @@ extension CumulativeIncidenceResult {
 
     public func tables() -> [ResultTable] {
         let unit = timeUnit.isEmpty ? "" : " (\(timeUnit))"
-        let title = endpointName.isEmpty ? "Cumulative incidence" : "Cumulative incidence: \(endpointName)"
+        let title = (endpointName.isEmpty ? "Cumulative incidence" : "Cumulative incidence: \(endpointName)")
+            + (cohortName.map { " in " + $0 } ?? "")
         // The cause of interest first, then the others, each group by group.
         let ordered = curves.filter { $0.cause == failCode } + curves.filter { $0.cause != failCode }
         var rows: [[Cell]] = []
         for curve in ordered {
-            for t in times {
+            for (k, t) in times.enumerated() {
                 let (est, variance) = curve.at(t)
                 let ci = curve.logLogInterval(t)
-                rows.append([.text(curve.group), .text(causeName(curve.cause)), .number(t, digits: 6),
-                             .num(est), .num(variance.squareRoot()), .num(ci.lower), .num(ci.upper)])
+                let time: Cell = timeLabels.flatMap { k < $0.count ? Cell.text($0[k]) : nil } ?? .time(t)
+                rows.append([.text(curve.group), .text(causeName(curve.cause)), time,
+                             .surv(est), .num(variance.squareRoot()), .surv(ci.lower), .surv(ci.upper)])
             }
         }
         var notes = ["SE: square root of cmprsk's variance (Gray 1988, delta method).",
@@ -51,14 +53,14 @@ extension CumulativeIncidenceResult {
     }
 
     public func json() -> JSONValue {
-        .object([
-            ("kind", .string(kind)),
-            ("endpoint", .string(endpointName)),
+        .object([("kind", .string(kind)), ("endpoint", .string(endpointName))]
+            + (cohortName.map { [("cohort", JSONValue.string($0))] } ?? []) + [
             ("time_unit", .string(timeUnit)),
             ("n", .int(n)),
             ("n_missing", .int(nMissing)),
             ("fail_code", .int(failCode)),
             ("times", .nums(times)),
+        ] + (timeLabels.map { [("time_labels", JSONValue.strings($0))] } ?? []) + [
             ("curves", .array(curves.map { curve in
                 .object([
                     ("curve", .string(curve.name)),
@@ -102,8 +104,8 @@ extension FineGrayResult {
             converged ? "Converged in \(iterations) iterations." : "Not converged after \(iterations) iterations.",
         ]
         notes += warnings
-        let title = endpointName.isEmpty ? "Fine-Gray subdistribution hazards model (cause \(failCode))"
-            : "Fine-Gray subdistribution hazards model: \(endpointName)"
+        let title = (endpointName.isEmpty ? "Fine-Gray subdistribution hazards model (cause \(failCode))"
+            : "Fine-Gray subdistribution hazards model: \(endpointName)") + (cohortName.map { " in " + $0 } ?? "")
         return [ResultTable(title: title,
                             columns: ["Term", "coef", "sHR", "Lower \(pct)%", "Upper \(pct)%", "SE", "z", "p"],
                             rows: rows, notes: notes)]
@@ -127,9 +129,8 @@ extension FineGrayResult {
     }
 
     public func json() -> JSONValue {
-        .object([
-            ("kind", .string(kind)),
-            ("endpoint", .string(endpointName)),
+        .object([("kind", .string(kind)), ("endpoint", .string(endpointName))]
+            + (cohortName.map { [("cohort", JSONValue.string($0))] } ?? []) + [
             ("fail_code", .int(failCode)),
             ("n", .int(n)), ("n_missing", .int(nMissing)), ("n_events", .int(nEvents)), ("n_competing", .int(nCompeting)),
             ("coefficients", .array(names.indices.map { j in

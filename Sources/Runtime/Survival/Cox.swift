@@ -75,6 +75,8 @@ public struct CoxResult: Sendable {
     public var nDropped: Int = 0
     /// Name of the endpoint, for reports (set by the caller).
     public var endpointName: String = ""
+    /// The cohort analysed ("omd"), for titles (`... in omd`); nil: titles name no cohort.
+    public var cohortName: String?
     public var iterations: Int
     public var converged: Bool
     public var columnNames: [String]

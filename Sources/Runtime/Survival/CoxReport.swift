@@ -46,7 +46,15 @@ extension CoxResult: Reportable {
         notes.append("Concordance = \(formatNumber(roundTo(concordance.concordance, 3))) (se = \(formatNumber(roundTo(concordance.standardError, 3))))")
         if !converged { notes.append("The fit did not converge in \(iterations) iterations.") }
         for w in warnings { notes.append("Warning: " + w) }
-        return [ResultTable(title: "Cox proportional hazards model", columns: columns, rows: rows, notes: notes)]
+        return [ResultTable(title: title, columns: columns, rows: rows, notes: notes)]
+    }
+
+    /// "Cox proportional hazards model", and when the cohort is named, the endpoint and the
+    /// cohort: "Cox proportional hazards model: pfs in omd".
+    var title: String {
+        let base = "Cox proportional hazards model"
+        guard let cohortName else { return base }
+        return base + (endpointName.isEmpty ? "" : ": " + endpointName) + " in " + cohortName
     }
 
     public func json() -> JSONValue {
@@ -63,8 +71,8 @@ extension CoxResult: Reportable {
         func test(_ t: TestStatistic) -> JSONValue {
             .object([("statistic", .number(t.statistic)), ("df", .number(t.df)), ("p", .num(t.p))])
         }
-        return .object([
-            ("kind", .string(kind)),
+        return .object([("kind", .string(kind))]
+            + (cohortName.map { [("cohort", JSONValue.string($0))] } ?? []) + [
             ("ties", .string(ties.rawValue)),
             ("conf_level", .number(confidenceLevel)),
             ("n", .int(n)), ("n_events", .int(nEvents)), ("n_dropped", .int(nDropped)),

@@ -5,9 +5,11 @@ public struct CoxScreenResult: Reportable {
     /// (term as written, its fit)
     public var fits: [(String, CoxResult)]
     public var ties: CoxTies
+    /// The cohort analysed ("omd"), for titles (`... in omd`); nil: titles name no cohort.
+    public var cohortName: String?
 
-    public init(endpointName: String, fits: [(String, CoxResult)], ties: CoxTies) {
-        self.endpointName = endpointName; self.fits = fits; self.ties = ties
+    public init(endpointName: String, fits: [(String, CoxResult)], ties: CoxTies, cohortName: String? = nil) {
+        self.endpointName = endpointName; self.fits = fits; self.ties = ties; self.cohortName = cohortName
     }
 
     public var kind: String { "cox_screen" }
@@ -30,13 +32,14 @@ public struct CoxScreenResult: Reportable {
             if fit.nDropped > 0 { notes.append("\(term): \(fit.nDropped) row\(fit.nDropped == 1 ? "" : "s") dropped for missing values") }
             for w in fit.warnings { notes.append("\(term): warning: \(w)") }
         }
-        return [ResultTable(title: "Univariate Cox screen: \(endpointName)",
+        return [ResultTable(title: "Univariate Cox screen: \(endpointName)" + (cohortName.map { " in " + $0 } ?? ""),
                             columns: ["term", "coefficient", "HR", "95% CI lower", "95% CI upper", "p", "n", "events", "LR p"],
                             rows: rows, notes: notes)]
     }
 
     public func json() -> JSONValue {
-        .object([("endpoint", .string(endpointName)), ("ties", .string(ties.rawValue)),
+        .object([("endpoint", .string(endpointName))] + (cohortName.map { [("cohort", JSONValue.string($0))] } ?? []) + [
+                 ("ties", .string(ties.rawValue)),
                  ("models", .array(fits.map { .object([("term", .string($0.0)), ("fit", $0.1.json())]) }))])
     }
 }

@@ -68,6 +68,11 @@ public struct CumulativeIncidenceResult: Reportable {
     /// Set by the caller for display ("months", "local failure").
     public var timeUnit: String = ""
     public var endpointName: String = ""
+    /// The cohort analysed ("omd"), for titles (`... in omd`); nil: titles name no cohort.
+    public var cohortName: String?
+    /// How each time of `times` (same order) is shown in the time column, as written
+    /// ("12mo", "1y (365.25 d)"); nil or a missing entry: the number.
+    public var timeLabels: [String]?
 
     init(curves: [CumulativeIncidenceCurve], gray: [GrayTestResult], times: [Double],
          causeLabels: [Int: String], failCode: Int, n: Int, nMissing: Int, warnings: [String]) {

@@ -53,6 +53,8 @@ public struct FineGrayResult: Reportable {
     public var warnings: [String]
     public var timeUnit: String = ""
     public var endpointName: String = ""
+    /// The cohort analysed ("omd"), for titles (`... in omd`); nil: titles name no cohort.
+    public var cohortName: String?
 }
 
 public enum FineGray {

@@ -8,7 +8,8 @@
 //   Reverse Kaplan-Meier median follow-up (Schemper & Smith 1996): the Kaplan-Meier
 //   estimator with the censoring indicator flipped, so that "being censored" is the event
 //   and an event censors follow-up; its median and interval are those of `KaplanMeier`
-//   (R: quantile(survfit(Surv(time, 1 - event) ~ 1), 0.5), log band by default). The
+//   (R: quantile(survfit(Surv(time, 1 - event) ~ 1), 0.5), log band by default; with
+//   `options.medianInterval = .spss`, SPSS's median -+ z SE, see KaplanMeierMedian.swift). The
 //   plain flip is used: at a time with both events and censorings nothing is reordered.
 //   Observed-time summaries: median (mean of the two middle values for even n, as R's
 //   `median`), minimum and maximum of all times, and the median over censored rows only
@@ -40,6 +41,8 @@ public struct FollowUpResult: Sendable {
     public var timeUnit: String = ""
     /// What the rows are (an endpoint, a group), for the title.
     public var label: String = ""
+    /// The cohort analysed ("omd"), for titles (`... in omd`); nil: titles name no cohort.
+    public var cohortName: String?
     public var warnings: [String] = []
 }
 
@@ -63,7 +66,7 @@ public enum FollowUp {
         guard let medianObserved = sortedMedian(observed), let minimum = observed.first, let maximum = observed.last else {
             throw AnalysisError("no observations with a follow-up time")
         }
-        let m = curve.median
+        let m = curve.median(method: options.medianInterval, z: reverse.z)
         var warnings = [String]()
         if censoredTimes.isEmpty {
             warnings.append("no row is censored: every patient had the event, so the reverse Kaplan-Meier median is not defined")
@@ -102,21 +105,29 @@ extension FollowUpResult: Reportable {
         }
         rows.append([.text("minimum"), .number(minimum), .missing, .missing])
         rows.append([.text("maximum"), .number(maximum), .missing, .missing])
-        var notes = ["n = \(n), events = \(events), censored = \(censored).",
-                     "Reverse Kaplan-Meier: censoring taken as the event; \(level) CI from the \(options.transform.rawValue) band."]
+        var notes = ["n = \(n), events = \(events), censored = \(censored)."]
+        switch options.medianInterval {
+        case .inverted:
+            notes.append("Reverse Kaplan-Meier: censoring taken as the event; \(level) CI from the \(options.transform.rawValue) band.")
+        case .spss:
+            let z = Distributions.normalQuantile(1 - (1 - options.confidenceLevel) / 2)
+            notes.append("Reverse Kaplan-Meier: censoring taken as the event; \(level) CI: SPSS (Collett 2.4), median +- "
+                         + Format.significant(z, digits: 3) + " SE.")
+        }
         if !timeUnit.isEmpty { notes.append("Times in \(timeUnit).") }
         notes += warnings
-        return [ResultTable(title: label.isEmpty ? "Follow-up" : "Follow-up: \(label)", columns: ["", "value" + unit, "\(level) lower", "\(level) upper"],
+        let title = (label.isEmpty ? "Follow-up" : "Follow-up: \(label)") + (cohortName.map { " in " + $0 } ?? "")
+        return [ResultTable(title: title, columns: ["", "value" + unit, "\(level) lower", "\(level) upper"],
                             rows: rows, notes: notes)]
     }
 
     public func json() -> JSONValue {
-        .object([
-            ("label", .string(label)),
+        .object([("label", .string(label))] + (cohortName.map { [("cohort", JSONValue.string($0))] } ?? []) + [
             ("kind", .string(kind)), ("time_unit", .string(timeUnit)),
             ("n", .int(n)), ("events", .int(events)), ("censored", .int(censored)),
             ("reverse_km_median", .num(reverseMedian)), ("lower", .num(reverseLower)), ("upper", .num(reverseUpper)),
             ("confidence_level", .number(options.confidenceLevel)), ("transform", .string(options.transform.rawValue)),
+            ("median_interval", .string(options.medianInterval.rawValue)),
             ("median_observed", .number(medianObserved)), ("median_censored", .num(medianCensored)),
             ("minimum", .number(minimum)), ("maximum", .number(maximum)),
             ("warnings", .strings(warnings)),

@@ -51,17 +51,31 @@ public enum ConfidenceTransform: String, Sendable, CaseIterable {
     case plain
 }
 
+/// How the confidence interval of the median survival time is formed.
+public enum MedianInterval: String, Sendable, CaseIterable {
+    /// R's `quantile.survfit`: the times where the pointwise band (of the chosen transform)
+    /// crosses 0.5 (Brookmeyer & Crowley 1982). The default.
+    case inverted
+    /// SPSS's: median +- z SE(median), SE(median) = SE(S(t50)) / f(t50) (Collett 2015,
+    /// section 2.4); see `KaplanMeierCurve.collettMedian(z:)`.
+    case spss
+}
+
 public struct KaplanMeierOptions: Sendable {
     /// Level of the pointwise intervals and of the quantile intervals.
     public var confidenceLevel = 0.95
     public var transform = ConfidenceTransform.log
     /// Times at which the report shows the curve (`summary(fit, times=)`).
     public var times: [Double] = []
+    /// How the report forms the median's interval (R's band inversion by default).
+    public var medianInterval = MedianInterval.inverted
 
-    public init(confidenceLevel: Double = 0.95, transform: ConfidenceTransform = .log, times: [Double] = []) {
+    public init(confidenceLevel: Double = 0.95, transform: ConfidenceTransform = .log, times: [Double] = [],
+                medianInterval: MedianInterval = .inverted) {
         self.confidenceLevel = confidenceLevel
         self.transform = transform
         self.times = times
+        self.medianInterval = medianInterval
     }
 }
 
@@ -178,6 +192,11 @@ public struct KaplanMeierResult: Sendable {
     public var endpointName: String = ""
     /// The grouping variable, nil for one curve.
     public var groupName: String?
+    /// The cohort the curves describe ("omd"): titles read `Kaplan-Meier: pfs in omd`.
+    public var cohortName: String?
+    /// How each requested time (`options.times`, same order) is shown in the time column,
+    /// as written ("12mo", "1y (365.25 d)"); nil or a missing entry: the number.
+    public var timeLabels: [String]?
     /// Groups without rows and similar remarks.
     public var warnings: [String] = []
     /// z = Phi^-1(1 - (1 - level) / 2) used for every interval.

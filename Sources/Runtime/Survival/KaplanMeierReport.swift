@@ -11,37 +11,58 @@ extension KaplanMeierResult: Reportable {
 
     var unitSuffix: String { timeUnit.isEmpty ? "" : " (\(timeUnit))" }
 
+    /// " in omd" when the cohort is named, "" otherwise.
+    var cohortSuffix: String { cohortName.map { " in \($0)" } ?? "" }
+
+    /// The time column's cell for requested time k: its label as written, or the number.
+    func timeCell(_ k: Int) -> Cell {
+        if let labels = timeLabels, k < labels.count { return .text(labels[k]) }
+        return .time(options.times[k])
+    }
+
     public func tables() -> [ResultTable] {
+        let method = options.medianInterval
         var notes = [String]()
         notes.append(transformNote)
-        notes.append("Median: first time S(t) <= 0.5; interval from the pointwise band (R quantile.survfit).")
+        notes.append(method.note(z: z))
         if !timeUnit.isEmpty { notes.append("Times in \(timeUnit).") }
-        notes += warnings
 
-        let title = endpointName.isEmpty ? "Kaplan-Meier" : "Kaplan-Meier: \(endpointName)"
+        let title = (endpointName.isEmpty ? "Kaplan-Meier" : "Kaplan-Meier: \(endpointName)") + cohortSuffix
         var summaryRows = [[Cell]]()
         for c in curves {
-            let m = c.median
-            summaryRows.append([
+            let m = median(c)
+            var row: [Cell] = [
                 .text(c.label), .integer(c.n), .integer(c.events),
                 m.estimate.map { Cell.number($0, digits: 4) } ?? .text("not reached"),
-                Cell.num(m.lower), Cell.num(m.upper),
-            ])
+            ]
+            switch method {
+            case .inverted: break
+            case .spss:
+                row.append(Cell.num(m.standardError))
+                if m.estimate != nil, let reason = m.reason {
+                    notes.append("\(c.label): no median interval: \(reason).")
+                }
+            }
+            row += [Cell.num(m.lower, digits: 4), Cell.num(m.upper, digits: 4)]
+            summaryRows.append(row)
         }
-        var out = [ResultTable(
-            title: title,
-            columns: [groupName ?? "group", "n", "events", "median" + unitSuffix,
-                      "\(levelText) lower", "\(levelText) upper"],
-            rows: summaryRows, notes: notes)]
+        notes += warnings
+        var columns = [groupName ?? "group", "n", "events", "median" + unitSuffix]
+        switch method {
+        case .inverted: break
+        case .spss: columns.append("SE")
+        }
+        columns += ["\(levelText) lower", "\(levelText) upper"]
+        var out = [ResultTable(title: title, columns: columns, rows: summaryRows, notes: notes)]
 
         if !options.times.isEmpty {
             var rows = [[Cell]]()
             for c in curves {
-                for t in options.times {
+                for (k, t) in options.times.enumerated() {
                     let p = c.at(t)
                     rows.append([
-                        .text(c.label), .number(t, digits: 6), .integer(p.nRisk), .integer(p.nEventCumulative),
-                        Cell.num(p.survival), Cell.num(p.stdErr), Cell.num(p.lower), Cell.num(p.upper),
+                        .text(c.label), timeCell(k), .integer(p.nRisk), .integer(p.nEventCumulative),
+                        Cell.surv(p.survival), Cell.num(p.stdErr), Cell.surv(p.lower), Cell.surv(p.upper),
                     ])
                 }
             }
@@ -70,11 +91,13 @@ extension KaplanMeierResult: Reportable {
         let probs = Self.reportedProbabilities
         let curvesJSON: [JSONValue] = curves.map { c in
             let qs = c.quantiles(probs)
-            let m = c.median
-            let points: [JSONValue] = options.times.map { t in
+            let m = median(c)
+            let points: [JSONValue] = options.times.enumerated().map { k, t in
                 let p = c.at(t)
-                return .object([
-                    ("time", .number(t)), ("n_risk", .int(p.nRisk)),
+                var label: [(String, JSONValue)] = []
+                if let labels = timeLabels, k < labels.count { label = [("label", .string(labels[k]))] }
+                return .object([("time", .number(t))] + label + [
+                    ("n_risk", .int(p.nRisk)),
                     ("n_event_cumulative", .int(p.nEventCumulative)),
                     ("n_censor_cumulative", .int(p.nCensorCumulative)),
                     ("surv", .number(p.survival)), ("std_err", .number(p.stdErr)),
@@ -84,7 +107,7 @@ extension KaplanMeierResult: Reportable {
             }
             return .object([
                 ("label", .string(c.label)), ("n", .int(c.n)), ("events", .int(c.events)),
-                ("median", .object([("estimate", .num(m.estimate)), ("lower", .num(m.lower)), ("upper", .num(m.upper))])),
+                ("median", medianJSON(m)),
                 ("quantiles", .object([
                     ("probs", .nums(probs)),
                     ("quantile", .nums(qs.map { $0.estimate })),
@@ -100,16 +123,41 @@ extension KaplanMeierResult: Reportable {
                 ])),
             ])
         }
-        return .object([
+        var fields: [(String, JSONValue)] = [
             ("kind", .string(kind)),
             ("endpoint", .string(endpointName)),
+        ]
+        if let cohortName { fields.append(("cohort", .string(cohortName))) }
+        fields += [
             ("time_unit", .string(timeUnit)),
             ("group", groupName.map { .string($0) } ?? .null),
             ("confidence_level", .number(options.confidenceLevel)),
             ("transform", .string(options.transform.rawValue)),
+            ("median_interval", .string(options.medianInterval.rawValue)),
             ("z", .number(z)),
             ("curves", .array(curvesJSON)),
             ("warnings", .strings(warnings)),
-        ])
+        ]
+        return .object(fields)
+    }
+
+    /// The median object: estimate and limits, the method, and for SPSS's method the terms
+    /// of SE(t50) = SE(S(t50)) / f(t50) and the reason when there is no interval.
+    func medianJSON(_ m: KaplanMeierMedian) -> JSONValue {
+        var fields: [(String, JSONValue)] = [
+            ("estimate", .num(m.estimate)), ("lower", .num(m.lower)), ("upper", .num(m.upper)),
+            ("method", .string(m.method.rawValue)),
+        ]
+        switch m.method {
+        case .inverted: break
+        case .spss:
+            fields += [
+                ("std_err", .num(m.standardError)), ("std_err_surv", .num(m.survivalStdErr)),
+                ("u", .num(m.u)), ("surv_u", .num(m.survivalAtU)), ("l", .num(m.l)), ("surv_l", .num(m.survivalAtL)),
+                ("density", .num(m.density)),
+            ]
+        }
+        fields.append(("reason", m.reason.map { .string($0) } ?? .null))
+        return .object(fields)
     }
 }

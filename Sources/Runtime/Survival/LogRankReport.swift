@@ -26,6 +26,8 @@ public struct LogRankResult: Reportable {
     /// Set by the caller for display ("PFS", "months").
     public var endpointName: String = ""
     public var timeUnit: String = ""
+    /// The cohort analysed ("omd"), for titles (`... in omd`); nil: titles name no cohort.
+    public var cohortName: String?
 
     public var test: TestStatistic { TestStatistic(statistic: chiSquare, df: Double(df), p: p) }
 
@@ -50,6 +52,7 @@ public struct LogRankResult: Reportable {
         notes += warnings
         var title = testName
         if !endpointName.isEmpty { title += ": " + endpointName }
+        if let cohortName { title += " in " + cohortName }
         if !strataLabels.isEmpty { title += " (stratified by " + strataLabels.joined(separator: ", ") + ")" }
         let main = ResultTable(title: title,
                                columns: ["group", "N", "Observed", "Expected", "(O-E)^2/E", "(O-E)^2/V"],
@@ -71,7 +74,11 @@ public struct LogRankResult: Reportable {
     public func json() -> JSONValue {
         var fields: [(String, JSONValue)] = [
             ("kind", .string(kind)), ("test", .string(testName)),
-            ("endpoint", .string(endpointName)), ("time_unit", .string(timeUnit)),
+            ("endpoint", .string(endpointName)),
+        ]
+        if let cohortName { fields.append(("cohort", .string(cohortName))) }
+        fields += [
+            ("time_unit", .string(timeUnit)),
             ("rho", .number(rho)), ("groups", .strings(groups)), ("n", .ints(n)),
             ("observed", .nums(observed)), ("expected", .nums(expected)),
             ("var_matrix", .array(variance.map { .nums($0) })),
@@ -103,6 +110,8 @@ public struct LogRankTrendResult: Reportable {
     public var rho: Double
     public var endpointName: String = ""
     public var timeUnit: String = ""
+    /// The cohort analysed ("omd"), for titles (`... in omd`); nil: titles name no cohort.
+    public var cohortName: String?
 
     public var test: TestStatistic { TestStatistic(statistic: chiSquare, df: Double(df), p: p) }
 
@@ -114,14 +123,15 @@ public struct LogRankTrendResult: Reportable {
             rows.append([.text(groups[g]), .number(scores[g]), .integer(n[g]), .number(observed[g]), .number(expected[g])])
         }
         let title = "Log-rank test for trend" + (rho == 0 ? "" : " (G-rho, rho = \(rho))")
-            + (endpointName.isEmpty ? "" : ": " + endpointName)
+            + (endpointName.isEmpty ? "" : ": " + endpointName) + (cohortName.map { " in " + $0 } ?? "")
         return [ResultTable(title: title, columns: ["group", "score", "N", "Observed", "Expected"], rows: rows,
                             notes: ["U = \(statText(u)), Var(U) = \(statText(varianceU)); Chisq = \(statText(chiSquare)) on 1 degree of freedom, p \(Format.pValue(p).hasPrefix("<") ? "" : "= ")\(Format.pValue(p))"])]
     }
 
     public func json() -> JSONValue {
-        .object([
-            ("kind", .string(kind)), ("endpoint", .string(endpointName)), ("time_unit", .string(timeUnit)),
+        .object([("kind", .string(kind)), ("endpoint", .string(endpointName))]
+            + (cohortName.map { [("cohort", JSONValue.string($0))] } ?? []) + [
+            ("time_unit", .string(timeUnit)),
             ("rho", .number(rho)), ("groups", .strings(groups)), ("scores", .nums(scores)), ("n", .ints(n)),
             ("observed", .nums(observed)), ("expected", .nums(expected)),
             ("u", .number(u)), ("var_u", .number(varianceU)),
