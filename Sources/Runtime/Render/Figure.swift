@@ -10,11 +10,14 @@ public protocol Plottable: Reportable {
 public enum Figure: Sendable {
     case steps(StepFigure)
     case flow(FlowFigure)
+    /// Several cohorts' flows as one tree (`FlowTreeFigure`, in Cohort/FlowDiagram.swift).
+    case flowTree(FlowTreeFigure)
 
     public func svg() -> String {
         switch self {
         case .steps(let f): return f.svg()
         case .flow(let f): return f.svg()
+        case .flowTree(let f): return f.svg()
         }
     }
 }
@@ -242,4 +245,8 @@ extension CumulativeIncidenceResult: Plottable {
 
 extension FlowResult: Plottable {
     public func figure() -> Figure? { .flow(FlowFigure(title: "Flow of \(cohort)", steps: steps)) }
+}
+
+extension FlowTreeResult: Plottable {
+    public func figure() -> Figure? { .flowTree(FlowTreeFigure(title: title, tree: tree)) }
 }
