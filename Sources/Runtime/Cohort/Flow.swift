@@ -19,7 +19,25 @@ public struct FlowStep: Sendable {
         self.before = before; self.after = after; self.missing = missing; self.cohort = cohort
     }
 
+    /// Every row the step dropped: `failed + missing` (`before - after`).
     public var excluded: Int { before - after }
+
+    /// Rows dropped because the condition failed (false for `require`/`where`, true for
+    /// `exclude`): `before - after - missing`. Rows whose condition was missing are not in
+    /// this count; they are `missing`.
+    public var failed: Int { before - after - missing }
+
+    /// What the step tests, in words: the author's reason, else the step as written
+    /// (`exclude mets_at_dx > 3`).
+    public var label: String { reason ?? "\(kind.rawValue) \(condition)" }
+
+    /// The reason for the rows dropped, with the missing ones counted apart:
+    /// `no positive nodes: 2; condition missing: 18` (or just the reason when none was missing,
+    /// nil when there is neither a reason nor a missing value).
+    public var exclusionText: String? {
+        guard missing > 0 else { return reason }
+        return "\(reason ?? "condition \(kind == .exclude ? "true" : "false")"): \(failed); condition missing: \(missing)"
+    }
 }
 
 public struct FlowResult: Reportable {
@@ -38,11 +56,10 @@ public struct FlowResult: Reportable {
             case .combine:
                 rows.append([.text(s.cohort), .text(s.condition), .integer(s.after), .missing, .missing])
             case .require, .exclude, .where:
-                let verb = s.kind.rawValue
-                var why = s.reason ?? ""
-                if s.missing > 0 { why += (why.isEmpty ? "" : "; ") + "\(s.missing) with a missing value" }
-                rows.append([.text(s.cohort), .text("\(verb) \(s.condition)"), .integer(s.after), .integer(s.excluded),
-                             why.isEmpty ? .missing : .text(why)])
+                // `excluded` is every row dropped; the reason splits it when some had a missing
+                // condition (`no positive nodes: 2; condition missing: 18`).
+                rows.append([.text(s.cohort), .text("\(s.kind.rawValue) \(s.condition)"), .integer(s.after), .integer(s.excluded),
+                             s.exclusionText.map { .text($0) } ?? .missing])
             }
         }
         return [ResultTable(title: "Flow of \(cohort)", columns: ["cohort", "step", "n", "excluded", "reason"], rows: rows,
@@ -55,7 +72,7 @@ public struct FlowResult: Reportable {
             ("steps", .array(steps.map { s in
                 .object([("cohort", .string(s.cohort)), ("kind", .string(s.kind.rawValue)), ("condition", .string(s.condition)),
                          ("reason", s.reason.map { .string($0) } ?? .null), ("n_before", .int(s.before)),
-                         ("n_after", .int(s.after)), ("n_excluded", .int(s.excluded)), ("n_missing", .int(s.missing))])
+                         ("n_after", .int(s.after)), ("n_excluded", .int(s.excluded)), ("n_failed", .int(s.failed)), ("n_missing", .int(s.missing))])
             })),
             ("n", .int(steps.last?.after ?? 0)),
         ])

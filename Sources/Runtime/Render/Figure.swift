@@ -10,11 +10,14 @@ public protocol Plottable: Reportable {
 public enum Figure: Sendable {
     case steps(StepFigure)
     case flow(FlowFigure)
+    /// Several cohorts' flows as one tree (`FlowTreeFigure`, in Cohort/FlowDiagram.swift).
+    case flowTree(FlowTreeFigure)
 
     public func svg() -> String {
         switch self {
         case .steps(let f): return f.svg()
         case .flow(let f): return f.svg()
+        case .flowTree(let f): return f.svg()
         }
     }
 }
@@ -147,7 +150,11 @@ public struct FlowFigure: Sendable {
     public func svg() -> String {
         // Steps that exclude nobody add a box with nothing to say: leave them out.
         let steps = self.steps.enumerated().filter { $0.offset == 0 || $0.element.kind == .source || $0.element.kind == .combine || $0.element.excluded > 0 }.map(\.element)
-        let reasons = steps.map { "Excluded (n = \($0.excluded)): " + ($0.reason ?? "\($0.kind.rawValue) \($0.condition)") }
+        // Rows dropped for a missing condition are counted apart, never in the reason's count:
+        // "Excluded (n = 20): no positive nodes (n = 2); condition missing (n = 18)".
+        let reasons = steps.map { s in
+            "Excluded (n = \(s.excluded)): " + s.label + (s.missing > 0 ? " (n = \(s.failed)); condition missing (n = \(s.missing))" : "")
+        }
         let boxWidth = 300.0, boxHeight = 44.0, gap = 34.0, left = 40.0, sideLeft = 390.0
         let sideWidth = max(300, Double(reasons.map(\.count).max() ?? 0) * 6.8 + 16)
         let width = Int(sideLeft + sideWidth + 20)
@@ -238,4 +245,8 @@ extension CumulativeIncidenceResult: Plottable {
 
 extension FlowResult: Plottable {
     public func figure() -> Figure? { .flow(FlowFigure(title: "Flow of \(cohort)", steps: steps)) }
+}
+
+extension FlowTreeResult: Plottable {
+    public func figure() -> Figure? { .flowTree(FlowTreeFigure(title: title, tree: tree)) }
 }
