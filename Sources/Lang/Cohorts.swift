@@ -223,6 +223,19 @@ extension Interpreter {
         }
     }
 
+    /// How asked times print: as written, with the value in the endpoint's unit when the
+    /// written unit differs (`1y (365.25 d)` on a day endpoint; `12mo` on a month endpoint).
+    func timeLabels(_ values: [Expr], _ times: [Double], unit: String, _ src: SourceFile) -> [String]? {
+        guard !values.isEmpty else { return nil }
+        let target = DurationUnit.parse(unit)
+        return zip(values, times).map { e, t in
+            guard case .duration(_, let u) = e.kind else { return formatNumber(t) }
+            let written = src.slice(e.range)
+            if u == target { return written }
+            return "\(written) (\(formatNumber(t)) \(target?.rawValue ?? unit))"
+        }
+    }
+
     /// Converts `at` values to the endpoint's unit: durations by the unit's length, plain
     /// numbers as they are.
     func timePoints(_ values: [Expr], unit: String, _ src: SourceFile) throws -> [Double] {

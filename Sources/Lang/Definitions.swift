@@ -215,9 +215,31 @@ extension Interpreter {
             }
             env.settings.conventions = c
             switch c {
-            case .r: env.settings.ties = .efron; env.settings.confidenceTransform = .log
-            case .spss: env.settings.ties = .breslow; env.settings.confidenceTransform = .plain
+            case .r:
+                env.settings.ties = .efron; env.settings.confidenceTransform = .log; env.settings.medianInterval = .inverted
+            case .spss:
+                env.settings.ties = .breslow; env.settings.confidenceTransform = .plain; env.settings.medianInterval = .spss
             }
+        case .digits:
+            guard let e, case .number(let d) = e.kind, d >= 1, d <= 15, d == d.rounded() else {
+                throw fail("`set digits` takes a whole number from 1 to 15, e.g. `set digits 3`", wordRange, src)
+            }
+            env.settings.presentation.digits = Int(d)
+        case .survival:
+            guard let w = word, w.text == "percent" || w.text == "proportion" else {
+                throw fail("`set survival` takes percent or proportion", wordRange, src)
+            }
+            env.settings.presentation.survivalAsPercent = w.text == "percent"
+        case .p:
+            guard let w = word, let style = PValueStyle(rawValue: w.text == "journal" ? "journal" : w.text) else {
+                throw fail("`set p` takes journal or r", wordRange, src, hints: ["journal: < 0.001, 0.012, 0.34; r: < 2e-16, 0.01234"])
+            }
+            env.settings.presentation.pStyle = style
+        case .notes:
+            guard let w = word, w.text == "on" || w.text == "off" else {
+                throw fail("`set notes` takes on or off", wordRange, src)
+            }
+            env.settings.presentation.notes = w.text == "on"
         }
     }
 }

@@ -7,6 +7,8 @@ public struct Output: Sendable {
     /// The statement's source text.
     public var statement: String
     public var result: any Reportable
+    /// The settings for printing in force when the result was made (`set digits`, ...).
+    public var presentation: Presentation = .standard
 }
 
 /// What a run produced, in order: results and warnings; and the error that stopped it.
@@ -190,7 +192,8 @@ extension Interpreter {
     }
 
     func output(_ r: any Reportable, _ s: Statement, _ src: SourceFile) -> Output {
-        Output(file: src.name, line: src.location(of: s.range.lowerBound).line, statement: src.slice(s.range), result: r)
+        Output(file: src.name, line: src.location(of: s.range.lowerBound).line, statement: src.slice(s.range), result: r,
+               presentation: env.settings.presentation)
     }
 
     func fail(_ message: String, _ range: Range<Int>, _ src: SourceFile, hints: [String] = []) -> LangError {

@@ -22,7 +22,7 @@ public struct ReportPrinter {
             var out = ""
             for item in report.items {
                 switch item {
-                case .result(let o): out += render(o.result) + "\n"
+                case .result(let o): out += render(o.result, o.presentation) + "\n"
                 case .warning(let w): out += w.description + "\n"
                 }
             }
@@ -30,11 +30,11 @@ public struct ReportPrinter {
         }
     }
 
-    public func render(_ r: any Reportable) -> String {
+    public func render(_ r: any Reportable, _ presentation: Presentation = .standard) -> String {
         switch format {
-        case .text: return TextRenderer.render(r.tables())
-        case .markdown: return MarkdownRenderer.render(r.tables())
-        case .csv: return CSVRenderer.render(r.tables())
+        case .text: return TextRenderer.render(r.tables(), presentation: presentation)
+        case .markdown: return MarkdownRenderer.render(r.tables(), presentation: presentation)
+        case .csv: return CSVRenderer.render(r.tables(), presentation: presentation)
         case .json: return r.json().serialized(indent: 2) + "\n"
         }
     }

@@ -19,6 +19,10 @@ public struct Settings: Sendable {
     /// Default Cox ties method.
     public var ties = CoxTies.efron
     public var conventions = Conventions.r
+    /// The Kaplan-Meier median's interval: R's (inverting the band) or SPSS's (median +- z SE).
+    public var medianInterval = MedianInterval.inverted
+    /// How tables print numbers, survival and p-values, and whether footnotes show.
+    public var presentation = Presentation.standard
 
     public init() {}
 
@@ -35,7 +39,7 @@ public struct Settings: Sendable {
 
 /// The settings `set` knows, for messages, help and completion.
 public enum SettingKey: String, Sendable, CaseIterable {
-    case month, unit, ci, ties, conventions
+    case month, unit, ci, ties, conventions, digits, survival, p, notes
 
     public var help: String {
         switch self {
@@ -43,7 +47,11 @@ public enum SettingKey: String, Sendable, CaseIterable {
         case .unit: "set unit days|weeks|months|years   the unit of date endpoints"
         case .ci: "set ci log|log-log|plain   the Kaplan-Meier interval transform"
         case .ties: "set ties efron|breslow|exact   the Cox ties method"
-        case .conventions: "set conventions r|spss   R's or SPSS's conventions where they differ"
+        case .conventions: "set conventions r|spss   R's or SPSS's conventions where they differ (ties, intervals, the median's interval)"
+        case .digits: "set digits 3   significant digits of estimates in tables"
+        case .survival: "set survival percent|proportion   survival and incidence as 85.3% or 0.853"
+        case .p: "set p journal|r   p-values as journals print them (< 0.001) or as R does (< 2e-16)"
+        case .notes: "set notes on|off   footnotes under tables"
         }
     }
 }

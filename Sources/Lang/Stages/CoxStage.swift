@@ -26,6 +26,7 @@ extension Interpreter {
             var fit = try Cox.fit(time: time, event: event, design: design, strata: strata, options: options)
             fit.nDropped = dropped
             fit.endpointName = endpoint.text
+            fit.cohortName = data.name
             return (fit, time, event, design, strata)
         }
 
@@ -41,7 +42,7 @@ extension Interpreter {
                 let built = try buildDesign([term], range: term.term.range, data, term.source)
                 fits.append((term.text, try fitOne(built).0))
             }
-            run.emit(CoxScreenResult(endpointName: endpoint.text, fits: fits, ties: ties))
+            run.emit(CoxScreenResult(endpointName: endpoint.text, fits: fits, ties: ties, cohortName: data.name))
             run.context = .none
             return
         }

@@ -8,13 +8,16 @@ extension Interpreter {
         let outcome = try outcome(endpoint, data, src)
         let g = try stage.option(.by)?.values.first.map { try grouping($0, data, src) }
         let (rows, _) = usableRows(outcome, [g])
-        let times = try timePoints(stage.option(.at)?.values ?? [], unit: outcome.unit, src)
+        let atValues = stage.option(.at)?.values ?? []
+        let times = try timePoints(atValues, unit: outcome.unit, src)
         var result = try CumulativeIncidence.estimate(
             time: rows.pick(outcome.time), status: rows.pick(outcome.status),
             group: g.map { rows.pick($0.codes) } ?? [Int](repeating: 0, count: rows.count), groupLabels: g?.labels ?? ["(all)"],
             causeLabels: [1: endpoint.text, 2: "competing"], options: CumulativeIncidenceOptions(times: times))
         result.timeUnit = outcome.unit
         result.endpointName = endpoint.text
+        result.cohortName = data.name
+        result.timeLabels = timeLabels(atValues, times, unit: outcome.unit, src)
         run.emit(result)
         run.context = .cuminc(result)
     }

@@ -17,6 +17,7 @@ extension Interpreter {
         var result = try FineGray.fit(time: rows.pick(outcome.time), status: rows.pick(outcome.status),
                                       covariates: design.columns, names: design.columnNames, failCode: 1)
         result.endpointName = endpoint.text
+        result.cohortName = data.name
         result.timeUnit = outcome.unit
         result.warnings += droppedNote(dropped)
         run.emit(result)

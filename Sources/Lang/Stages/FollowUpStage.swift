@@ -14,7 +14,8 @@ extension Interpreter {
             for (k, label) in g.labels.enumerated() { parts.append(("\(endpoint.text), \(label)", rows.filter { g.codes[$0] == k })) }
         }
         for (label, subset) in parts where !subset.isEmpty {
-            var r = try FollowUp.summarize(time: subset.map { outcome.time[$0] }, event: subset.map { outcome.status[$0] != 0 })
+            var r = try FollowUp.summarize(time: subset.map { outcome.time[$0] }, event: subset.map { outcome.status[$0] != 0 },
+                                           options: KaplanMeierOptions(medianInterval: env.settings.medianInterval))
             r.timeUnit = outcome.unit
             r.label = label
             run.emit(r)

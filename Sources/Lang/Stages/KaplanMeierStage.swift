@@ -14,14 +14,18 @@ extension Interpreter {
             guard let t = ConfidenceTransform(rawValue: w.text) else { throw fail("`ci` takes log, log-log or plain", w.range, src) }
             transform = t
         }
-        let times = try timePoints(stage.option(.at)?.values ?? [], unit: outcome.unit, src)
-        let options = KaplanMeierOptions(confidenceLevel: 0.95, transform: transform, times: times)
+        let atValues = stage.option(.at)?.values ?? []
+        let times = try timePoints(atValues, unit: outcome.unit, src)
+        let options = KaplanMeierOptions(confidenceLevel: 0.95, transform: transform, times: times,
+                                         medianInterval: env.settings.medianInterval)
         var result = try KaplanMeier.fit(time: rows.pick(outcome.time), event: rows.pick(outcome.status).map { $0 == 1 },
                                          group: g.map { rows.pick($0.codes) }, groupLabels: g?.labels ?? [],
                                          options: options)
         result.timeUnit = outcome.unit
         result.endpointName = endpoint.text
         result.groupName = g?.name
+        result.cohortName = data.name
+        result.timeLabels = timeLabels(atValues, times, unit: outcome.unit, src)
         result.warnings += smallGroupWarnings(g, rows)
         if !rows.contains(where: { outcome.status[$0] == 1 }) {
             result.warnings.append("no events of `\(endpoint.text)` in these \(rows.count) rows: survival stays at 1 and no median is reached")

@@ -33,12 +33,14 @@ extension Interpreter {
             var r = try LogRank.trend(time: time, event: event, group: codes, groupLabels: g.labels, scores: nil, strata: strata,
                                       options: LogRankOptions(rho: rho))
             r.endpointName = endpoint.text
+            r.cohortName = data.name
             r.timeUnit = outcome.unit
             run.emit(r)
         } else {
             var r = try LogRank.test(time: time, event: event, group: codes, groupLabels: g.labels, strata: strata,
                                      strataLabels: strataGrouping?.labels, options: LogRankOptions(rho: rho))
             r.endpointName = endpoint.text
+            r.cohortName = data.name
             r.timeUnit = outcome.unit
             r.warnings += droppedNote(dropped) + smallGroupWarnings(g, rows)
             run.emit(r)

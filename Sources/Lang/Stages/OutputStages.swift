@@ -19,13 +19,13 @@ extension Interpreter {
         let path = stage.label ?? ""
         let text: String
         if path.hasSuffix(".csv") {
-            text = CSVRenderer.render(previous.tables())
+            text = CSVRenderer.render(previous.tables(), presentation: env.settings.presentation)
         } else if path.hasSuffix(".md") {
-            text = MarkdownRenderer.render(previous.tables())
+            text = MarkdownRenderer.render(previous.tables(), presentation: env.settings.presentation)
         } else if path.hasSuffix(".json") {
             text = previous.json().serialized(indent: 2) + "\n"
         } else if path.hasSuffix(".txt") {
-            text = TextRenderer.render(previous.tables())
+            text = TextRenderer.render(previous.tables(), presentation: env.settings.presentation)
         } else {
             throw fail("export writes .csv, .md, .json or .txt files", stage.range, run.source)
         }
