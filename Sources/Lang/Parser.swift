@@ -208,6 +208,14 @@ public struct Parser {
         let verb: Verb = verbToken.text == "flow" ? .flow : .count
         let src = try parseSources()
         var stages = [Stage(verb: verb, verbRange: verbToken.range, range: verbToken.range)]
+        // `flow registry -> omd, opd`: one tree of the cohorts that branch from a source.
+        if verb == .flow, check(.minus), peekToken().kind == .greater, peekToken().range.lowerBound == current.range.upperBound {
+            _ = advance(); _ = advance()
+            var branches = [try name("a cohort name after `->`")]
+            while match(.comma) { skipNewlines(); branches.append(try name("a cohort name after `,`")) }
+            stages[0].arguments = branches.map { Expr(.name($0.text), $0.range) }
+            stages[0].range = verbToken.range.lowerBound..<previousEnd
+        }
         stages[0].options = try parseOptions(for: verb)
         skipContinuation()
         while match(.pipe) {
