@@ -150,6 +150,9 @@ public enum StatementKind: Sendable {
     case levels(Name, [Expr])
     /// `label column "Text" [value: "Text", ...]`: a variable label and value labels.
     case label(Name, title: String?, values: [(Expr, String)])
+    /// `table2 uni, multi, ...`: bound Cox results side by side, one row per term, one
+    /// column group per endpoint.
+    case table2([Name])
 }
 
 /// Which rows of a database a `use` reads.

@@ -67,6 +67,8 @@ extension Interpreter {
             }
         case .run(let p):
             if checkOnly { try checkPipeline(p, src) }
+        case .table2(let names):
+            if checkOnly { _ = try tableTwo(names, src) }
         case .bind(let n, let p):
             if checkOnly {
                 try definitionConflict(n, src, kind: "result")
@@ -109,13 +111,13 @@ extension Interpreter {
     /// A level as text: a string as is, a number as formatted, true/false.
     func levelText(_ e: Expr, _ src: SourceFile) throws -> String {
         switch e.kind {
-        case .string(let t): return t
+        case .string(let t), .name(let t): return t
         case .number(let x): return formatNumber(x)
         case .bool(let b): return b ? "true" : "false"
         case .negate(let inner):
             if case .number(let x) = inner.kind { return formatNumber(-x) }
             throw fail("a level is a literal: \"text\", a number, true or false", e.range, src)
-        case .date, .duration, .name, .not, .binary, .call, .inList, .isMissing, .list:
+        case .date, .duration, .not, .binary, .call, .inList, .isMissing, .list:
             throw fail("a level is a literal: \"text\", a number, true or false", e.range, src)
         }
     }

@@ -185,6 +185,8 @@ extension Interpreter {
         case .table1(let a, let b, let vars):
             let result = try tableOne(a, b, vars, src, warnings: &report)
             report.items.append(.result(output(result, s, src)))
+        case .table2(let names):
+            report.items.append(.result(output(try tableTwo(names, src), s, src)))
         case .use, .param, .let, .endpoint, .cohort, .set, .terms, .levels, .label:
             try define(s, src, checkOnly: false)
         }

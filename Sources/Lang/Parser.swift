@@ -189,6 +189,11 @@ public struct Parser {
             case "cohort": kind = try parseCohort()
             case "set": kind = try parseSet()
             case "table1": kind = try parseTable1()
+            case "table2" where peekToken().isIdentifier:
+                _ = advance()
+                var names = [try name("a bound Cox result after `table2`")]
+                while match(.comma) { skipNewlines(); names.append(try name("a bound Cox result after `,`")) }
+                kind = .table2(names)
             case "flow", "count":
                 kind = .run(try parseFlowOrCount(start: start))
             default:

@@ -130,7 +130,7 @@ public struct VerbSpec: Sendable {
 
 public enum Grammar {
     /// Words that begin a statement.
-    public static let statementKeywords = ["use", "param", "let", "endpoint", "cohort", "set", "flow", "count", "table1", "levels", "label"]
+    public static let statementKeywords = ["use", "param", "let", "endpoint", "cohort", "set", "flow", "count", "table1", "table2", "levels", "label"]
 
     /// Every keyword, for completion.
     public static var allKeywords: [String] {

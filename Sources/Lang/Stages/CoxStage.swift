@@ -32,7 +32,7 @@ extension Interpreter {
 
         let terms = try expandTerms(formula, src)
         guard !terms.isEmpty else {
-            run.items.append(.warning(LangError(Diagnostic(.warning, "no terms to fit, so no Cox model of `\(endpoint.text)`", at: formula.range), in: src)))
+            run.emit(NoCoxModel(endpointName: endpoint.text, cohortName: data.name, reason: "no terms to fit: the selection kept none"))
             run.context = .none
             return
         }
