@@ -27,12 +27,18 @@ extension Interpreter {
         for v in vars {
             var e = v
             var test: TableOneCategoricalTest? = nil
-            if case .call(let f, let args) = v.kind, f == "fisher" || f == "yates", args.count == 1 {
-                test = f == "fisher" ? .fisher : .chiSquareYates
+            var untested = false
+            if case .call(let f, let args) = v.kind, f == "fisher" || f == "yates" || f == "none", args.count == 1 {
+                switch f {
+                case "fisher": test = .fisher
+                case "yates": test = .chiSquareYates
+                default: untested = true
+                }
                 e = args[0].value
             }
             let variable = try tableOneVariable(e, data, src)
             if let test { options.categoricalTestByVariable[variable.name] = test }
+            if untested { options.untested.insert(variable.name) }
             variables.append(variable)
         }
         do {
@@ -42,7 +48,31 @@ extension Interpreter {
         }
     }
 
+    /// A Table 1 variable with its label and level order: `label x "Title" [v: "Text"]`
+    /// names the row and its levels, `levels x [...]` orders them.
     func tableOneVariable(_ e: Expr, _ data: CohortData, _ src: SourceFile) throws -> TableOneVariable {
+        let plain = try tableOneVariableUnlabelled(e, data, src)
+        let inner: Expr = { if case .call(let f, let args) = e.kind, f == "factor" || f == "median" || f == "mean", args.count == 1 { return args[0].value }; return e }()
+        guard let variable = variableName(inner) else { return plain }
+        let label = env.labels[variable]
+        switch plain {
+        case .categorical(_, let values, let levels):
+            let present = Array(Set(values.compactMap { $0 }))
+            var order = levels ?? DesignMatrix.sortedLevels(present)
+            if env.levels[variable] != nil {
+                order = try orderedLevels(variable, present: present, fallback: order, inner, src)
+            }
+            let isBool = Set(present).isSubset(of: ["true", "false"]) && (levels == ["false", "true"])
+            let shown: (String) -> String = { v in label?.values[v] ?? (isBool ? (v == "true" ? "yes" : "no") : v) }
+            return .categorical(name: label?.title ?? plain.name, values: values.map { $0.map(shown) }, levels: order.map(shown))
+        case .continuous(_, let values, let summary):
+            return .continuous(name: label?.title ?? plain.name, values: values, summary: summary)
+        case .multiSelect:
+            return plain
+        }
+    }
+
+    func tableOneVariableUnlabelled(_ e: Expr, _ data: CohortData, _ src: SourceFile) throws -> TableOneVariable {
         var ev = evaluator(for: data)
         let name = src.slice(e.range)
         if case .call(let f, let args) = e.kind {

@@ -47,6 +47,8 @@ public struct TableOneOptions: Sendable {
     public var categoricalTestByVariable: [String: TableOneCategoricalTest] = [:]
     /// nil: Welch for mean (SD) variables, Wilcoxon for median [IQR] variables.
     public var continuousTest: TableOneContinuousTest? = nil
+    /// Variables shown without a test (`none(x)` in the language).
+    public var untested: Set<String> = []
     /// Decimals of percentages and of continuous summaries.
     public var percentDecimals = 1
     public var summaryDecimals = 1
@@ -191,7 +193,10 @@ public struct TableOne: Reportable {
                 if let v = values[i], let l = index[v] { counts[l][groupOf[i]] += 1 } else { missing[groupOf[i]] += 1 }
             }
             let nonMissing = (0..<g).map { k in counts.reduce(0) { $0 + $1[k] } }
-            let test = countTest(name, item: "", levels: levels, counts: counts)
+            // A variable recorded in one group only (metastases at diagnosis of OMD) is shown
+            // as NA for the others and not tested.
+            let onlySome = g >= 2 && nonMissing.contains(0) && nonMissing.contains { $0 > 0 }
+            let test = options.untested.contains(name) || onlySome ? nil : countTest(name, item: "", levels: levels, counts: counts)
             rows.append(TableOneRow(kind: .variable, variable: name, label: "", counts: nil, proportions: nil,
                                     summaries: nil, summaryN: nil, text: [String](repeating: "", count: g),
                                     p: test?.p, test: test?.method))
@@ -199,10 +204,10 @@ public struct TableOne: Reportable {
                 let props = (0..<g).map { nonMissing[$0] > 0 ? Double(counts[l][$0]) / Double(nonMissing[$0]) : .nan }
                 rows.append(TableOneRow(kind: .level, variable: name, label: level, counts: counts[l],
                                         proportions: props, summaries: nil, summaryN: nil,
-                                        text: (0..<g).map { percentText(counts[l][$0], nonMissing[$0]) },
+                                        text: (0..<g).map { nonMissing[$0] == 0 && onlySome ? "NA" : percentText(counts[l][$0], nonMissing[$0]) },
                                         p: nil, test: nil))
             }
-            appendMissing(name, missing)
+            appendMissing(name, onlySome ? zip(missing, nonMissing).map { $1 == 0 ? 0 : $0 } : missing)
             if let test { tests.append(test) }
         }
 
@@ -267,7 +272,7 @@ public struct TableOne: Reportable {
                 }
             }
             var test: TableOneTest? = nil
-            if g == 2 {
+            if g == 2 && !options.untested.contains(name) {
                 let which = options.continuousTest ?? (summary == .meanSD ? .welch : .wilcoxon)
                 switch which {
                 case .welch:
@@ -327,8 +332,11 @@ public struct TableOne: Reportable {
         }
         var notes = warnings
         for t in tests where !t.warnings.isEmpty {
-            notes.append("\(t.variable)\(t.item.isEmpty ? "" : " / " + t.item): " + t.warnings.joined(separator: "; "))
+            let note = "\(t.variable)\(t.item.isEmpty ? "" : " / " + t.item): " + t.warnings.joined(separator: "; ")
+            if !notes.contains(note) { notes.append(note) }
         }
+        let untestedShown = rows.contains { $0.kind == .variable && $0.p == nil && options.untested.contains($0.variable) }
+        if untestedShown { notes.append("variables without a p-value are described only (none(x))") }
         return [ResultTable(title: "Table 1", columns: columns, rows: body, notes: notes)]
     }
 
