@@ -112,6 +112,7 @@ extension Interpreter {
     func levelLabel(_ name: String?, display: String, level: String, isBool: Bool) -> String {
         let label = name.flatMap { env.labels[$0] }
         if let v = label?.values[level] { return v }
+        if name == "cohort" && label?.title == nil { return level }
         let title = label?.title ?? display
         let shown = isBool ? (level == "true" ? "yes" : "no") : level
         return "\(title): \(shown)"
@@ -150,7 +151,7 @@ extension Interpreter {
                 let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
                 let codeToLevel = dict.map { index[$0] ?? -1 }
                 for i in 0..<n where raw[i] != Column.stringNA { codes[i] = codeToLevel[Int(raw[i])] }
-                let isCohort = name == "cohort" && data.stackOrder != nil && env.labels["cohort"] == nil
+                let isCohort = name == "cohort" && data.stackOrder != nil
                 let labels = levels.map { isCohort ? $0 : levelLabel(name, display: display, level: $0, isBool: false) }
                 return Grouping(name: title, labels: labels, codes: codes, missing: codes.filter { $0 < 0 }.count)
             case .bool(let b):

@@ -56,7 +56,7 @@ extension Interpreter {
                     out[column] = label.title ?? term.name
                 } else if column.hasPrefix(term.name) {
                     let level = String(column.dropFirst(term.name.count))
-                    out[column] = label.values[level] ?? "\(label.title ?? term.name): \(level)"
+                    out[column] = "\(label.title ?? term.name): \(label.values[level] ?? level)"
                 }
             }
         }
