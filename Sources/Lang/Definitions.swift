@@ -152,9 +152,6 @@ extension Interpreter {
         case .query(let q, _)?: cacheKey = resolved + "\u{0}query " + q
         case nil: cacheKey = resolved
         }
-        if isDatabase && selector == nil {
-            throw fail("`\(path)` is a database: say which rows to read with `table NAME` or `query \"SELECT ...\"`", pathExpr.range, src)
-        }
         if !isDatabase, selector != nil {
             throw fail("`table` and `query` read from an SQLite database (.sqlite, .sqlite3, .db)", pathExpr.range, src)
         }
@@ -165,7 +162,7 @@ extension Interpreter {
                 switch selector {
                 case .table(let name)?: t = try SQLiteReader.read(path: resolved, table: name.text)
                 case .query(let sql, _)?: t = try SQLiteReader.query(path: resolved, sql: sql)
-                case nil: t = try CSVReader.read(path: resolved)
+                case nil: t = isDatabase ? try SQLiteReader.readOnlyTable(path: resolved) : try CSVReader.read(path: resolved)
                 }
                 t.origin = path
                 table = t

@@ -128,6 +128,21 @@ struct StudyScriptTests {
         expectClose(fisher.tests.first?.p, rNumber(object(object(try fixture.results("lart.toxicity"))["fisher_pneumonitis_omd_tki"])["p"]), "Fisher p")
     }
 
+    /// The same registry in an SQLite file (one table, so no `table` is needed) gives the same
+    /// output as the CSV, but for the name of the source.
+    @Test func sqliteRegistry() throws {
+        let sqlite = StudyScriptTests.repo.appendingPathComponent("Tests/Fixtures/lart/lart_registry.sqlite").path
+        let fromCSV = ReportPrinter(format: .text).transcript(try StudyScriptTests.run())
+        let fromSQLite = ReportPrinter(format: .text).transcript(try StudyScriptTests.run(overrides: ["registry": sqlite]))
+        // Column widths follow the longer file name; compare with runs of spaces collapsed.
+        func normalized(_ s: String) -> String {
+            s.replacingOccurrences(of: "lart_registry.sqlite", with: "lart_registry.csv")
+                .split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+        }
+        #expect(fromSQLite.count > 10_000)
+        #expect(normalized(fromSQLite) == normalized(fromCSV))
+    }
+
     /// The script runs unchanged on another registry of the same columns: the bundled one
     /// resampled with replacement (a fixed seed), written to a temporary CSV.
     @Test func runsOnAnotherRegistry() throws {

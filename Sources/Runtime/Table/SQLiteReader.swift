@@ -13,6 +13,23 @@ public enum SQLiteReader {
         return try query(path: path, sql: "SELECT * FROM \(quoted)", origin: "\(path) (table \(table))")
     }
 
+    /// The user tables of a database, sorted.
+    public static func tables(path: String) throws -> [String] {
+        let t = try query(path: path, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        guard let c = t["name"] else { return [] }
+        return (0..<t.rowCount).compactMap { c.text(at: $0) }
+    }
+
+    /// The only table of a database; an error naming the tables when there are several.
+    public static func readOnlyTable(path: String) throws -> Table {
+        let names = try tables(path: path)
+        guard names.count == 1 else {
+            throw DataError(file: path, message: names.isEmpty ? "the database has no table"
+                : "the database has \(names.count) tables (\(names.joined(separator: ", "))): say which with `table NAME`")
+        }
+        return try read(path: path, table: names[0])
+    }
+
     /// The rows of a SELECT statement.
     public static func query(path: String, sql: String, origin: String? = nil) throws -> Table {
         let origin = origin ?? path
