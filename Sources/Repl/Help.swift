@@ -42,6 +42,9 @@ enum Help {
               cohort omd | km pfs at 12mo           run a pipeline
               flow omd / count omd                  eligibility flow, row count
               table1 omd vs opd: sex, egfr          Table 1 with p-values
+              let uni = cohort omd | cox pfs ~ each(sex, tki)   bind a result
+              table2 uni, multi                     Table 2 from bound Cox results
+              levels sex ["M", "F"] / label tki "TKI"   level order and labels
               set month = 30.4375d / set conventions spss
             Stages: \(Verb.allCases.map(\.rawValue).joined(separator: ", "))
             Meta-commands: .help [topic], .tables, .columns NAME, .cohorts, .endpoints, .read FILE,
@@ -58,5 +61,10 @@ enum Help {
         "table1": "table1 A vs B: VAR, VAR, ...   counts (%) or mean (SD) per group with p-values\n  example: table1 omd vs opd: sex, egfr, factor(mets_at_dx)",
         "set": "set month = 30.4375d | set unit months | set ci log-log | set ties breslow | set conventions r|spss",
         "param": "param NAME = VALUE   overridable with lart run --param NAME=VALUE\n  example: param registry = \"examples/data/lart_registry.csv\"",
+        "levels": "levels COLUMN [v1, v2, ...]   the order of a column's values; the first is the reference\n  example: levels sex [\"M\", \"F\"]",
+        "label": "label COLUMN \"Title\" [value: \"Text\", ...]   names a variable and its values in every table\n  example: label tki \"First-line TKI\" [true: \"TKI\", false: \"no TKI\"]",
+        "table2": "table2 RESULT, RESULT, ...   bound Cox screens and models side by side (Table 2)\n  example: let uni = cohort omd | cox pfs ~ each(sex, tki)\n           let multi = cohort omd | cox pfs ~ select(uni, p < 0.05)\n           table2 uni, multi",
+        "select": "select(RESULT, CONDITION [, test: wald|lr|score])   the terms of a univariate screen that meet the condition\n  example: cohort omd | cox pfs ~ select(uni, p < 0.05)",
+        "terms": "let NAME = terms(TERM, ...)   a named list of model terms for each(NAME) or ~ NAME\n  example: let vars = terms(sex, age >= 60, tki)",
     ]
 }
