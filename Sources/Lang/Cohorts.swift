@@ -179,6 +179,39 @@ extension Interpreter {
         }
     }
 
+    /// Groups rows by one expression, or by every combination of several (`by tki, sex`, as
+    /// `survfit(~ tki + sex)`): combinations that occur, the first expression varying
+    /// slowest; a row missing any of them is missing.
+    func grouping(_ exprs: [Expr], _ data: CohortData, _ src: SourceFile) throws -> Grouping? {
+        guard let first = exprs.first else { return nil }
+        if exprs.count == 1 { return try grouping(first, data, src) }
+        let parts = try exprs.map { try grouping($0, data, src) }
+        let n = data.table.rowCount
+        var key = [Int](repeating: 0, count: n)
+        for i in 0..<n {
+            var k = 0
+            for p in parts {
+                let c = p.codes[i]
+                if c < 0 || k < 0 { k = -1; continue }
+                k = k * p.labels.count + c
+            }
+            key[i] = k
+        }
+        let present = Set(key.filter { $0 >= 0 }).sorted()
+        let index = Dictionary(uniqueKeysWithValues: present.enumerated().map { ($1, $0) })
+        let labels = present.map { k -> String in
+            var rest = k
+            var names = [String]()
+            for p in parts.reversed() {
+                names.append(p.labels[rest % p.labels.count])
+                rest /= p.labels.count
+            }
+            return names.reversed().joined(separator: ", ")
+        }
+        let codes = key.map { $0 < 0 ? -1 : index[$0]! }
+        return Grouping(name: parts.map(\.name).joined(separator: ", "), labels: labels, codes: codes, missing: codes.filter { $0 < 0 }.count)
+    }
+
     /// Computes an endpoint on a cohort's rows.
     func outcome(_ endpointName: Name, _ data: CohortData, _ src: SourceFile) throws -> SurvivalOutcome {
         guard let def = env.endpoints[endpointName.text] else {

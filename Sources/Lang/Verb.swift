@@ -33,11 +33,11 @@ public enum Verb: String, Sendable, CaseIterable {
             VerbSpec(summary: "drop the rows where the condition holds, with the reason",
                      example: "cohort omd = eligible | exclude brain_mets_uncontrolled \"uncontrolled brain metastases\"")
         case .km:
-            VerbSpec(endpoint: .required, options: [.by: .expr, .at: .list, .ci: .word],
+            VerbSpec(endpoint: .required, options: [.by: .list, .at: .list, .ci: .word],
                      summary: "Kaplan-Meier estimate: survival at times, median with CI, by group",
-                     example: "cohort omd | km pfs by tki at 6mo, 12mo ci log-log")
+                     example: "cohort omd | km pfs by tki at 6mo, 12mo ci log-log   (by a, b: one curve per combination)")
         case .logrank:
-            VerbSpec(endpoint: .optional, options: [.by: .expr, .rho: .expr, .strata: .expr, .trend: .flag],
+            VerbSpec(endpoint: .optional, options: [.by: .list, .rho: .expr, .strata: .expr, .trend: .flag],
                      summary: "G-rho log-rank test (rho 0 log-rank, rho 1 Peto-Peto), stratified or for trend",
                      example: "cohort omd | logrank pfs by tki rho 1 strata sex")
         case .cox:
@@ -48,7 +48,7 @@ public enum Verb: String, Sendable, CaseIterable {
             VerbSpec(summary: "proportional-hazards test of the Cox model before it (cox.zph, transform km)",
                      example: "cohort omd | cox pfs ~ tki | zph")
         case .cuminc:
-            VerbSpec(endpoint: .required, options: [.by: .expr, .at: .list],
+            VerbSpec(endpoint: .required, options: [.by: .list, .at: .list],
                      summary: "cumulative incidence with competing risks (Aalen-Johansen, cmprsk variance)",
                      example: "cohort opd | cuminc lf at 12mo, 36mo")
         case .gray:
@@ -63,7 +63,7 @@ public enum Verb: String, Sendable, CaseIterable {
                      summary: "median follow-up by reverse Kaplan-Meier, and median and range of observed times",
                      example: "cohort omd + opd | followup os")
         case .count:
-            VerbSpec(options: [.by: .expr],
+            VerbSpec(options: [.by: .list],
                      summary: "number of rows (patients), optionally by group",
                      example: "cohort omd | count by tki")
         case .flow:

@@ -4,11 +4,10 @@ extension Interpreter {
     /// `count [by G]`: rows, optionally per group.
     func runCount(_ stage: Stage, _ run: inout PipelineRun) throws {
         let data = run.data
-        guard let by = stage.option(.by)?.values.first else {
+        guard let g = try grouping(stage.option(.by)?.values ?? [], data, run.source) else {
             run.emit(CountResult(source: data.name, total: data.table.rowCount))
             return
         }
-        let g = try grouping(by, data, run.source)
         var counts = [Int](repeating: 0, count: g.labels.count)
         for c in g.codes where c >= 0 { counts[c] += 1 }
         var groups = zip(g.labels, counts).map { (label: $0, n: $1) }

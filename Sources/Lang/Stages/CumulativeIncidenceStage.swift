@@ -6,7 +6,7 @@ extension Interpreter {
         let src = run.source, data = run.data
         let endpoint = try requiredEndpoint(stage, src)
         let outcome = try outcome(endpoint, data, src)
-        let g = try stage.option(.by)?.values.first.map { try grouping($0, data, src) }
+        let g = try grouping(stage.option(.by)?.values ?? [], data, src)
         let (rows, _) = usableRows(outcome, [g])
         let atValues = stage.option(.at)?.values ?? []
         let times = try timePoints(atValues, unit: outcome.unit, src)

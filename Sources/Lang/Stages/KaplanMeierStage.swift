@@ -6,8 +6,8 @@ extension Interpreter {
         let src = run.source, data = run.data
         let endpoint = try requiredEndpoint(stage, src)
         let outcome = try outcome(endpoint, data, src)
-        let byExpr = stage.option(.by)?.values.first
-        let g = try byExpr.map { try grouping($0, data, src) }
+        let byExprs = stage.option(.by)?.values ?? []
+        let g = try grouping(byExprs, data, src)
         let (rows, dropped) = usableRows(outcome, [g])
         var transform = env.settings.confidenceTransform
         if let w = stage.option(.ci)?.word {
@@ -32,6 +32,6 @@ extension Interpreter {
         }
         result.warnings += droppedNote(dropped) + (outcome.hasCompetingEvent ? ["competing events of `\(endpoint.text)` are counted as censored; use `cuminc` for cumulative incidence"] : [])
         run.emit(result)
-        run.context = .km(endpoint: endpoint, by: byExpr)
+        run.context = .km(endpoint: endpoint, by: byExprs)
     }
 }

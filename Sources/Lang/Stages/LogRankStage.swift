@@ -6,19 +6,19 @@ extension Interpreter {
     func runLogRank(_ stage: Stage, _ run: inout PipelineRun) throws {
         let src = run.source, data = run.data
         var endpoint = stage.endpoint
-        var byExpr = stage.option(.by)?.values.first
+        var byExprs = stage.option(.by)?.values ?? []
         if case .km(let ep, let by) = run.context {
             endpoint = endpoint ?? ep
-            byExpr = byExpr ?? by
+            if byExprs.isEmpty { byExprs = by }
         }
         guard let endpoint else {
             throw fail("`logrank` needs an endpoint: `logrank pfs by tki`, or follow `km pfs by tki`", stage.verbRange, src)
         }
-        guard let byExpr else {
+        guard !byExprs.isEmpty else {
             throw fail("`logrank` compares groups: add `by GROUP`", stage.range.upperBound - 1..<stage.range.upperBound, src)
         }
         let outcome = try outcome(endpoint, data, src)
-        let g = try grouping(byExpr, data, src)
+        guard let g = try grouping(byExprs, data, src) else { return }
         let strataGrouping = try stage.option(.strata)?.values.first.map { try grouping($0, data, src) }
         let (rows, dropped) = usableRows(outcome, [g, strataGrouping])
         var rho = 0.0

@@ -4,7 +4,7 @@ import Runtime
 /// `cuminc ... | gray`).
 enum StageContext {
     case none
-    case km(endpoint: Name, by: Expr?)
+    case km(endpoint: Name, by: [Expr])
     case cox(fit: CoxResult, time: [Double], event: [Bool], design: CoxDesign, strata: [Int]?)
     case cuminc(CumulativeIncidenceResult)
 }
@@ -92,9 +92,8 @@ extension Interpreter {
                 data = try applyRowStage(stage, data, src, cohortName: data.name)
             case .analysis, .output:
                 if let ep = stage.endpoint { _ = try outcome(ep, data, src) }
-                for key in [OptionKey.by, .strata] {
-                    if let e = stage.option(key)?.values.first { _ = try grouping(e, data, src) }
-                }
+                _ = try grouping(stage.option(.by)?.values ?? [], data, src)
+                if let e = stage.option(.strata)?.values.first { _ = try grouping(e, data, src) }
                 if let f = stage.formula { _ = try buildDesign(f, data, src) }
             }
         }
