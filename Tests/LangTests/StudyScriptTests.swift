@@ -131,7 +131,7 @@ struct StudyScriptTests {
     /// The same registry in an SQLite file (one table, so no `table` is needed) gives the same
     /// output as the CSV, but for the name of the source.
     @Test func sqliteRegistry() throws {
-        let sqlite = StudyScriptTests.repo.appendingPathComponent("Tests/Fixtures/lart/lart_registry.sqlite").path
+        let sqlite = StudyScriptTests.repo.appendingPathComponent("examples/data/lart_registry.sqlite").path
         let fromCSV = ReportPrinter(format: .text).transcript(try StudyScriptTests.run())
         let fromSQLite = ReportPrinter(format: .text).transcript(try StudyScriptTests.run(overrides: ["registry": sqlite]))
         // Column widths follow the longer file name; compare with runs of spaces collapsed.
