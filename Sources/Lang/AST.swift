@@ -24,6 +24,16 @@ public indirect enum ExprKind: Sendable {
     case isMissing(Expr, negated: Bool)
     /// `[a, b, c]`: a list of values, as an argument (`cut(x, [1, 2, 3])`).
     case list([Expr])
+    /// `uni.terms`, `uni.terms["tki"]`, `uni.terms["tki"].hr`: a part of a bound result, a
+    /// row of it by its key, a cell.
+    case resultPart(ResultPath)
+}
+
+public struct ResultPath: Sendable {
+    public var result: Name
+    public var part: Name
+    public var key: String?
+    public var column: Name?
 }
 
 public struct CallArgument: Sendable {
@@ -150,6 +160,8 @@ public enum StatementKind: Sendable {
     case levels(Name, [Expr])
     /// `label column "Text" [value: "Text", ...]`: a variable label and value labels.
     case label(Name, title: String?, values: [(Expr, String)])
+    /// `uni.terms` (and a row or a cell of it): show a part of a bound result.
+    case show(Expr)
     /// `table2 uni, multi, ...`: bound Cox results side by side, one row per term, one
     /// column group per endpoint.
     case table2([Name])

@@ -11,11 +11,15 @@ struct CohortData {
 
 extension Interpreter {
     func evaluator(for table: Table) -> Evaluator {
-        Evaluator(table: table, lets: env.lets, params: env.params, monthDays: env.settings.monthDays, notes: notes)
+        var ev = Evaluator(table: table, lets: env.lets, params: env.params, monthDays: env.settings.monthDays, notes: notes)
+        ev.results = env.results.mapValues(\.result)
+        return ev
     }
 
     func evaluator(for data: CohortData) -> Evaluator {
-        Evaluator(table: data.table, lets: env.lets, params: env.params, monthDays: env.settings.monthDays, notes: notes, scope: data.name)
+        var ev = Evaluator(table: data.table, lets: env.lets, params: env.params, monthDays: env.settings.monthDays, notes: notes, scope: data.name)
+        ev.results = env.results.mapValues(\.result)
+        return ev
     }
 
     /// The rows of a table or cohort by name. `range` is where the name is used (nil when

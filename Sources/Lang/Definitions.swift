@@ -69,6 +69,8 @@ extension Interpreter {
             if checkOnly { try checkPipeline(p, src) }
         case .table2(let names):
             if checkOnly { _ = try tableTwo(names, src) }
+        case .show(let e):
+            if checkOnly { _ = try showPart(e, src) }
         case .bind(let n, let p):
             if checkOnly {
                 try definitionConflict(n, src, kind: "result")
@@ -117,7 +119,7 @@ extension Interpreter {
         case .negate(let inner):
             if case .number(let x) = inner.kind { return formatNumber(-x) }
             throw fail("a level is a literal: \"text\", a number, true or false", e.range, src)
-        case .date, .duration, .not, .binary, .call, .inList, .isMissing, .list:
+        case .date, .duration, .not, .binary, .call, .inList, .isMissing, .list, .resultPart:
             throw fail("a level is a literal: \"text\", a number, true or false", e.range, src)
         }
     }

@@ -17,6 +17,8 @@ struct Evaluator {
     let notes: NoteSink?
     /// The rows being evaluated, for messages (`omd`).
     let scope: String
+    /// Bound results, for `uni.terms["tki"].hr`.
+    var results: [String: any Reportable] = [:]
     /// Names being evaluated, to report `let a = b; let b = a`.
     var evaluating: Set<String> = []
     /// Warnings met (e.g. a text literal that matches no row).
@@ -143,6 +145,12 @@ struct Evaluator {
             return try call(name, args, e, src)
         case .list:
             throw fail("a list `[...]` is an argument (`cut(x, [1, 2, 3])`, `in [...]`), not a value", e, src)
+        case .resultPart(let path):
+            let (frame, row, column) = try Evaluator.locate(path, in: results, src)
+            guard let row, let column else {
+                throw fail("`\(src.slice(e.range))` is a table; in an expression name one cell, e.g. `\(path.result.text).\(path.part.text)[\"\(frame.keys.first ?? "key")\"].\(frame.table.names.dropFirst().first ?? "p")`", e, src)
+            }
+            return .scalar(Evaluator.cell(frame, row: row, column: column))
         }
     }
 
@@ -559,6 +567,48 @@ extension Evaluator {
         let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, UInt32($0)) })
         for i in out.indices { if let l = out[i] { codes[i] = index[l]! } }
         return .column(.string(codes: codes, dictionary: labels))
+    }
+}
+
+extension Evaluator {
+    /// The frame a path names, and its row and column when given. Errors list what exists.
+    static func locate(_ path: ResultPath, in results: [String: any Reportable], _ src: SourceFile) throws -> (ResultFrame, Int?, String?) {
+        func fail(_ m: String, _ r: Range<Int>, _ hints: [String] = []) -> LangError {
+            LangError(Diagnostic(.error, m, at: r, hints: hints), in: src)
+        }
+        guard let result = results[path.result.text] else {
+            throw fail("unknown result `\(path.result.text)`", path.result.range,
+                       Suggest.hint(for: path.result.text, among: Array(results.keys)) + ["bind one with `let \(path.result.text) = cohort ... | km ...`"])
+        }
+        guard let framed = result as? any HasFrames else {
+            throw fail("a `\(result.kind)` result has no parts to address", path.result.range)
+        }
+        guard let frame = framed.frame(path.part.text) else {
+            throw fail("`\(path.result.text)` has no part `\(path.part.text)`", path.part.range,
+                       Suggest.hint(for: path.part.text, among: framed.frameNames) + ["its parts: " + framed.frameNames.joined(separator: ", ")])
+        }
+        guard let key = path.key else { return (frame, nil, nil) }
+        guard let row = frame.row(key) else {
+            throw fail("`\(path.result.text).\(path.part.text)` has no row \"\(key)\"", path.part.range.upperBound..<(path.column?.range.lowerBound ?? path.part.range.upperBound + key.utf8.count + 4),
+                       Suggest.hint(for: key, among: frame.keys) + ["rows: " + frame.keys.map { "\"\($0)\"" }.joined(separator: ", ")])
+        }
+        guard let column = path.column else { return (frame, row, nil) }
+        guard frame.table[column.text] != nil else {
+            throw fail("`\(path.result.text).\(path.part.text)` has no column `\(column.text)`", column.range,
+                       Suggest.hint(for: column.text, among: frame.table.names) + ["columns: " + frame.table.names.joined(separator: ", ")])
+        }
+        return (frame, row, column.text)
+    }
+
+    static func cell(_ frame: ResultFrame, row: Int, column: String) -> Scalar {
+        guard let c = frame.table[column] else { return .missing }
+        switch c {
+        case .double, .int, .bool:
+            let x = c.doubles()?[row] ?? .nan
+            return x.isNaN ? .missing : .number(x)
+        case .string, .date:
+            return c.text(at: row).map { .text($0) } ?? .missing
+        }
     }
 }
 

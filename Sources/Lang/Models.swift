@@ -157,7 +157,7 @@ extension Interpreter {
             let word: String
             switch a.value.kind {
             case .name(let w), .string(let w): word = w
-            case .number, .bool, .date, .duration, .negate, .not, .binary, .call, .inList, .isMissing, .list:
+            case .number, .bool, .date, .duration, .negate, .not, .binary, .call, .inList, .isMissing, .list, .resultPart:
                 throw fail("`test:` takes wald, lr or score", a.value.range, src)
             }
             let column: String

@@ -197,14 +197,20 @@ public struct Parser {
             case "flow", "count":
                 kind = .run(try parseFlowOrCount(start: start))
             default:
-                kind = .run(try parsePipeline())
+                kind = try parseShowOrPipeline()
             }
         } else if current.isIdentifier {
-            kind = .run(try parsePipeline())
+            kind = try parseShowOrPipeline()
         } else {
             throw expected("a statement (use, let, endpoint, cohort, ...)")
         }
         return Statement(kind: kind, range: start..<previousEnd)
+    }
+
+    /// A statement that starts `NAME.` shows a part of a bound result.
+    mutating func parseShowOrPipeline() throws(Diagnostic) -> StatementKind {
+        if peekToken().kind == .dot { return .show(try parseExpression()) }
+        return .run(try parsePipeline())
     }
 
     /// `flow omd` / `count omd by x` is shorthand for `cohort omd | flow` / `| count by x`.
@@ -595,6 +601,23 @@ public struct Parser {
         case .identifier:
             if !t.quoted && (t.text == "true" || t.text == "false") { _ = advance(); return Expr(.bool(t.text == "true"), t.range) }
             _ = advance()
+            if check(.dot), peekToken().isIdentifier, peekToken().range.lowerBound == current.range.upperBound {
+                _ = advance()
+                let partToken = advance()
+                var path = ResultPath(result: Name(text: t.text, range: t.range), part: Name(text: partToken.text, range: partToken.range))
+                if check(.leftBracket) {
+                    _ = advance()
+                    guard case .string(let key) = current.kind else { throw expected("a row key in quotes (`\(t.text).\(partToken.text)[\"tki\"]`)") }
+                    _ = advance()
+                    _ = try expect(.rightBracket, "`]` after the row key")
+                    path.key = key
+                    if check(.dot) {
+                        _ = advance()
+                        path.column = try name("a column name after `.` (e.g. `hr`, `p`)")
+                    }
+                }
+                return Expr(.resultPart(path), t.range.lowerBound..<previousEnd)
+            }
             if check(.leftParen), !t.quoted {
                 let open = advance()
                 var args = [CallArgument]()

@@ -29,7 +29,15 @@ struct ParserTests {
         case .inList(let x, let items, let neg): return "(\(render(x)) \(neg ? "not in" : "in") [\(items.map(render).joined(separator: ", "))])"
         case .isMissing(let x, let neg): return "(\(render(x)) is \(neg ? "not " : "")missing)"
         case .list(let items): return "[\(items.map(render).joined(separator: ", "))]"
+        case .resultPart(let p): return "\(p.result.text).\(p.part.text)" + (p.key.map { "[\"\($0)\"]" } ?? "") + (p.column.map { ".\($0.text)" } ?? "")
         }
+    }
+
+    @Test func resultParts() throws {
+        #expect(try expr("uni.terms[\"tki\"].hr < 0.5") == "(uni.terms[\"tki\"].hr < 0.5)")
+        let (stmts, diags) = parse("uni.terms")
+        #expect(diags.isEmpty)
+        guard case .show = stmts.first?.kind else { Issue.record("not a show statement"); return }
     }
 
     @Test func precedence() throws {
