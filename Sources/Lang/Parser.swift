@@ -228,13 +228,18 @@ public struct Parser {
             stages[0].range = verbToken.range.lowerBound..<previousEnd
         }
         stages[0].options = try parseOptions(for: verb)
+        try parsePipedStages(into: &stages)
+        return Pipeline(sources: src, stages: stages, range: start..<previousEnd)
+    }
+
+    /// ("|" stage)*, where a line starting with `|` continues the statement.
+    mutating func parsePipedStages(into stages: inout [Stage]) throws(Diagnostic) {
         skipContinuation()
         while match(.pipe) {
             skipNewlines()
             stages.append(try parseStage())
             skipContinuation()
         }
-        return Pipeline(sources: src, stages: stages, range: start..<previousEnd)
     }
 
     var previousEnd: Int { index > 0 ? tokens[index - 1].range.upperBound : 0 }
@@ -369,12 +374,7 @@ public struct Parser {
         if isWord("where") {
             stages.append(try parseStage())
         }
-        skipContinuation()
-        while match(.pipe) {
-            skipNewlines()
-            stages.append(try parseStage())
-            skipContinuation()
-        }
+        try parsePipedStages(into: &stages)
         return Pipeline(sources: sources, stages: stages, range: start..<previousEnd)
     }
 
