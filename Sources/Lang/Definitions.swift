@@ -70,11 +70,18 @@ extension Interpreter {
         case .table2(let names):
             if checkOnly { _ = try tableTwo(names, src) }
         case .show(let e):
-            if checkOnly { _ = try showPart(e, src) }
+            if checkOnly, case .resultPart(let path) = e.kind, !(env.results[path.result.text]?.result is DeclaredResult) {
+                _ = try showPart(e, src)
+            }
         case .bind(let n, let p):
             if checkOnly {
+                // Check binds a stand-in, so later statements that name the result resolve.
                 try definitionConflict(n, src, kind: "result")
                 try checkPipeline(p, src)
+                let last = p.stages.last { $0.verb.kind == .analysis }
+                var screenTerms: [SourcedTerm]? = nil
+                if let last, last.verb == .cox, let f = last.formula, f.each { screenTerms = try expandTerms(f, src) }
+                env.results[n.text] = BoundResult(result: DeclaredResult(verb: last?.verb), screenTerms: screenTerms, name: n, source: src)
             }
         case .terms(let n, let terms):
             try definitionConflict(n, src, kind: "term list")

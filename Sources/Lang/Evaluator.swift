@@ -146,6 +146,7 @@ struct Evaluator {
         case .list:
             throw fail("a list `[...]` is an argument (`cut(x, [1, 2, 3])`, `in [...]`), not a value", e, src)
         case .resultPart(let path):
+            if results[path.result.text] is DeclaredResult { return .scalar(.missing) }  // `lart check`
             let (frame, row, column) = try Evaluator.locate(path, in: results, src)
             guard let row, let column else {
                 throw fail("`\(src.slice(e.range))` is a table; in an expression name one cell, e.g. `\(path.result.text).\(path.part.text)[\"\(frame.keys.first ?? "key")\"].\(frame.table.names.dropFirst().first ?? "p")`", e, src)

@@ -146,6 +146,9 @@ extension Interpreter {
                        hints: Suggest.hint(for: resultName, among: Array(env.results.keys))
                         + ["bind a screen with `let \(resultName) = cohort ... | cox ENDPOINT ~ each(...)`"])
         }
+        if bound.result is DeclaredResult, let screenTerms = bound.screenTerms {
+            return screenTerms  // `lart check`: the screen has not run; every term may be kept
+        }
         guard let screen = bound.result as? CoxScreenResult, let screenTerms = bound.screenTerms,
               var frame = screen.frame("terms") else {
             throw fail("`\(resultName)` is a \(bound.result.kind) result; `select` chooses from a univariate screen (`cox ... ~ each(...)`)",

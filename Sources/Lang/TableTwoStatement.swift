@@ -16,6 +16,7 @@ extension Interpreter {
                            hints: Suggest.hint(for: n.text, among: Array(env.results.keys))
                             + ["bind results first: `let uni = cohort omd | cox pfs ~ each(sex, tki)`"])
             }
+            if bound.result is DeclaredResult { continue }  // `lart check`
             let endpoint: String
             let model: Table2Model
             if let screen = bound.result as? CoxScreenResult {
@@ -62,6 +63,15 @@ extension Interpreter {
         }
         return out
     }
+}
+
+/// What `lart check` binds for `let NAME = cohort ...`: the result is not computed, but
+/// later statements that name it resolve.
+struct DeclaredResult: Reportable {
+    var verb: Verb?
+    var kind: String { "declared" }
+    func tables() -> [ResultTable] { [] }
+    func json() -> JSONValue { .object([("declared", .string(verb?.rawValue ?? ""))]) }
 }
 
 /// What a Cox stage gives when it has no terms to fit (a selection that kept none): a

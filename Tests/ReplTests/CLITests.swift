@@ -48,6 +48,13 @@ struct CLITests {
         #expect(r.stdout.contains("opd: 122 patients"))
     }
 
+    @Test func checkTheStudyScript() throws {
+        // Bound results, selections and table2 resolve without running the models.
+        let r = try CLITests.lart(["check", "examples/lart_study.lart"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("examples/lart_study.lart: ok"))
+    }
+
     @Test func scriptErrorExitsOneWithCaretOnStderr() throws {
         let path = try CLITests.temporaryScript("use \"\(CLITests.repo.path)/examples/data/lart_registry.csv\" as registry\ncohort registry where agee > 60 | count\n")
         let r = try CLITests.lart(["run", path])
