@@ -3,7 +3,8 @@ import PackageDescription
 
 // Dependency direction (see docs and README):
 //   lart (Sources/Repl) -> Lang -> Runtime
-//   lart -> CReadline (system GNU readline); Runtime -> CSQLite (system libsqlite3)
+//   lart -> CReadline (system GNU readline); Runtime -> CSQLite (system libsqlite3),
+//   Runtime -> CRsvg (system librsvg and cairo: SVG figures to PDF and PNG)
 // Runtime never imports Lang; Lang never touches a terminal.
 let package = Package(
     name: "lart",
@@ -17,7 +18,8 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "Runtime", dependencies: ["CSQLite"], path: "Sources/Runtime"),
+        .systemLibrary(name: "CRsvg", path: "Sources/CRsvg", pkgConfig: "cairo", providers: [.apt(["librsvg2-dev"])]),
+        .target(name: "Runtime", dependencies: ["CSQLite", "CRsvg"], path: "Sources/Runtime"),
         .target(name: "Lang", dependencies: ["Runtime"], path: "Sources/Lang"),
         .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
         .executableTarget(

@@ -163,6 +163,10 @@ public struct Lexer {
             if let u = DurationUnit.parse(unit) {
                 return Token(kind: .duration(value, u), range: start..<pos, text: source.slice(start..<pos))
             }
+            let millimetres: [String: Double] = ["mm": 1, "cm": 10, "in": 25.4]
+            if let factor = millimetres[unit] {
+                return Token(kind: .length(value * factor), range: start..<pos, text: source.slice(start..<pos))
+            }
             return Token(kind: .error("`\(unit)` is not a duration unit: write d (days), w (weeks), mo (months) or y (years), e.g. `12mo`"),
                          range: start..<pos, text: source.slice(start..<pos))
         }

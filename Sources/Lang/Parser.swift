@@ -398,11 +398,15 @@ public struct Parser {
             if case .string(let s) = current.kind { _ = advance(); label = s }
             return Stage(verb: verb, verbRange: verbToken.range, condition: cond, label: label, range: start..<previousEnd)
         case .output:
-            guard case .string(let path) = current.kind else {
+            var path: String? = nil
+            if case .string(let p) = current.kind {
+                _ = advance()
+                path = p
+            } else if !spec.pathOptional {
                 throw expected("a file name in quotes after `\(verb.rawValue)` (e.g. `\(spec.example)`)")
             }
-            _ = advance()
-            return Stage(verb: verb, verbRange: verbToken.range, label: path, range: start..<previousEnd)
+            let options = try parseOptions(for: verb)
+            return Stage(verb: verb, verbRange: verbToken.range, label: path, options: options, range: start..<previousEnd)
         case .analysis:
             break
         }
@@ -453,6 +457,8 @@ public struct Parser {
                 options.append(StageOption(key: key, keyRange: keyToken.range, values: [], word: try parseWord("a value after `\(key.rawValue)`")))
             case .flag:
                 options.append(StageOption(key: key, keyRange: keyToken.range, values: [], word: nil))
+            case .size:
+                options.append(StageOption(key: key, keyRange: keyToken.range, values: try parseSize(), word: nil))
             }
         }
         if !atStatementEnd && !check(.pipe) && !isWord("vs") && !check(.colon) {
@@ -460,6 +466,25 @@ public struct Parser {
             throw expected(allowed.isEmpty ? "`|` or the end of the statement" : "an option of `\(verb.rawValue)` (\(allowed.joined(separator: ", "))), `|` or the end of the statement")
         }
         return options
+    }
+
+    /// size -> LENGTH "x" LENGTH, a length `85mm`, `8.5cm`, `3.3in` or a number of mm;
+    /// the two values as numbers of millimetres.
+    mutating func parseSize() throws(Diagnostic) -> [Expr] {
+        func length(_ what: String) throws(Diagnostic) -> Expr {
+            let t = current
+            switch t.kind {
+            case .length(let mm), .number(let mm):
+                guard mm > 0 else { throw error("a \(what) must be more than 0", at: t.range) }
+                _ = advance()
+                return Expr(.number(mm), t.range)
+            default:
+                throw expected("the \(what) of the figure, e.g. `size 85mm x 70mm` (mm, cm or in)")
+            }
+        }
+        let width = try length("width")
+        try expectWord("x", "between the width and the height (size 85mm x 70mm)")
+        return [width, try length("height")]
     }
 
     /// formula -> "each" "(" fterm ("," fterm)* ")" | fterm ("+" fterm)*

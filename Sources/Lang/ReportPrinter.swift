@@ -5,9 +5,12 @@ import Runtime
 public struct ReportPrinter {
     public var format: OutputFormat
     public var version: String
+    /// Terminal plots (`plot` without a file) in ANSI colour; the REPL sets it for a colour
+    /// terminal. Never set for files or pipes.
+    public var colour: Bool
 
-    public init(format: OutputFormat, version: String = LangInfo.version) {
-        self.format = format; self.version = version
+    public init(format: OutputFormat, version: String = LangInfo.version, colour: Bool = false) {
+        self.format = format; self.version = version; self.colour = colour
     }
 
     /// What a run shows: on standard output the results and warnings in order (text,
@@ -31,6 +34,13 @@ public struct ReportPrinter {
     }
 
     public func render(_ r: any Reportable, _ presentation: Presentation = .standard) -> String {
+        if let plot = r as? FigurePreview {
+            switch format {
+            case .text: return plot.text(colour: colour)
+            case .markdown: return "```\n" + plot.text(colour: false) + "```\n"
+            case .csv, .json: break
+            }
+        }
         switch format {
         case .text: return TextRenderer.render(r.tables(), presentation: presentation)
         case .markdown: return MarkdownRenderer.render(r.tables(), presentation: presentation)

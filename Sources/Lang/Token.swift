@@ -11,6 +11,7 @@ public struct Token: Sendable, Equatable {
         case string(String)
         case date(Int32)                 // days since 1970-01-01
         case duration(Double, DurationUnit)
+        case length(Double)              // a figure size in millimetres (85mm, 8.5cm, 3.3in)
         case pipe, plus, minus, star, slash, colon, comma, tilde, dot
         case leftParen, rightParen, leftBracket, rightBracket
         case assign                      // =

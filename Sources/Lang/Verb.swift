@@ -78,9 +78,12 @@ public enum Verb: String, Sendable, CaseIterable {
                      summary: "describe expressions: n, missing, mean, SD, median, quartiles, range; level counts for text",
                      example: "cohort omd + opd | summary age, eqd2(rt_dose_gy, rt_fractions) by cohort")
         case .plot:
-            VerbSpec(path: true,
-                     summary: "write the figure of the result before it as SVG (KM or cumulative incidence curves, a flow diagram)",
-                     example: "cohort omd + opd | km pfs by cohort | plot \"fig-pfs.svg\"")
+            VerbSpec(path: true, pathOptional: true,
+                     options: [.title: .expr, .xlab: .expr, .ylab: .expr, .xmax: .expr, .ticks: .expr, .percent: .flag, .ci: .flag,
+                               .censor: .word, .median: .flag, .pvalue: .flag, .risktable: .word, .cause: .list, .size: .size],
+                     summary: "draw the result before it: KM or cumulative incidence curves, a Cox forest plot, a flow diagram; "
+                         + "to .svg, .pdf or .png (300 dpi), or in the terminal without a file",
+                     example: "cohort omd | km pfs by tki | plot \"fig-pfs.png\" xmax 60mo percent pvalue")
         case .export:
             VerbSpec(path: true,
                      summary: "write the result before it to a file: .csv, .md, .json or .txt by the extension",
@@ -97,6 +100,8 @@ public enum Verb: String, Sendable, CaseIterable {
 /// The option words a stage may take after its verb (`by tki`, `at 12mo`, `ties breslow`).
 public enum OptionKey: String, Sendable, CaseIterable {
     case by, at, ci, rho, strata, trend, ties, cause, limit
+    // Figures (`plot`).
+    case title, xlab, ylab, xmax, ticks, percent, median, pvalue, size, censor, risktable
 }
 
 /// What a verb accepts: an endpoint, a formula, a path, arguments, options.
@@ -107,20 +112,24 @@ public struct VerbSpec: Sendable {
         case list          // at 6mo, 12mo
         case word          // ties breslow, ci log-log
         case flag          // trend
+        case size          // size 85mm x 70mm (width and height in millimetres)
     }
     public var endpoint: EndpointUse
     public var formula: Bool
     /// Takes a file path in quotes (output stages).
     public var path: Bool
+    /// The path may be left out (`plot` alone draws in the terminal).
+    public var pathOptional: Bool
     /// Takes a list of expressions right after the verb (`summary age, eqd2(d, n)`).
     public var arguments: Bool
     public var options: [OptionKey: OptionKind]
     public var summary: String
     public var example: String
 
-    init(endpoint: EndpointUse = .none, formula: Bool = false, path: Bool = false, arguments: Bool = false,
+    init(endpoint: EndpointUse = .none, formula: Bool = false, path: Bool = false, pathOptional: Bool = false, arguments: Bool = false,
          options: [OptionKey: OptionKind] = [:], summary: String, example: String) {
-        self.endpoint = endpoint; self.formula = formula; self.path = path; self.arguments = arguments; self.options = options
+        self.endpoint = endpoint; self.formula = formula; self.path = path; self.pathOptional = pathOptional
+        self.arguments = arguments; self.options = options
         self.summary = summary; self.example = example
     }
 

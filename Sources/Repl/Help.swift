@@ -12,6 +12,7 @@ enum Help {
                 case .list: return "\(key) T1, T2, ..."
                 case .word: return "\(key) WORD"
                 case .flag: return key
+                case .size: return "\(key) W x H"
                 }
             }.joined(separator: "] [")
             if !options.isEmpty { options = " [" + options + "]" }
@@ -20,7 +21,7 @@ enum Help {
             let argument: String
             switch verb.kind {
             case .row: argument = " CONDITION [\"reason\"]"
-            case .output: argument = " \"FILE\""
+            case .output: argument = spec.pathOptional ? " [\"FILE\"]" : " \"FILE\""
             case .analysis: argument = spec.arguments ? " EXPR, EXPR ..." : ""
             }
             return """

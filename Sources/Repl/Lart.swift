@@ -61,6 +61,14 @@ func writeErr(_ s: String) {
 
 extension OutputFormat: ExpressibleByArgument {}
 
+/// Whether terminal plots may use colour: standard output is a terminal that is not `dumb`,
+/// and `NO_COLOR` (no-color.org) is not set.
+func terminalHasColour() -> Bool {
+    guard isatty(STDOUT_FILENO) != 0, getenv("NO_COLOR") == nil else { return false }
+    guard let term = getenv("TERM").map({ String(cString: $0) }), !term.isEmpty, term != "dumb" else { return false }
+    return true
+}
+
 /// A session for a script file (paths relative to the script's folder) and the script's text.
 func openScript(_ file: String, params: [String]) throws -> (Interpreter, String) {
     let overrides = try parseParams(params)
@@ -81,7 +89,7 @@ struct Run: ParsableCommand {
     func run() throws {
         let (session, text) = try openScript(file, params: param)
         let report = session.run(text, file: file)
-        let (out, err) = ReportPrinter(format: format).output(report, file: file)
+        let (out, err) = ReportPrinter(format: format, colour: terminalHasColour()).output(report, file: file)
         print(out, terminator: "")
         if !err.isEmpty { writeErr(err) }
         if !report.ok { throw ExitCode(ExitStatus.scriptError) }

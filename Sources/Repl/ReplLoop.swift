@@ -16,6 +16,8 @@ struct ReplLoop {
     var entry = 0
     /// Exit status for piped input: 1 if any statement failed.
     var sawError = false
+    /// Terminal plots in colour (a colour terminal on standard output).
+    let colour = terminalHasColour()
 
     init(session: Interpreter, format: OutputFormat, interactive: Bool, historyPath: String) {
         self.session = session; self.format = format; self.interactive = interactive; self.historyPath = historyPath
@@ -80,7 +82,7 @@ struct ReplLoop {
 
     /// Results and warnings on stdout, errors on stderr, as `lart run` prints them.
     mutating func show(_ report: RunReport, file: String) {
-        let (out, err) = ReportPrinter(format: format).output(report, file: file)
+        let (out, err) = ReportPrinter(format: format, colour: colour).output(report, file: file)
         print(out, terminator: "")
         if !err.isEmpty { writeErr(err) }
         if !report.ok { sawError = true }

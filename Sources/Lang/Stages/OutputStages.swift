@@ -1,16 +1,158 @@
 import Runtime
 
 extension Interpreter {
-    /// `| plot "file.svg"`: the figure of the result before it.
+    /// `| plot ["file.svg|pdf|png"] [options]`: the figure of the result before it (after
+    /// `km ... | logrank` or `cuminc ... | gray`, of the curves before the test), written to
+    /// the file, or drawn with characters when no file is named.
     func runPlot(_ stage: Stage, _ run: inout PipelineRun) throws {
-        let previous = try previousResult(stage, run)
-        guard let p = previous as? any Plottable, let figure = p.figure() else {
-            throw fail("a `\(previous.kind)` result has no figure; plot follows km, cuminc or flow", stage.verbRange, run.source)
+        let src = run.source
+        let (target, logrank) = try plotTarget(stage, run)
+        guard let plottable = target as? any Plottable else {
+            throw fail("a `\(target.kind)` result has no figure; plot follows km, cuminc, cox or flow", stage.verbRange, src)
         }
-        let path = stage.label ?? ""
-        guard path.hasSuffix(".svg") else { throw fail("figures are written as SVG: name the file `....svg`", stage.range, run.source) }
-        let written = try write(figure.svg(), to: path, what: "figure", stage, run.source)
-        run.items.append(.result(written))
+        var options = try figureOptions(stage, for: target, src)
+        if options.pValue, let km = target as? KaplanMeierResult, km.curves.count > 1 {
+            options.test = try logrank.map { FigureTest(name: $0.rho == 0 ? "Log-rank" : "G-rho (rho = \(formatNumber($0.rho)))", p: $0.p) }
+                ?? logRankForPlot(run)
+        }
+        guard let figure = plottable.figure(options) else {
+            throw fail("nothing to draw: the `\(target.kind)` result has no curves for these options", stage.range, src)
+        }
+        guard let path = stage.label else {
+            guard figure.text(colour: false) != nil else {
+                throw fail("a flow diagram is drawn to a file: write `plot \"flow.svg\"` (or .pdf, .png)", stage.verbRange, src)
+            }
+            run.items.append(.result(FigurePreview(figure: figure, caption: options.title ?? caption(of: target))))
+            return
+        }
+        let full = path.hasPrefix("/") ? path : baseDirectory + "/" + path
+        if path.lowercased().hasSuffix(".svg") {
+            run.items.append(.result(try write(figure.svg(), to: path, what: "figure", stage, src)))
+        } else if let format = Raster.format(forPath: path) {
+            do {
+                let bytes = try Raster.write(svg: figure.svg(), to: full, format: format)
+                run.items.append(.result(FileWritten(path: path, what: "figure", bytes: bytes)))
+            } catch {
+                throw fail("cannot write \(path): \(error)", stage.range, src)
+            }
+        } else {
+            throw fail("figures are written as .svg, .pdf or .png (300 dpi): name the file `....svg`", stage.range, src)
+        }
+    }
+
+    /// The result a `plot` draws: the one before it, passing over files written, previews,
+    /// and a log-rank or Gray test that follows the curves (the log-rank test is returned,
+    /// for the p-value on the figure).
+    func plotTarget(_ stage: Stage, _ run: PipelineRun) throws -> (any Reportable, LogRankResult?) {
+        var logrank: LogRankResult? = nil
+        for item in run.items.reversed() {
+            guard case .result(let r) = item else { continue }
+            if r is FileWritten || r is FigurePreview || r is GrayTestReport { continue }
+            if let lr = r as? LogRankResult, logrank == nil { logrank = lr; continue }
+            return (r, logrank)
+        }
+        if let logrank { return (logrank, nil) }
+        return (try previousResult(stage, run), nil)
+    }
+
+    /// The log-rank test between the groups of the `km` before the plot.
+    func logRankForPlot(_ run: PipelineRun) throws -> FigureTest? {
+        guard case .km(let endpoint, let by?) = run.context else { return nil }
+        let src = run.source
+        let outcome = try outcome(endpoint, run.data, src)
+        let g = try grouping(by, run.data, src)
+        let (rows, _) = usableRows(outcome, [g])
+        let r = try LogRank.test(time: rows.pick(outcome.time), event: rows.pick(outcome.status).map { $0 == 1 },
+                                 group: rows.pick(g.codes), groupLabels: g.labels)
+        return FigureTest(name: "Log-rank", p: r.p)
+    }
+
+    /// What a terminal plot is called when `title` gives no name.
+    func caption(of result: any Reportable) -> String {
+        if let km = result as? KaplanMeierResult { return "Kaplan-Meier: \(km.endpointName)" }
+        if let ci = result as? CumulativeIncidenceResult { return "Cumulative incidence: \(ci.endpointName)" }
+        if let cox = result as? CoxResult { return "Hazard ratios: \(cox.endpointName)" }
+        if let screen = result as? CoxScreenResult { return "Hazard ratios (univariate): \(screen.endpointName)" }
+        return result.kind
+    }
+
+    /// The options of a `plot` stage, checked against the figure they shape.
+    func figureOptions(_ stage: Stage, for target: any Reportable, _ src: SourceFile) throws -> FigureOptions {
+        var o = FigureOptions()
+        let curves: Bool, unit: String
+        if let km = target as? KaplanMeierResult { curves = true; unit = km.timeUnit }
+        else if let ci = target as? CumulativeIncidenceResult { curves = true; unit = ci.timeUnit }
+        else { curves = false; unit = "" }
+        let forest = target is CoxResult || target is CoxScreenResult
+        for option in stage.options {
+            let key = option.key
+            // Options of curves only; `xlab` and `size` also suit a forest plot, `title` any figure.
+            switch key {
+            case .xmax, .ticks, .percent, .ci, .censor, .median, .pvalue, .risktable, .cause, .ylab:
+                guard curves else {
+                    throw fail("`\(key.rawValue)` applies to Kaplan-Meier and cumulative incidence curves, not to a `\(target.kind)` figure", option.keyRange, src)
+                }
+            case .xlab, .size:
+                guard curves || forest else {
+                    throw fail("`\(key.rawValue)` does not apply to a `\(target.kind)` figure", option.keyRange, src)
+                }
+            case .title, .by, .at, .rho, .strata, .trend, .ties, .limit:
+                break
+            }
+            func text() throws -> String {
+                guard let e = option.values.first, case .string(let s) = e.kind else {
+                    throw fail("`\(key.rawValue)` takes text in quotes: `\(key.rawValue) \"...\"`", option.keyRange, src)
+                }
+                return s
+            }
+            func time() throws -> Double {
+                guard let e = option.values.first else { throw fail("`\(key.rawValue)` takes a time such as 60mo", option.keyRange, src) }
+                let t = try timePoints([e], unit: unit, src)[0]
+                guard t > 0, t.isFinite else { throw fail("`\(key.rawValue)` takes a time above 0", e.range, src) }
+                return t
+            }
+            func onOff() throws -> Bool {
+                guard let w = option.word, w.text == "on" || w.text == "off" else {
+                    throw fail("`\(key.rawValue)` takes on or off", option.word?.range ?? option.keyRange, src)
+                }
+                return w.text == "on"
+            }
+            switch key {
+            case .title: o.title = try text()
+            case .xlab: o.xLabel = try text()
+            case .ylab: o.yLabel = try text()
+            case .xmax: o.xMax = try time()
+            case .ticks: o.tickStep = try time()
+            case .percent: o.percent = true
+            case .ci: o.confidenceBands = true
+            case .censor: o.censorMarks = try onOff()
+            case .median: o.medianLines = true
+            case .pvalue: o.pValue = true
+            case .risktable: o.riskTable = try onOff()
+            case .cause:
+                guard let ci = target as? CumulativeIncidenceResult else {
+                    throw fail("`cause` chooses the causes of cumulative incidence curves (cause 1, 2)", option.keyRange, src)
+                }
+                let known = Set(ci.curves.map(\.cause)).sorted()
+                o.causes = try option.values.map { e in
+                    guard case .number(let x) = e.kind, x == x.rounded(), known.contains(Int(x)) else {
+                        throw fail("`cause` takes cause numbers: " + known.map { "\($0) (\(ci.causeLabels[$0] ?? String($0)))" }.joined(separator: ", "), e.range, src)
+                    }
+                    return Int(x)
+                }
+            case .size:
+                guard option.values.count == 2, case .number(let w) = option.values[0].kind, case .number(let h) = option.values[1].kind else {
+                    throw fail("`size` takes a width and a height: size 85mm x 70mm", option.keyRange, src)
+                }
+                guard w >= 20, h >= 20, w <= 1000, h <= 1000 else {
+                    throw fail("a figure from 20 to 1000 mm on each side, please (size 85mm x 70mm)", option.keyRange, src)
+                }
+                o.widthMM = w; o.heightMM = h
+            case .by, .at, .rho, .strata, .trend, .ties, .limit:
+                throw fail("`\(key.rawValue)` is not an option of `plot`", option.keyRange, src)
+            }
+        }
+        return o
     }
 
     /// `| export "file.csv|md|json|txt"`: the result before it, in the format of the extension.

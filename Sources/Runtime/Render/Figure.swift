@@ -1,14 +1,24 @@
-/// Figures for a paper, written as standalone SVG (no fonts or libraries needed to view).
+/// Figures for a paper, written as standalone SVG (no fonts or libraries needed to view;
+/// `Raster` renders them as PDF or PNG).
 ///
-/// A `StepFigure` holds right-continuous step functions (Kaplan-Meier survival, cumulative
-/// incidence) with optional censoring marks and a number-at-risk table; a `FlowFigure` is a
-/// CONSORT-style box diagram of an eligibility flow.
+/// A `StepFigure` draws right-continuous step functions (Kaplan-Meier survival, cumulative
+/// incidence) with censoring marks, bands, medians and a number-at-risk table; a
+/// `ForestFigure` the hazard ratios of a Cox model; a `FlowFigure` and a `FlowTreeFigure`
+/// CONSORT-style box diagrams of eligibility flows. Figures sized for print use one SVG unit
+/// per point (1/72 in) and give their width and height in millimetres.
 public protocol Plottable: Reportable {
-    func figure() -> Figure?
+    /// The figure of the result drawn as `options` say; nil when the result has none.
+    func figure(_ options: FigureOptions) -> Figure?
+}
+
+extension Plottable {
+    /// The figure with the default options.
+    public func figure() -> Figure? { figure(FigureOptions()) }
 }
 
 public enum Figure: Sendable {
     case steps(StepFigure)
+    case forest(ForestFigure)
     case flow(FlowFigure)
     /// Several cohorts' flows as one tree (`FlowTreeFigure`, in Cohort/FlowDiagram.swift).
     case flowTree(FlowTreeFigure)
@@ -16,127 +26,92 @@ public enum Figure: Sendable {
     public func svg() -> String {
         switch self {
         case .steps(let f): return f.svg()
+        case .forest(let f): return f.svg()
         case .flow(let f): return f.svg()
         case .flowTree(let f): return f.svg()
         }
     }
-}
 
-public struct StepSeries: Sendable {
-    public var label: String
-    /// Jump times and the value from each time on; the curve starts at (0, start).
-    public var time: [Double]
-    public var value: [Double]
-    public var start: Double
-    /// Times of censored observations (drawn as ticks on the curve).
-    public var censored: [Double]
-
-    public init(label: String, time: [Double], value: [Double], start: Double, censored: [Double] = []) {
-        self.label = label; self.time = time; self.value = value; self.start = start; self.censored = censored
-    }
-
-    /// The step function's value at t.
-    func value(at t: Double) -> Double {
-        var lo = 0, hi = time.count
-        while lo < hi { let mid = (lo + hi) / 2; if time[mid] <= t { lo = mid + 1 } else { hi = mid } }
-        return lo == 0 ? start : value[lo - 1]
+    /// The figure drawn with characters for a terminal (`TextPlot`); nil for box diagrams,
+    /// which only files show. `colour`: ANSI colours and braille dots, else plain ASCII.
+    public func text(colour: Bool) -> String? {
+        switch self {
+        case .steps(let f): return TextPlot.render(f, colour: colour)
+        case .forest(let f): return TextPlot.render(f, colour: colour)
+        case .flow, .flowTree: return nil
+        }
     }
 }
 
-public struct StepFigure: Sendable {
-    public var title: String
-    public var xLabel: String
-    public var yLabel: String
-    public var series: [StepSeries]
-    /// Number at risk per series at `riskTimes` (empty: no table).
-    public var riskTimes: [Double]
-    public var atRisk: [[Int]]
+/// What the options of `plot` ask of a figure. Times are in the result's time unit.
+public struct FigureOptions: Sendable, Equatable {
+    public var title: String?
+    public var xLabel: String?
+    public var yLabel: String?
+    /// The end of the time axis; nil: the last observed time, rounded up to a tick.
+    public var xMax: Double?
+    /// The distance between time ticks; nil: whole years (12 for months, 365 for days, 52
+    /// for weeks, 1 for years) when the axis spans two years or more, else round numbers.
+    public var tickStep: Double?
+    /// Probabilities as percentages on the y axis.
+    public var percent = false
+    /// Shaded pointwise 95% bands.
+    public var confidenceBands = false
+    public var censorMarks = true
+    /// Dashed lines from the median to both axes.
+    public var medianLines = false
+    /// The p-value of the test between the curves (groups > 1), inside the plot.
+    public var pValue = false
+    public var riskTable = true
+    /// Causes a cumulative incidence figure draws; nil: the event of interest only.
+    public var causes: [Int]?
+    /// Size in millimetres; nil: the figure's default (85 x 70 mm for curves).
+    public var widthMM: Double?
+    public var heightMM: Double?
+    /// The test between Kaplan-Meier curves, which the caller computes (the log-rank test).
+    public var test: FigureTest?
 
-    public init(title: String, xLabel: String, yLabel: String, series: [StepSeries], riskTimes: [Double] = [], atRisk: [[Int]] = []) {
-        self.title = title; self.xLabel = xLabel; self.yLabel = yLabel; self.series = series
-        self.riskTimes = riskTimes; self.atRisk = atRisk
+    public init() {}
+}
+
+/// A test shown on a figure: "Log-rank p = 0.012".
+public struct FigureTest: Sendable, Equatable {
+    public var name: String
+    public var p: Double
+    public init(name: String, p: Double) { self.name = name; self.p = p }
+
+    /// The text drawn: the p-value in journal style (`< 0.001`, 3 decimals below 0.01, else 2).
+    public var text: String {
+        let p = Format.pValue(self.p, style: .journal)
+        return name + " p " + (p.hasPrefix("<") || p.hasPrefix(">") ? p : "= " + p)
+    }
+}
+
+/// The colours and line types of the groups of a figure: the Okabe-Ito palette (safe for
+/// colour-blind readers), and a dash pattern per group so that the curves stay apart in
+/// greyscale (solid, dashed, dotted, dash-dot).
+enum FigureStyle {
+    static let colours = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999999"]
+    static let dashes = ["", "4 2", "1 1.5", "5 1.5 1 1.5"]
+    /// Font sizes in points: at the figure's natural size nothing is smaller than 7 pt.
+    static let small = 7.5, label = 8.0, title = 9.0
+
+    static func colour(_ k: Int) -> String { colours[k % colours.count] }
+    static func dash(_ k: Int) -> String { dashes[k % dashes.count] }
+    /// The SVG attribute of the dash pattern ("" for solid).
+    static func dashAttribute(_ k: Int) -> String {
+        let d = dash(k)
+        return d.isEmpty ? "" : " stroke-dasharray=\"\(d)\""
     }
 
-    static let palette = ["#1b6ca8", "#d1495b", "#2e933c", "#edae49", "#6a4c93", "#00798c", "#8d6a9f", "#30362f"]
+    static let pointsPerMM = 72 / 25.4
 
-    /// Round axis ticks covering 0...maxValue (1, 2 or 5 times a power of ten).
-    static func ticks(upTo maxValue: Double, count: Int = 6) -> [Double] {
-        guard maxValue > 0, maxValue.isFinite else { return [0, 1] }
-        let raw = maxValue / Double(count)
-        var p = 1.0
-        while p * 10 <= raw { p *= 10 }
-        while p > raw { p /= 10 }
-        let step = [1.0, 2, 5, 10].map { $0 * p }.first { $0 >= raw } ?? 10 * p
-        var out = [Double]()
-        var t = 0.0
-        while t <= maxValue + step * 1e-9 { out.append(t); t += step }
-        if (out.last ?? 0) < maxValue { out.append(t) }
-        return out
-    }
-
-    public func svg() -> String {
-        let width = 720.0, plotLeft = 70.0, plotRight = 560.0, plotTop = 50.0, plotBottom = 330.0
-        let tableRowHeight = 18.0
-        let height = plotBottom + 60 + (atRisk.isEmpty ? 0 : tableRowHeight * Double(series.count + 1) + 10)
-        let maxTime = series.flatMap { $0.time + $0.censored }.max() ?? 1
-        let xTicks = StepFigure.ticks(upTo: maxTime)
-        let xMax = xTicks.last ?? maxTime
-        func x(_ t: Double) -> Double { plotLeft + (plotRight - plotLeft) * t / xMax }
-        func y(_ v: Double) -> Double { plotBottom - (plotBottom - plotTop) * v }
+    /// The opening tag of a print-sized SVG: width and height in mm, a viewBox in points.
+    static func header(width: Double, height: Double) -> String {
         func f(_ v: Double) -> String { Format.fixed(v, decimals: 1) }
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n"
-        s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        s += "<text x=\"\(f(plotLeft))\" y=\"28\" font-size=\"15\" font-weight=\"bold\">\(escape(title))</text>\n"
-        // Axes and grid.
-        for t in xTicks {
-            s += "<line x1=\"\(f(x(t)))\" y1=\"\(f(plotBottom))\" x2=\"\(f(x(t)))\" y2=\"\(f(plotBottom + 5))\" stroke=\"black\"/>\n"
-            s += "<text x=\"\(f(x(t)))\" y=\"\(f(plotBottom + 18))\" text-anchor=\"middle\">\(formatNumber(t))</text>\n"
-        }
-        for k in 0...5 {
-            let v = Double(k) / 5
-            s += "<line x1=\"\(f(plotLeft))\" y1=\"\(f(y(v)))\" x2=\"\(f(plotRight))\" y2=\"\(f(y(v)))\" stroke=\"#e5e5e5\"/>\n"
-            s += "<text x=\"\(f(plotLeft - 8))\" y=\"\(f(y(v) + 4))\" text-anchor=\"end\">\(Format.fixed(v, decimals: 1))</text>\n"
-        }
-        s += "<line x1=\"\(f(plotLeft))\" y1=\"\(f(plotBottom))\" x2=\"\(f(plotRight))\" y2=\"\(f(plotBottom))\" stroke=\"black\"/>\n"
-        s += "<line x1=\"\(f(plotLeft))\" y1=\"\(f(plotTop))\" x2=\"\(f(plotLeft))\" y2=\"\(f(plotBottom))\" stroke=\"black\"/>\n"
-        s += "<text x=\"\(f((plotLeft + plotRight) / 2))\" y=\"\(f(plotBottom + 38))\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
-        s += "<text transform=\"translate(20 \(f((plotTop + plotBottom) / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>\n"
-        // Curves.
-        for (k, c) in series.enumerated() {
-            let color = StepFigure.palette[k % StepFigure.palette.count]
-            var d = "M\(f(x(0))),\(f(y(c.start)))"
-            var level = c.start
-            for (t, v) in zip(c.time, c.value) {
-                d += " H\(f(x(t)))"
-                if v != level { d += " V\(f(y(v)))"; level = v }
-            }
-            let end = max(c.time.last ?? 0, c.censored.max() ?? 0)
-            d += " H\(f(x(end)))"
-            s += "<path d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
-            for t in c.censored {
-                let yy = y(c.value(at: t))
-                s += "<line x1=\"\(f(x(t)))\" y1=\"\(f(yy - 4))\" x2=\"\(f(x(t)))\" y2=\"\(f(yy + 4))\" stroke=\"\(color)\" stroke-width=\"1.5\"/>\n"
-            }
-            // Legend.
-            let ly = plotTop + 10 + Double(k) * 18
-            s += "<line x1=\"\(f(plotRight + 20))\" y1=\"\(f(ly))\" x2=\"\(f(plotRight + 44))\" y2=\"\(f(ly))\" stroke=\"\(color)\" stroke-width=\"3\"/>\n"
-            s += "<text x=\"\(f(plotRight + 50))\" y=\"\(f(ly + 4))\">\(escape(c.label))</text>\n"
-        }
-        // Number at risk.
-        if !atRisk.isEmpty {
-            let top = plotBottom + 60
-            s += "<text x=\"\(f(plotLeft))\" y=\"\(f(top))\" font-weight=\"bold\">Number at risk</text>\n"
-            for (k, row) in atRisk.enumerated() {
-                let yy = top + tableRowHeight * Double(k + 1)
-                let color = StepFigure.palette[k % StepFigure.palette.count]
-                s += "<text x=\"\(f(plotRight + 20))\" y=\"\(f(yy))\" fill=\"\(color)\">\(escape(series[k].label))</text>\n"
-                for (t, n) in zip(riskTimes, row) {
-                    s += "<text x=\"\(f(x(t)))\" y=\"\(f(yy))\" text-anchor=\"middle\">\(n)</text>\n"
-                }
-            }
-        }
-        s += "</svg>\n"
-        return s
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(f(width / pointsPerMM))mm\" height=\"\(f(height / pointsPerMM))mm\" "
+            + "viewBox=\"0 0 \(f(width)) \(f(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"\(f(small))\">\n"
+            + "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
     }
 }
 
@@ -207,46 +182,10 @@ func escape(_ s: String) -> String {
     return out
 }
 
-extension KaplanMeierResult: Plottable {
-    public func figure() -> Figure? {
-        let series = curves.map { c -> StepSeries in
-            var times = [Double](), values = [Double](), censored = [Double]()
-            for i in 0..<c.time.count {
-                if c.nEvent[i] > 0 { times.append(c.time[i]); values.append(c.survival[i]) }
-                if c.nCensor[i] > 0 { censored.append(c.time[i]) }
-            }
-            return StepSeries(label: c.label, time: times, value: values, start: 1, censored: censored)
-        }
-        let maxTime = curves.flatMap(\.time).max() ?? 1
-        let riskTimes = StepFigure.ticks(upTo: maxTime).filter { $0 <= maxTime }
-        let atRisk = curves.map { c in riskTimes.map { c.at($0).nRisk } }
-        let unit = timeUnit.isEmpty ? "time" : timeUnit
-        return .steps(StepFigure(title: "Kaplan-Meier: \(endpointName)", xLabel: "Time (\(unit))", yLabel: "Survival probability",
-                                 series: series, riskTimes: riskTimes, atRisk: atRisk))
-    }
-}
-
-extension CumulativeIncidenceResult: Plottable {
-    public func figure() -> Figure? {
-        let series = curves.map { c -> StepSeries in
-            // cmprsk's step functions list each jump twice (before, after); keep the jumps.
-            var times = [Double](), values = [Double]()
-            for i in 0..<c.time.count where i == 0 || c.estimate[i] != c.estimate[i - 1] {
-                times.append(c.time[i]); values.append(c.estimate[i])
-            }
-            let cause = causeLabels[c.cause] ?? "cause \(c.cause)"
-            return StepSeries(label: c.group == "(all)" ? cause : "\(c.group): \(cause)", time: times, value: values, start: 0)
-        }
-        let unit = timeUnit.isEmpty ? "time" : timeUnit
-        return .steps(StepFigure(title: "Cumulative incidence: \(endpointName)", xLabel: "Time (\(unit))",
-                                 yLabel: "Cumulative incidence", series: series))
-    }
-}
-
 extension FlowResult: Plottable {
-    public func figure() -> Figure? { .flow(FlowFigure(title: "Flow of \(cohort)", steps: steps)) }
+    public func figure(_ options: FigureOptions) -> Figure? { .flow(FlowFigure(title: "Flow of \(cohort)", steps: steps)) }
 }
 
 extension FlowTreeResult: Plottable {
-    public func figure() -> Figure? { .flowTree(FlowTreeFigure(title: title, tree: tree)) }
+    public func figure(_ options: FigureOptions) -> Figure? { .flowTree(FlowTreeFigure(title: title, tree: tree)) }
 }

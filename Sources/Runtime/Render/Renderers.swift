@@ -49,6 +49,12 @@ public enum MarkdownRenderer {
 
     public static func render(_ t: ResultTable, presentation: Presentation = .standard) -> String {
         func escape(_ s: String) -> String { s.replacing("|", with: "\\|") }
+        // A table without columns is a notice ("figure written: ..."): one line, no table.
+        if t.columns.isEmpty {
+            var out = escape(t.title) + "\n"
+            if presentation.notes && !t.notes.isEmpty { out += "\n" + t.notes.map { escape($0) }.joined(separator: "  \n") + "\n" }
+            return out
+        }
         var out = "**\(escape(t.title))**\n\n"
         out += "| " + t.columns.map(escape).joined(separator: " | ") + " |\n"
         out += "|" + t.columns.indices.map { j -> String in
@@ -79,6 +85,8 @@ public enum CSVRenderer {
 
     public static func render(_ t: ResultTable, presentation: Presentation = .standard) -> String {
         var out = "# " + t.title + "\n"
+        // A table without columns is a notice: its title line alone.
+        if t.columns.isEmpty { return out }
         out += t.columns.map(quote).joined(separator: ",") + "\n"
         for r in t.rows { out += r.map { quote(Format.exact($0, presentation)) }.joined(separator: ",") + "\n" }
         return out

@@ -24,8 +24,16 @@ public struct FileWritten: Reportable {
     public var bytes: Int
     public init(path: String, what: String, bytes: Int) { self.path = path; self.what = what; self.bytes = bytes }
     public var kind: String { "file" }
+    /// One line in every format: "figure written: fig.svg (12 kB)".
     public func tables() -> [ResultTable] {
-        [ResultTable(title: "Wrote \(what) \(path) (\(bytes) bytes)", columns: [], rows: [])]
+        [ResultTable(title: "\(what) written: \(path) (\(FileWritten.size(bytes)))", columns: [], rows: [])]
+    }
+
+    /// A file size as people read it: "812 B", "12 kB", "1.4 MB" (powers of 1000).
+    public static func size(_ bytes: Int) -> String {
+        if bytes < 1000 { return "\(bytes) B" }
+        if bytes < 999_500 { return "\(Int((Double(bytes) / 1000).rounded())) kB" }
+        return Format.fixed(Double(bytes) / 1e6, decimals: 1) + " MB"
     }
     public func json() -> JSONValue {
         .object([("path", .string(path)), ("what", .string(what)), ("bytes", .int(bytes))])

@@ -73,12 +73,29 @@ public struct CumulativeIncidenceResult: Reportable {
     /// How each time of `times` (same order) is shown in the time column, as written
     /// ("12mo", "1y (365.25 d)"); nil or a missing entry: the number.
     public var timeLabels: [String]?
+    /// Each group's observed times, for the numbers at risk and censoring marks of figures.
+    public var observed: [CumulativeIncidenceGroupTimes] = []
 
     init(curves: [CumulativeIncidenceCurve], gray: [GrayTestResult], times: [Double],
          causeLabels: [Int: String], failCode: Int, n: Int, nMissing: Int, warnings: [String]) {
         self.curves = curves; self.gray = gray; self.times = times
         self.causeLabels = causeLabels; self.failCode = failCode
         self.n = n; self.nMissing = nMissing; self.warnings = warnings
+    }
+}
+
+/// One group's observed times in increasing order, and the distinct times at which some
+/// observation was censored.
+public struct CumulativeIncidenceGroupTimes: Sendable {
+    public let group: String
+    public let time: [Double]
+    public let censored: [Double]
+
+    /// The number at risk at t: observations with time >= t.
+    public func atRisk(_ t: Double) -> Int {
+        var lo = 0, hi = time.count
+        while lo < hi { let mid = (lo + hi) / 2; if time[mid] < t { lo = mid + 1 } else { hi = mid } }
+        return time.count - lo
     }
 }
 
@@ -233,9 +250,15 @@ public enum CumulativeIncidence {
         let tableTimes = options.times.isEmpty ? defaultTimes(maxTime: maxTime) : Array(Set(options.times)).sorted()
         var shownLabels = causeLabels
         for c in causes where shownLabels[c] == nil { shownLabels[c] = String(c) }
-        return CumulativeIncidenceResult(curves: curves, gray: gray, times: tableTimes, causeLabels: shownLabels,
-                                         failCode: options.failCode, n: keep.count, nMissing: nMissing,
-                                         warnings: warnings)
+        var result = CumulativeIncidenceResult(curves: curves, gray: gray, times: tableTimes, causeLabels: shownLabels,
+                                               failCode: options.failCode, n: keep.count, nMissing: nMissing,
+                                               warnings: warnings)
+        result.observed = presentGroups.enumerated().map { k, g in
+            var censored = [Double]()
+            for (t, st) in zip(timeByGroup[k], statusByGroup[k]) where st == 0 && censored.last != t { censored.append(t) }
+            return CumulativeIncidenceGroupTimes(group: labels[g], time: Array(timeByGroup[k]), censored: censored)
+        }
+        return result
     }
 
     /// One curve from one group's data sorted by time (see `estimate` for the formulas).
