@@ -25,7 +25,7 @@ struct OutputStageTests {
         #expect(report.ok, "\(report.errors.map(\.description))")
         let svg = try String(contentsOfFile: dir + "/km.svg", encoding: .utf8)
         #expect(svg.hasPrefix("<svg"))
-        #expect(svg.contains("sex: 1") && svg.contains("Number at risk"))
+        #expect(svg.contains("sex: 1") && svg.contains("No. at risk"))
         let table = try String(contentsOfFile: dir + "/cox.csv", encoding: .utf8)
         #expect(table.contains("factor(sex)2,-0.5"))
         let flow = try String(contentsOfFile: dir + "/flow.svg", encoding: .utf8)
@@ -39,6 +39,6 @@ struct OutputStageTests {
     @Test func plotNeedsAFigure() {
         let s = Interpreter(baseDirectory: OutputStageTests.fixtures)
         let r = s.run("use \"public/lung.csv\" as lung\ncount lung | plot \"x.svg\"", file: "t.lart")
-        #expect(r.errors.first?.diagnostic.message == "a `count` result has no figure; plot follows km, cuminc or flow")
+        #expect(r.errors.first?.diagnostic.message == "a `count` result has no figure; plot follows km, cuminc, cox or flow")
     }
 }

@@ -60,7 +60,13 @@ public struct ForestFigure: Sendable {
         if axisLo == 1 { axisLo = 0.5 }
         if axisHi == 1 { axisHi = 2 }
         var ticks = c.filter { $0 >= axisLo && $0 <= axisHi }
-        if ticks.count > 7 { ticks = ticks.filter { [0.01, 0.1, 1, 10, 100].contains($0) || $0 == axisLo || $0 == axisHi } }
+        if ticks.count > 7 {
+            // Decades, and an end of the axis only where it is clear of them (not 10 and 20).
+            let decades: [Double] = [0.01, 0.1, 1, 10, 100]
+            ticks = ticks.filter { t in
+                decades.contains(t) || ((t == axisLo || t == axisHi) && decades.allSatisfy { abs(log($0 / t)) >= log(3) })
+            }
+        }
         return (axisLo, axisHi, ticks)
     }
 

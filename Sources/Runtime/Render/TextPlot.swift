@@ -31,7 +31,7 @@ public enum TextPlot {
 
     /// Kaplan-Meier or cumulative incidence curves: `width` x `height` characters of plot,
     /// y ticks on the left, time ticks and the number-at-risk table under it, the legend
-    /// and the test below.
+    /// and the test below. The title is not drawn: `FigurePreview` prints its caption above.
     public static func render(_ f: StepFigure, colour: Bool, width: Int = 60, height: Int = 16) -> String {
         let w = max(10, width), h = max(4, height)
         // The gutter: y tick labels and risk-table labels, right-aligned.
@@ -86,7 +86,6 @@ public enum TextPlot {
             tickAtRow[Int(((1 - v / f.yMax) * Double(h - 1)).rounded())] = label
         }
         var out = ""
-        if let title = f.title { out += title + "\n" }
         out += f.yLabel + "\n"
         let vertical = colour ? "┤" : "|", blank = colour ? "│" : "|"
         for r in 0..<h {
@@ -158,7 +157,6 @@ public enum TextPlot {
         let hrTexts = f.rows.map { f.hrText($0) }
         let hrWidth = max("HR (95% CI)".count, hrTexts.map(\.count).max() ?? 0)
         var out = ""
-        if let title = f.title { out += title + "\n" }
         out += pad("", labelWidth) + "  " + pad("", w) + "  " + pad("HR (95% CI)", hrWidth) + "  p\n"
         let one = col(1)
         for (i, r) in f.rows.enumerated() {
