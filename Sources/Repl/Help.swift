@@ -5,8 +5,9 @@ enum Help {
     static func text(for topic: String?) -> String {
         if let topic, let verb = Verb.named(topic) {
             let spec = verb.spec
-            var options = spec.options.sorted(by: { $0.key.rawValue < $1.key.rawValue }).map { key, kind -> String in
-                let key = key.rawValue
+            var options = spec.options.sorted(by: { $0.key.rawValue < $1.key.rawValue }).map { option, kind -> String in
+                let key = option.rawValue
+                if let value = Help.optionValues[option], kind != .flag, option != .cause || kind == .list { return "\(key) \(value)" }
                 switch kind {
                 case .expr: return "\(key) EXPR"
                 case .list: return "\(key) T1, T2, ..."
@@ -53,6 +54,12 @@ enum Help {
             .help km (or any stage) shows its syntax and an example.
             """
     }
+
+    /// What an option takes, where a word says more than EXPR or WORD.
+    static let optionValues: [OptionKey: String] = [
+        .ties: "efron|breslow|exact", .censor: "on|off", .risktable: "on|off",
+        .title: "\"TEXT\"", .xlab: "\"TEXT\"", .ylab: "\"TEXT\"", .xmax: "TIME", .ticks: "TIME", .cause: "N, N",
+    ]
 
     static let statementHelp: [String: String] = [
         "use": "use \"path.csv\" as NAME    load a CSV file (path relative to the script's folder)\n  example: use \"examples/data/lart_registry.csv\" as registry",
