@@ -142,6 +142,18 @@ struct FigureTests {
         #expect(both.of(class: "pvalue").count == 2)
     }
 
+    @Test func ungroupedCurvesAreCalledAll() throws {
+        let status = [1, 2, 0, 1, 0, 1, 2, 0, 1, 0, 1, 0, 2, 1, 1, 0, 1, 2, 0, 1]
+        let ci = try CumulativeIncidence.estimate(time: FigureData.time, status: status, group: Array(repeating: 0, count: 20),
+                                                  groupLabels: ["(all)"], causeLabels: [1: "relapse", 2: "death"])
+        let (doc, ok) = SVGElements.parse(try #require(ci.figure()).svg())
+        #expect(ok && doc.of(class: "curve").count == 1)
+        #expect(doc.of(class: "risk-label").map(\.text) == ["All"] && doc.all.filter { $0.attributes["class"] == "legend" }.isEmpty)
+        let km = try KaplanMeier.fit(time: FigureData.time, event: FigureData.event)
+        let (kmDoc, _) = SVGElements.parse(try #require(km.figure()).svg())
+        #expect(kmDoc.of(class: "risk-label").map(\.text) == ["All"] && kmDoc.of(class: "risk").first?.text == "20")
+    }
+
     @Test func forestPlotOfACoxModel() throws {
         let cox = try FigureData.cox()
         let (doc, ok) = SVGElements.parse(try #require(cox.figure()).svg())

@@ -32,7 +32,7 @@ extension CumulativeIncidenceResult: Plottable {
         let series = shown.map { c -> StepSeries in
             // cmprsk's step functions list each jump twice (before, after); keep the jumps.
             var times = [Double](), values = [Double](), lower = [Double](), upper = [Double]()
-            for i in 1..<c.time.count where c.estimate[i] != c.estimate[i - 1] {
+            for i in c.time.indices.dropFirst() where c.estimate[i] != c.estimate[i - 1] {
                 times.append(c.time[i]); values.append(c.estimate[i])
                 let band = c.logLogInterval(c.time[i])
                 lower.append(band.lower); upper.append(band.upper)
@@ -63,7 +63,8 @@ extension CumulativeIncidenceResult: Plottable {
             // Several causes: one row per group (not per curve), drawn by `multiCauseRisk`.
             o.riskTable = false
         }
-        var figure = StepFigure.make(.incidence, series: series, riskAt: riskAt, unit: timeUnit, options: o, notes: notes)
+        var figure = StepFigure.make(.incidence, series: series, riskAt: riskAt, unit: timeUnit, options: o, notes: notes,
+                                     riskLabels: shown.map(\.group))
         if causes.count > 1, options.riskTable, observed.count == groups {
             figure.riskRows = observed.map { g in
                 RiskRow(label: g.group == "(all)" ? "All" : g.group, counts: figure.xTicks.map(g.atRisk),

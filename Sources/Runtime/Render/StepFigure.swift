@@ -92,15 +92,17 @@ public struct StepFigure: Sendable {
     public var hasRiskTable: Bool { !riskRows.isEmpty }
 
     /// A figure from its curves: the axes from the data and the options; `riskAt[k]` gives
-    /// the number at risk of series k at a time (nil: no table).
+    /// the number at risk of series k at a time (nil: no table), in the row named
+    /// `riskLabels[k]` (default: the series' label; "(all)" reads "All").
     public static func make(_ measure: Measure, series: [StepSeries], riskAt: [(Double) -> Int]?, unit: String,
-                            options o: FigureOptions, notes: [String]) -> StepFigure {
+                            options o: FigureOptions, notes: [String], riskLabels: [String]? = nil) -> StepFigure {
         let dataMax = series.map { max($0.end, $0.time.last ?? 0) }.max() ?? 0
         let axis = TimeAxis.make(dataMax: dataMax, unit: unit, xMax: o.xMax, step: o.tickStep)
         var riskRows = [RiskRow]()
         if let riskAt, o.riskTable, riskAt.count == series.count {
+            let labels = riskLabels ?? series.map(\.label)
             riskRows = series.indices.map { k in
-                RiskRow(label: series[k].label == "(all)" ? "All" : series[k].label, counts: axis.ticks.map(riskAt[k]), style: k)
+                RiskRow(label: labels[k] == "(all)" ? "All" : labels[k], counts: axis.ticks.map(riskAt[k]), style: k)
             }
         }
         let y: (max: Double, ticks: [Double])
