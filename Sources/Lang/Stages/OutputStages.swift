@@ -57,10 +57,10 @@ extension Interpreter {
 
     /// The log-rank test between the groups of the `km` before the plot.
     func logRankForPlot(_ run: PipelineRun) throws -> FigureTest? {
-        guard case .km(let endpoint, let by?) = run.context else { return nil }
+        guard case .km(let endpoint, let by) = run.context, !by.isEmpty else { return nil }
         let src = run.source
         let outcome = try outcome(endpoint, run.data, src)
-        let g = try grouping(by, run.data, src)
+        guard let g = try grouping(by, run.data, src) else { return nil }
         let (rows, _) = usableRows(outcome, [g])
         let r = try LogRank.test(time: rows.pick(outcome.time), event: rows.pick(outcome.status).map { $0 == 1 },
                                  group: rows.pick(g.codes), groupLabels: g.labels)
