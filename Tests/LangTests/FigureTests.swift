@@ -142,7 +142,7 @@ struct FigureTests {
         let plots = report.results.map(\.result).compactMap { $0 as? FigurePreview }
         #expect(plots.count == 2)
         let text = ReportPrinter(format: .text).render(plots[0])
-        #expect(text.hasPrefix("Kaplan-Meier: pfs\n") && text.contains("** tki: no") && text.contains("No. at risk"))
+        #expect(text.hasPrefix("Kaplan-Meier: pfs in omd\n") && text.contains("** tki: no") && text.contains("No. at risk"))
         // The p-value of the log-rank stage before the plot.
         let lr = try #require(report.results.map(\.result).compactMap { $0 as? LogRankResult }.first)
         #expect(text.contains(FigureTest(name: "Log-rank", p: lr.p).text))

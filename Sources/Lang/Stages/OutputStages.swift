@@ -69,10 +69,11 @@ extension Interpreter {
 
     /// What a terminal plot is called when `title` gives no name.
     func caption(of result: any Reportable) -> String {
-        if let km = result as? KaplanMeierResult { return "Kaplan-Meier: \(km.endpointName)" }
-        if let ci = result as? CumulativeIncidenceResult { return "Cumulative incidence: \(ci.endpointName)" }
-        if let cox = result as? CoxResult { return "Hazard ratios: \(cox.endpointName)" }
-        if let screen = result as? CoxScreenResult { return "Hazard ratios (univariate): \(screen.endpointName)" }
+        func named(_ base: String, _ cohort: String?) -> String { base + (cohort.map { " in " + $0 } ?? "") }
+        if let km = result as? KaplanMeierResult { return named("Kaplan-Meier: \(km.endpointName)", km.cohortName) }
+        if let ci = result as? CumulativeIncidenceResult { return named("Cumulative incidence: \(ci.endpointName)", ci.cohortName) }
+        if let cox = result as? CoxResult { return named("Hazard ratios: \(cox.endpointName)", cox.cohortName) }
+        if let screen = result as? CoxScreenResult { return named("Hazard ratios (univariate): \(screen.endpointName)", screen.cohortName) }
         return result.kind
     }
 
