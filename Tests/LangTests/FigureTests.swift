@@ -119,6 +119,7 @@ struct FigureTests {
             cohort omd + opd | km pfs by cohort | plot "km.png" pvalue | plot "km.pdf"
             cohort omd | cox pfs ~ tki + sex | plot "forest.PNG"
             flow omd | plot "flow.pdf"
+            flow registry -> omd, opd | plot "tree.svg" title "Patients"
             """, file: "raster.lart")
         #expect(report.ok, "\(report.errors.map(\.description))")
         for name in ["km.png", "forest.PNG"] {
@@ -129,8 +130,10 @@ struct FigureTests {
             let pdf = try Data(contentsOf: URL(fileURLWithPath: dir + "/" + name))
             #expect(pdf.prefix(5) == Data("%PDF-".utf8) && pdf.count > 1000)
         }
+        let tree = try String(contentsOfFile: dir + "/tree.svg", encoding: .utf8)
+        #expect(SVGElements.parse(tree).0.of(class: "title").map(\.text) == ["Patients"])
         let notices = report.results.filter { $0.result.kind == "file" }.map { ReportPrinter(format: .text).render($0.result) }
-        #expect(notices.count == 4 && notices.allSatisfy { $0.hasPrefix("figure written: ") && $0.hasSuffix(" kB)\n") })
+        #expect(notices.count == 5 && notices.allSatisfy { $0.hasPrefix("figure written: ") && $0.hasSuffix(" kB)\n") })
     }
 
     @Test func plotWithoutAFileDrawsInTheTerminal() throws {

@@ -183,9 +183,9 @@ func escape(_ s: String) -> String {
 }
 
 extension FlowResult: Plottable {
-    public func figure(_ options: FigureOptions) -> Figure? { .flow(FlowFigure(title: "Flow of \(cohort)", steps: steps)) }
+    public func figure(_ options: FigureOptions) -> Figure? { .flow(FlowFigure(title: options.title ?? "Flow of \(cohort)", steps: steps)) }
 }
 
 extension FlowTreeResult: Plottable {
-    public func figure(_ options: FigureOptions) -> Figure? { .flowTree(FlowTreeFigure(title: title, tree: tree)) }
+    public func figure(_ options: FigureOptions) -> Figure? { .flowTree(FlowTreeFigure(title: options.title ?? title, tree: tree)) }
 }
