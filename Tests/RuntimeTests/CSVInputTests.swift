@@ -88,6 +88,16 @@ struct CSVInputTests {
         #expect(w.message.contains("\"bad4\" (row 205, line 206) and 2 other values;"))
     }
 
+    @Test func warningLinesCountQuotedLineEndsAndBlankLines() throws {
+        // Row 3 is on line 6: a line end inside quotes and a blank line come before it.
+        let r = try Self.parse("x,note\n1,\"a\nb\"\n\n2,ok\nN/A,z\n")
+        #expect(r.warnings.first?.rows == [3])
+        #expect(r.warnings.first?.lines == [6])
+        // Without them, and without a line end at the end of the file.
+        let plain = try Self.parse("x\n1\n2\nN/A")
+        #expect(plain.warnings.first?.lines == [4])
+    }
+
     @Test func nearlyBooleans() throws {
         let r = try Self.parse("flag\ntrue\nFALSE\nyes\nTrue\n")
         #expect(r.warnings.map(\.kind) == [.nearlyBooleans])

@@ -116,6 +116,22 @@ public enum CSVReader {
         private let starts: UnsafeMutableBufferPointer<Int>
         /// The matcher of missing values: plain pointers into `pool`, valid while this lives.
         let missing: MissingValues
+        /// A missing value reads as a number, a date or a boolean.
+        let typedMissing: Bool
+        /// The first bytes of values that may be typed (see `mayBeTyped`).
+        private let typedFirstLow: UInt64
+        private let typedFirstHigh: UInt64
+        private let typedFirstNonASCII: Bool
+
+        /// False when the bytes (trimmed if trimming) cannot be a number, a boolean or a
+        /// date in a format read: a quick test on the first byte.
+        @inline(__always)
+        func mayBeTyped(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard let c = b.first else { return false }
+            if c < 64 { return (typedFirstLow >> UInt64(c)) & 1 != 0 }
+            if c < 128 { return (typedFirstHigh >> UInt64(c - 64)) & 1 != 0 }
+            return typedFirstNonASCII
+        }
 
         init(origin: String, delimiter: UInt8, options: CSVOptions) throws {
             self.origin = origin
@@ -140,9 +156,41 @@ public enum CSVReader {
             _ = pool.initialize(from: bytes)
             starts = .allocate(capacity: ends.count)
             _ = starts.initialize(from: ends)
+            var low: UInt64 = 0, high: UInt64 = 0, nonASCII = false
+            for v in options.naStrings {
+                guard let c = v.utf8.first else { continue }
+                if c < 64 { low |= 1 << UInt64(c) } else if c < 128 { high |= 1 << UInt64(c - 64) } else { nonASCII = true }
+            }
             missing = MissingValues(pool: UnsafePointer(pool.baseAddress!), starts: UnsafePointer(starts.baseAddress!),
                                     count: ends.count - 1, maxLength: zip(ends.dropFirst(), ends).map { $0 - $1 }.max() ?? 0,
-                                    trim: options.trimNumbers, tabIsSpace: delimiter != 9)
+                                    trim: options.trimNumbers, tabIsSpace: delimiter != 9,
+                                    firstLow: low, firstHigh: high, firstNonASCII: nonASCII)
+            // Can a missing value pass for a number, a date or a boolean (`-99`, `1900-01-01`)?
+            // If not, a value that parses as the column's type is never missing, and the
+            // field loop parses first and looks for missing values only when that fails.
+            var typed = false
+            for v in options.naStrings where !v.isEmpty {
+                var t = v
+                t.withUTF8 { raw in
+                    let b = Self.trimmed(raw) { $0 == 32 || $0 == 9 }
+                    if parseDouble(b) != nil || parseDecimalComma(b) != nil || parseBool(b) != nil { typed = true }
+                    for f in formats { if case .date = f.parse(b) { typed = true } }
+                }
+            }
+            typedMissing = typed
+            // The bytes a number, a boolean or a date in one of the formats can start with.
+            var first = Set<UInt8>(Array("0123456789+-.iInNtTfF".utf8))
+            for f in formats {
+                switch f.pieces.first {
+                case .literal(let c)?: first.insert(c)
+                case .monthName?: first.formUnion(Array("jfmasondJFMASOND".utf8))
+                case .year?, .month?, .day?, nil: break
+                }
+            }
+            var tLow: UInt64 = 0, tHigh: UInt64 = 0
+            for c in first where c < 128 { if c < 64 { tLow |= 1 << UInt64(c) } else { tHigh |= 1 << UInt64(c - 64) } }
+            typedFirstLow = tLow; typedFirstHigh = tHigh
+            typedFirstNonASCII = first.contains { $0 >= 128 }
         }
 
         deinit {
@@ -193,17 +241,29 @@ public enum CSVReader {
         let maxLength: Int
         let trim: Bool
         let tabIsSpace: Bool
+        /// The first bytes of the values: bits for 0-63 and 64-127, and whether one is above.
+        let firstLow: UInt64
+        let firstHigh: UInt64
+        let firstNonASCII: Bool
 
         @inline(__always)
         func contains(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
             let n = b.count
             if n == 0 { return true }
-            if n <= maxLength, listed(b) { return true }
-            if trim, isSpace(b[0]) || isSpace(b[n - 1]) {
+            let c = b[0]
+            if trim, isSpace(c) || isSpace(b[n - 1]) {
                 let t = Context.trimmed(b, isSpace)
                 return t.isEmpty || (t.count <= maxLength && listed(t))
             }
-            return false
+            guard n <= maxLength, startsOne(c) else { return false }
+            return listed(b)
+        }
+
+        @inline(__always)
+        private func startsOne(_ c: UInt8) -> Bool {
+            if c < 64 { return (firstLow >> UInt64(c)) & 1 != 0 }
+            if c < 128 { return (firstHigh >> UInt64(c - 64)) & 1 != 0 }
+            return firstNonASCII
         }
 
         @inline(__always)
@@ -252,57 +312,64 @@ public enum CSVReader {
 
         /// Reads one record; returns the number of fields, or nil at end of input.
         /// Blank lines are skipped.
+        @inline(__always)
         mutating func record(_ origin: String, _ field: (Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Int? {
+            // Position and line in locals (registers) while scanning; written back at the end.
             let d = delimiter
-            while pos < buf.count, buf[pos] == 10 || buf[pos] == 13 {
-                if buf[pos] == 10 { line += 1 }
-                pos += 1
+            let n = buf.count
+            guard let base = buf.baseAddress else { return nil }
+            var p = pos
+            var ln = line
+            defer { pos = p; line = ln }
+            while p < n, base[p] == 10 || base[p] == 13 {
+                if base[p] == 10 { ln += 1 }
+                p += 1
             }
-            if pos >= buf.count { return nil }
-            recordLine = line
+            if p >= n { return nil }
+            recordLine = ln
             var col = 0
             while true {
-                if pos < buf.count, buf[pos] == 34 { // quoted field
-                    let startLine = line
-                    pos += 1
+                if p < n, base[p] == 34 { // quoted field
+                    let startLine = ln
+                    p += 1
                     scratch.removeAll(keepingCapacity: true)
                     var closed = false
-                    while pos < buf.count {
-                        let c = buf[pos]
+                    while p < n {
+                        let c = base[p]
                         if c == 34 {
-                            if pos + 1 < buf.count, buf[pos + 1] == 34 { scratch.append(34); pos += 2; continue }
-                            pos += 1; closed = true; break
+                            if p + 1 < n, base[p + 1] == 34 { scratch.append(34); p += 2; continue }
+                            p += 1; closed = true; break
                         }
-                        if c == 10 { line += 1 }
-                        scratch.append(c); pos += 1
+                        if c == 10 { ln += 1 }
+                        scratch.append(c); p += 1
                     }
                     if !closed {
                         throw DataError(file: origin, line: startLine, column: columnName(col),
                                         message: "a quoted field is never closed: add the closing \" (the field runs to the end of the file)")
                     }
                     try scratch.withUnsafeBufferPointer { try field(col, $0) }
-                    if pos < buf.count, buf[pos] != d, buf[pos] != 10, buf[pos] != 13 {
-                        throw afterQuote(origin, col, startLine)
+                    if p < n, base[p] != d, base[p] != 10, base[p] != 13 {
+                        throw afterQuote(origin, col, startLine, at: p, line: ln)
                     }
                 } else {
-                    let start = pos
-                    while pos < buf.count, buf[pos] != d, buf[pos] != 10, buf[pos] != 13 { pos += 1 }
-                    try field(col, UnsafeBufferPointer(rebasing: buf[start..<pos]))
+                    let start = p
+                    while p < n { let c = base[p]; if c == d || c == 10 || c == 13 { break }; p += 1 }
+                    try field(col, UnsafeBufferPointer(start: base + start, count: p - start))
                 }
                 col += 1
-                if pos >= buf.count { break }
-                let c = buf[pos]
-                if c == d { pos += 1; if pos >= buf.count { try field(col, UnsafeBufferPointer(rebasing: buf[pos..<pos])); col += 1; break }; continue }
+                if p >= n { break }
+                let c = base[p]
+                if c == d { p += 1; if p >= n { try field(col, UnsafeBufferPointer(start: base + p, count: 0)); col += 1; break }; continue }
                 // end of record
-                if c == 13 { pos += 1; if pos < buf.count, buf[pos] == 10 { pos += 1 } } else { pos += 1 }
-                line += 1
+                if c == 13 { p += 1; if p < n, base[p] == 10 { p += 1 } } else { p += 1 }
+                ln += 1
                 break
             }
             return col
         }
 
         /// The error for text after a closing quote (at `pos`), with what the text suggests.
-        private func afterQuote(_ origin: String, _ col: Int, _ startLine: Int) -> DataError {
+        private func afterQuote(_ origin: String, _ col: Int, _ startLine: Int, at pos: Int, line: Int) -> DataError {
             var end = pos
             while end < buf.count, end - pos < 20, buf[end] != 10, buf[end] != 13 { end += 1 }
             let after = String(decoding: UnsafeBufferPointer(rebasing: buf[pos..<end]), as: UTF8.self)
@@ -507,12 +574,11 @@ public enum CSVReader {
                     return -1
                 }
                 if hit >= 0 { last = hit; codes.append(UInt32(hit)); return }
-                s = String(decoding: b, as: UTF8.self)
+                s = Self.string(b, &invalidUTF8)
             } else {
-                s = String(decoding: b, as: UTF8.self)
+                s = Self.string(b, &invalidUTF8)
                 if let code = lookup[s] { codes.append(code); return }
             }
-            if !CSVReader.isUTF8(b) { invalidUTF8 = true }
             let code = UInt32(dictionary.count)
             dictionary.append(s); lookup[s] = code
             if dictionary.count <= Self.linearLimit {
@@ -520,6 +586,13 @@ public enum CSVReader {
                 last = Int(code)
             }
             codes.append(code)
+        }
+
+        /// The bytes as a String; `invalid` set when they are not UTF-8 (then repaired).
+        @inline(__always)
+        static func string(_ b: UnsafeBufferPointer<UInt8>, _ invalid: inout Bool) -> String {
+            if !CSVReader.isUTF8(b) { invalid = true }
+            return String(decoding: b, as: UTF8.self)
         }
 
         @inline(__always)
@@ -539,9 +612,9 @@ public enum CSVReader {
         guard digits > 0, digits <= 18 else { return nil }
         var v: Int64 = 0
         while i < b.count {
-            let c = b[i]
-            guard c >= 48, c <= 57 else { return nil }
-            v = v * 10 + Int64(c - 48)
+            let d = b[i] &- 48
+            guard d <= 9 else { return nil }
+            v = v &* 10 &+ Int64(d)    // at most 18 digits: no overflow
             i += 1
         }
         return neg ? -v : v
@@ -551,7 +624,45 @@ public enum CSVReader {
     /// Simple shapes with at most 15 significant digits and a small exponent are built
     /// exactly from an integer mantissa and a power of ten (both exact in binary64, so one
     /// correctly rounded division or multiplication); everything else goes to strtod.
+    @inline(__always)
     static func parseDouble(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
+        // The usual shape first: digits, an optional point and digits, 15 digits at most
+        // (so the mantissa is exact and the arithmetic cannot overflow).
+        let n = b.count
+        guard n > 0, let p = b.baseAddress else { return nil }
+        var i = 0
+        let neg = p[0] == 45
+        if neg || p[0] == 43 { i = 1 }
+        var mantissa: Int64 = 0
+        let intStart = i
+        while i < n {
+            let d = p[i] &- 48
+            if d > 9 { break }
+            mantissa = mantissa &* 10 &+ Int64(d); i += 1
+        }
+        let intDigits = i - intStart
+        var fracDigits = 0
+        if i < n, p[i] == 46 {
+            i += 1
+            let fracStart = i
+            while i < n {
+                let d = p[i] &- 48
+                if d > 9 { break }
+                mantissa = mantissa &* 10 &+ Int64(d); i += 1
+            }
+            fracDigits = i - fracStart
+        }
+        let digits = intDigits + fracDigits
+        if i == n, digits > 0, digits <= 15 {
+            let v = fracDigits == 0 ? Double(mantissa) : Double(mantissa) / pow10(fracDigits)
+            return neg ? -v : v
+        }
+        return parseDoubleGeneral(b)
+    }
+
+    /// Every other shape of `parseDouble`: more digits, exponents, Inf and NaN.
+    @inline(never)
+    static func parseDoubleGeneral(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
         let n = b.count
         guard n > 0 else { return nil }
         var i = 0
@@ -745,24 +856,24 @@ public enum CSVReader {
         var rows = 0
         var firstError: (column: Int, message: String)?
         let missing = ctx.missing
+        let typedMissing = ctx.typedMissing
         // The builders are reached through their buffer: no copy-on-write check per field.
         try builders.withUnsafeMutableBufferPointer { bp in
             while true {
                 let rowNumber = rows + 1
                 let n = try scanner.record(origin) { col, b in
                     guard col < width else { return }
-                    if missing.contains(b) { bp[col].appendMissing(); return }
-                    // The common cases inline: a number in a numeric column, a text column,
-                    // an ISO date in a column of ISO dates.
+                    // The common cases inline: a number in a numeric column (a value that
+                    // parses is not missing, unless a missing value can look like a number),
+                    // a value in a text column. The rest in `field`.
                     switch bp[col].kind {
-                    case .double: if let d = parseDouble(b) { bp[col].doubles.append(d); return }
-                    case .int: if let v = parseInt(b) { bp[col].ints.append(v); return }
-                    case .text: if bp[col].textFromStart { bp[col].text.append(b); return }
-                    case .date:
-                        if bp[col].dateMask == 1, case .date(let d) = CivilDate.parse(b) { bp[col].dates.append(d.days); return }
-                    case .unknown, .bool: break
+                    case .double: if !typedMissing, let d = parseDouble(b) { bp[col].doubles.append(d); return }
+                    case .int: if !typedMissing, let v = parseInt(b) { bp[col].ints.append(v); return }
+                    case .text:
+                        if bp[col].textFromStart, !missing.contains(b) { bp[col].text.append(b); return }
+                    case .date, .unknown, .bool: break
                     }
-                    if let msg = bp[col].append(b, ctx), firstError == nil { firstError = (col, msg) }
+                    if let msg = field(&bp[col], b, ctx), firstError == nil { firstError = (col, msg) }
                 }
                 guard let n else { break }
                 if let firstError {
@@ -793,8 +904,31 @@ public enum CSVReader {
             try secondPass(buffer, ctx, width: width, rows: rows, text: textColumns, dates: rereadColumns, into: &columns)
         }
         let table = Table(names: header, columns: columns.map { $0! }, origin: origin)
-        let warnings = try diagnose(table, buffer, ctx)
+        // Where data row r (0-based) is: line r + 2 when the line ends counted are one per
+        // record (no blank line, no line end inside quotes); else found by another scan.
+        let lastEnds = buffer.last == 10 || buffer.last == 13
+        let oneLinePerRecord = scanner.line - 1 == rows + (lastEnds ? 1 : 0)
+        let lineOfRow: ((Int) -> Int)? = oneLinePerRecord ? { $0 + 2 } : nil
+        let warnings = try diagnose(table, buffer, ctx, lineOfRow: lineOfRow)
         return CSVReadResult(table: table, warnings: warnings)
+    }
+
+    /// One field, past the inline cases of the field loop: missing values, ISO dates,
+    /// columns whose type is not settled, values that change a column's type.
+    @inline(never)
+    private static func field(_ builder: inout Builder, _ b: UnsafeBufferPointer<UInt8>, _ ctx: Context) -> String? {
+        let missing = ctx.missing
+        switch builder.kind {
+        case .double, .int:
+            if ctx.typedMissing, missing.contains(b) { builder.appendMissing(); return nil }
+        case .date:
+            if builder.dateMask == 1, case .date(let d) = CivilDate.parse(b), !ctx.typedMissing || !missing.contains(b) {
+                builder.dates.append(d.days); return nil
+            }
+        case .text, .unknown, .bool: break
+        }
+        if missing.contains(b) { builder.appendMissing(); return nil }
+        return builder.append(b, ctx)
     }
 
     /// Reads again the columns that turned to text after typed values (dictionary-encoding
@@ -822,9 +956,8 @@ public enum CSVReader {
             if k == -1 { return }
             if k >= 0 {
                 if missing.contains(b) { codes[k].append(Column.stringNA); return }
-                let s = String(decoding: b, as: UTF8.self)
+                let s = TextEncoder.string(b, &invalidUTF8)
                 if let code = lookup[k][s] { codes[k].append(code) } else {
-                    if !isUTF8(b) { invalidUTF8 = true }
                     let code = UInt32(dicts[k].count)
                     dicts[k].append(s); lookup[k][s] = code; codes[k].append(code)
                 }
