@@ -166,8 +166,7 @@ extension CSVReader {
         var otherMasks: [UInt64] = []
     }
 
-    /// Looks at every text column of a freshly read table. Rule (documented on
-    /// `DataWarning`): a column whose non-missing values are, in half of its rows or more,
+    /// Looks at every text column of a freshly read table. The rule: a column whose non-missing values are, in half of its rows or more,
     /// numbers (or true/false, or dates in one format read), and whose other values are few
     /// (at most 5% of its rows, or at most 10 distinct values), is reported: a warning
     /// naming up to 5 of the other values with the row and line where each first occurs,
@@ -244,7 +243,7 @@ extension CSVReader {
                 kind = .datesInAnotherFormat
                 let written = formats.map(\.display).joined(separator: " or ")
                 var message0 = "read as text: its values look like dates written \(written) (\(quote(values[0])), \(place(f.rows[0])))"
-                if formats.count > 1 { message0 += "; they fit \(formats.count == 2 ? "both" : "each") (no day is above 12): check which is meant" }
+                if formats.count > 1 { message0 += "; every value fits \(formats.count == 2 ? "both" : "each"): check which is meant" }
                 let say = formats.map { f in
                     ctx.strictDates
                         ? "dates [" + (ctx.formats.dropFirst().map(\.text) + [f.text]).map(quote).joined(separator: ", ") + "]"
@@ -336,8 +335,14 @@ extension CSVReader {
     /// A text column half or more of whose rows are dates in a usual format not read.
     private static func otherFormat(_ name: String, _ codes: [UInt32], _ dictionary: [String], _ ctx: Context,
                                     number: [Bool], count: () -> ([Int], Int)) -> Finding? {
-        let candidates = otherDateFormats.compactMap { try? DateFormat($0) }
-            .filter { f in !ctx.formats.contains { $0.pieces == f.pieces } }
+        var candidates = [DateFormat]()
+        for text in otherDateFormats {
+            guard let f = try? DateFormat(text) else { continue }
+            // Not one read already, nor the same as one before (%b and %B read alike).
+            if !ctx.formats.contains(where: { $0.pieces == f.pieces }) && !candidates.contains(where: { $0.pieces == f.pieces }) {
+                candidates.append(f)
+            }
+        }
         // A first look at up to 200 distinct values, most columns of text stop here.
         let sample = min(dictionary.count, 200)
         var hits = [Int](repeating: 0, count: candidates.count)

@@ -5,33 +5,38 @@ import Darwin
 #endif
 
 /// Reads CSV (RFC 4180: optional double quotes, `""` inside quotes, CRLF or LF line ends) in
-/// UTF-8, with or without a byte-order mark, into a typed `Table`. `CSVOptions` says what is
-/// missing, the delimiter (else found from the header line), the date formats and whether
-/// numbers may have spaces around them.
+/// UTF-8, with or without a byte-order mark, into a typed `Table`. Files are opened read
+/// only. `CSVOptions` says what is missing, the delimiter (else comma, semicolon or tab,
+/// found from the header line), the date formats, whether numbers may have spaces around
+/// them and whether they may have a decimal comma (by default: in semicolon files).
 ///
 /// Types are inferred per column from its non-missing values: integer, then double, then
-/// date (ISO `YYYY-MM-DD`, or a format of `CSVOptions.dateFormats`), then boolean
-/// (`true/false`, `TRUE/FALSE`, `True/False`), else text (dictionary-encoded). An empty field
-/// and the `naStrings` (`NA` by default, quoted or not) are missing. Numbers are decimal
-/// (`1.5`, `-2e3`); `Inf`, `-Inf` and `Infinity` in any case are the infinite numbers (as R
-/// reads them: a survival time of Inf is the language's to refuse), `NaN` in any case is
-/// missing (lart has one missing value for numbers). A value that has the shape of a date
-/// but is not a real day (`2019-13-02`) is an error, never silently text.
+/// date (ISO `YYYY-MM-DD`, or a format of `CSVOptions.dateFormats`, one format per column),
+/// then boolean (`true/false`, `TRUE/FALSE`, `True/False`), else text (dictionary-encoded).
+/// An empty field and the `naStrings` (`NA` by default, quoted or not, as R's `read.csv`)
+/// are missing. Numbers are decimal (`1.5`, `-2e3`); `Inf`, `-Inf` and `Infinity` in any
+/// case are the infinite numbers (as R reads them: a survival time of Inf is the language's
+/// to refuse), `NaN` in any case is missing (lart has one missing value for numbers). A
+/// value that has the shape of a date but is not a real day (`2019-13-02`) is an error,
+/// never silently text. Header names lose the spaces around them.
 ///
 /// A column that is numbers (or dates, or booleans) but for a few values is read as text
-/// and reported by a `DataWarning` naming the values and where they are (see
-/// `CSVReader.diagnose`); so is a column of dates in a format not asked for.
+/// and reported by a `DataWarning` naming the values and where they are (the rule is on
+/// `CSVReader.diagnose`); so is a column of dates in a usual format not asked for
+/// (`03/25/2019`). With date formats given, a column mostly of dates with other values is
+/// an error instead.
 ///
 /// Errors (`DataError`) name the file, line, row and column: a file that is not UTF-8 (with
-/// the byte, and the command converting it from Latin-1), a quote never closed, text after a
-/// closing quote, a row with more or fewer fields than the header, an empty or duplicate
-/// column name, an empty file.
+/// the byte, the field as Latin-1 would read it, and the `iconv` command), a quote never
+/// closed, text after a closing quote, a row with more or fewer fields than the header, an
+/// empty or duplicate column name, an empty file, a date format that cannot be read.
 ///
 /// Algorithm: one pass over the bytes parses every column speculatively into its typed
 /// array (an integer column widens to double in place); only columns that turn out to be
 /// text, or dates in another format than their first values suggested, are read again, in
 /// a second pass. Text is checked to be UTF-8 when it enters a dictionary (numbers are
-/// ASCII by construction), so a file of numbers is never scanned for its encoding.
+/// ASCII by construction), so a file of numbers is never scanned for its encoding. Then
+/// the distinct values of each text column are classified (`diagnose`).
 public enum CSVReader {
 
     /// The table of a CSV file with the default options (warnings dropped).
@@ -253,7 +258,7 @@ public enum CSVReader {
             let c = b[0]
             if trim, isSpace(c) || isSpace(b[n - 1]) {
                 let t = Context.trimmed(b, isSpace)
-                return t.isEmpty || (t.count <= maxLength && listed(t))
+                return t.isEmpty || (t.count <= maxLength && listed(t)) || (n <= maxLength && listed(b))
             }
             guard n <= maxLength, startsOne(c) else { return false }
             return listed(b)
