@@ -276,6 +276,22 @@ struct CSVInputTests {
         #expect(iso.table.strings("d")! == ["2019-03-05", "2019-03-15"])
     }
 
+    @Test func dateTimesWarn() throws {
+        let r = try Self.parse("id,when\n1,2019-03-25 10:00:00\n2,2019-04-01T08:30Z\n3,\n")
+        #expect(r.table["when"]?.kind == .string)
+        #expect(r.warnings.map(\.kind) == [.dateTimes])
+        #expect(r.warnings.first?.message == "read as text: its values look like dates with a time of day (\"2019-03-25 10:00:00\", row 1, line 2), and lart reads dates without a time; keep the date (the first 10 characters, YYYY-MM-DD) in the file")
+    }
+
+    @Test func typedMissingValues() throws {
+        // Missing values that look like numbers or dates are still missing.
+        let r = try Self.parse("age,d\n-99,1900-01-01\n45,2019-03-01\n-99,2019-03-02\n", CSVOptions(naStrings: ["NA", "-99", "1900-01-01"]))
+        #expect(r.warnings.isEmpty)
+        guard case .int(let age)? = r.table["age"] else { Issue.record("age is not integer"); return }
+        #expect(age == [Column.intNA, 45, Column.intNA])
+        #expect(r.table.strings("d")! == [nil, "2019-03-01", "2019-03-02"])
+    }
+
     @Test func mixedDateFormatsAreAnError() throws {
         let e = try #require(Self.error { try Self.read("bad/mixed_dates.csv", CSVOptions(dateFormats: ["%d/%m/%Y"])) })
         #expect(e.line == 3 && e.row == 2 && e.column == "dx_date")

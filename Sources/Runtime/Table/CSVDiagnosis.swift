@@ -151,6 +151,8 @@ extension CSVReader {
             case strictDates(format: Int)
             /// Dates in a format not asked for: a warning.
             case otherFormat([DateFormat])
+            /// Dates with a time of day: a warning.
+            case dateTimes
         }
         var column: String
         var what: What
@@ -230,7 +232,7 @@ extension CSVReader {
                 case .nearlyDates:
                     let f = ctx.formats[format ?? 0]
                     (one, many) = ("a date \(f.display)", "dates \(f.display)")
-                case .datesInAnotherFormat: (one, many) = ("a date", "dates")
+                case .datesInAnotherFormat, .dateTimes: (one, many) = ("a date", "dates")
                 }
                 var listing = zip(values, f.rows).map { "\(quote($0)) (\(place($1)))" }.joined(separator: ", ")
                 if f.badDistinct > values.count {
@@ -239,6 +241,9 @@ extension CSVReader {
                 }
                 let verb = f.badRows == 1 ? "is not \(one)" : "are not \(many)"
                 message = "read as text, not as \(many): \(f.badRows) of its \(f.nonMissing) values \(verb): \(listing); if they mean missing, say so: na [\(suggestion(ctx, values))]"
+            case .dateTimes:
+                kind = .dateTimes
+                message = "read as text: its values look like dates with a time of day (\(quote(values[0])), \(place(f.rows[0]))), and lart reads dates without a time; keep the date (the first 10 characters, YYYY-MM-DD) in the file"
             case .otherFormat(let formats):
                 kind = .datesInAnotherFormat
                 let written = formats.map(\.display).joined(separator: " or ")
@@ -324,7 +329,7 @@ extension CSVReader {
                 case .strictDates(let k):
                     finding.otherMasks = finding.shown.map { dateMask[Int($0)] & ~(1 << UInt64(k)) }
                     return finding
-                case .nearly, .otherFormat:
+                case .nearly, .otherFormat, .dateTimes:
                     return badRows * 20 <= nonMissing || bad.count <= 10 ? finding : nil
                 }
             }
@@ -346,11 +351,25 @@ extension CSVReader {
         // A first look at up to 200 distinct values, most columns of text stop here.
         let sample = min(dictionary.count, 200)
         var hits = [Int](repeating: 0, count: candidates.count)
+        var dateTimes = 0
         for j in 0..<sample where !number[j] {
             withBytes(dictionary[j]) { raw in
                 let b = ctx.typed(raw)
+                if isDateTime(b) { dateTimes += 1; return }
                 for k in 0..<candidates.count { if case .date = candidates[k].parse(b) { hits[k] += 1 } }
             }
+        }
+        if dateTimes > 0, dateTimes * 2 >= sample {
+            // ISO dates with a time of day, which no format reads.
+            let (counts, nonMissing) = count()
+            var rows = 0, first = -1
+            for j in 0..<dictionary.count where counts[j] > 0 {
+                withBytes(dictionary[j]) { raw in
+                    if isDateTime(ctx.typed(raw)) { rows += counts[j]; if first < 0 { first = j } }
+                }
+            }
+            guard rows * 2 >= nonMissing, first >= 0 else { return nil }
+            return Finding(column: name, what: .dateTimes, shown: [UInt32(first)], nonMissing: nonMissing, dictionary: dictionary)
         }
         let promising = (0..<candidates.count).filter { hits[$0] * 2 >= sample && hits[$0] > 0 }
         guard !promising.isEmpty else { return nil }
@@ -370,6 +389,13 @@ extension CSVReader {
         let example = UInt32(first[chosen[0]])
         return Finding(column: name, what: .otherFormat(chosen.map { candidates[$0] }), shown: [example],
                        nonMissing: nonMissing, dictionary: dictionary)
+    }
+
+    /// An ISO date, then a space or `T` and more (`2019-03-25 10:00:00`, `2019-03-25T10:00Z`).
+    private static func isDateTime(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard b.count > 11, b.count <= 40, b[10] == 32 || b[10] == 84,
+              case .date = CivilDate.parse(UnsafeBufferPointer(rebasing: b[0..<10])) else { return false }
+        return true
     }
 
     /// The UTF-8 bytes of a string, in place when it has them contiguous (native strings do).

@@ -33,8 +33,10 @@ public struct DataWarning: Sendable, Equatable, CustomStringConvertible {
         case nearlyDates
         /// true/false but for a few values: read as text.
         case nearlyBooleans
-        /// Dates in a format not asked for (`03/25/2019` without `dates ["%m/%d/%Y"]`): read as text.
+        /// Dates in a format not asked for (`03/25/2019` without `dates "%m/%d/%Y"`): read as text.
         case datesInAnotherFormat
+        /// ISO dates with a time of day (`2019-03-25 10:00:00`), which are not read: text.
+        case dateTimes
     }
 
     public var kind: Kind
