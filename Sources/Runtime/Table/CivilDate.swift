@@ -55,18 +55,17 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> ParseResult {
         guard bytes.count == 10, bytes[4] == 45, bytes[7] == 45 else { return .notADate }
-        var v = [0, 0, 0]
-        let spans = [(0, 4), (5, 7), (8, 10)]
-        for (k, (a, b)) in spans.enumerated() {
+        @inline(__always) func digits(_ a: Int, _ b: Int) -> Int? {
             var x = 0
             for i in a..<b {
                 let c = bytes[i]
-                guard c >= 48, c <= 57 else { return .notADate }
+                guard c >= 48, c <= 57 else { return nil }
                 x = x * 10 + Int(c - 48)
             }
-            v[k] = x
+            return x
         }
-        if let d = CivilDate(year: v[0], month: v[1], day: v[2]) { return .date(d) }
+        guard let y = digits(0, 4), let m = digits(5, 7), let d = digits(8, 10) else { return .notADate }
+        if let date = CivilDate(year: y, month: m, day: d) { return .date(date) }
         return .invalid
     }
 
