@@ -137,7 +137,7 @@ public struct Statement: Sendable {
 public enum StatementKind: Sendable {
     /// `use "file.csv" as name`, `use param_name [as name]`,
     /// `use "study.db" table patients as name`, `use "study.db" query "SELECT ..." as name`
-    case use(path: Expr, selector: UseSelector?, alias: Name?)
+    case use(path: Expr, selector: UseSelector?, alias: Name?, options: UseOptions)
     /// `param name = literal`
     case param(Name, Expr)
     /// `let name = expr`
@@ -165,6 +165,16 @@ public enum StatementKind: Sendable {
     /// `table2 uni, multi, ...`: bound Cox results side by side, one row per term, one
     /// column group per endpoint.
     case table2([Name])
+}
+
+/// How a CSV file is read: `na ["NA", "."]`, `delimiter ";"`, `dates "%d/%m/%Y"` (or a list).
+public struct UseOptions: Sendable {
+    public var na: [String]?
+    public var delimiter: (String, Range<Int>)?
+    public var dates: [(String, Range<Int>)] = []
+    public var range: Range<Int>?
+    public init() {}
+    public var isEmpty: Bool { na == nil && delimiter == nil && dates.isEmpty }
 }
 
 /// Which rows of a database a `use` reads.

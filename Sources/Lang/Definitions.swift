@@ -1,3 +1,4 @@
+import Foundation
 import Runtime
 
 /// The statements that bind names: `use`, `param`, `let`, `endpoint`, `cohort`, `set`.
@@ -12,8 +13,8 @@ extension Interpreter {
     /// Handles definitions (and, when checking, resolves pipelines without running them).
     func define(_ s: Statement, _ src: SourceFile, checkOnly: Bool) throws {
         switch s.kind {
-        case .use(let pathExpr, let selector, let alias):
-            try use(pathExpr, selector, alias, src)
+        case .use(let pathExpr, let selector, let alias, let options):
+            try use(pathExpr, selector, alias, options, src)
         case .param(let n, let e):
             if let o = overrides[n.text] {
                 env.params[n.text] = Double(o).map { .number($0) } ?? .text(o)
@@ -132,7 +133,7 @@ extension Interpreter {
     }
 
     /// `use "file.csv" as name`, `use param`, `use "db" table t`, `use "db" query "..."`.
-    func use(_ pathExpr: Expr, _ selector: UseSelector?, _ alias: Name?, _ src: SourceFile) throws {
+    func use(_ pathExpr: Expr, _ selector: UseSelector?, _ alias: Name?, _ options: UseOptions, _ src: SourceFile) throws {
         var path: String
         var defaultName: String
         switch pathExpr.kind {
@@ -155,11 +156,26 @@ extension Interpreter {
         let name = alias?.text ?? defaultName
         if let alias { try definitionConflict(alias, src, kind: "table") }
         let resolved = path.hasPrefix("/") ? path : baseDirectory + "/" + path
+        var csv = CSVOptions()
+        if let na = options.na { csv.naStrings = na }
+        if let (d, r) = options.delimiter {
+            guard let byte = d == "\\t" ? 9 : d.utf8.first, d.utf8.count == 1 || d == "\\t" else {
+                throw fail("a delimiter is one character: `delimiter \";\"` or `delimiter \"\\t\"`", r, src)
+            }
+            csv.delimiter = byte
+        }
+        for (f, r) in options.dates {
+            do { _ = try DateFormat(f) } catch let e as DateFormatError { throw fail(e.description, r, src) }
+            csv.dateFormats.append(f)
+        }
+        if !options.isEmpty && (isDatabase || selector != nil), let r = options.range {
+            throw fail("`na`, `delimiter` and `dates` describe a CSV file; a database has typed columns", r, src)
+        }
         let cacheKey: String
         switch selector {
         case .table(let t)?: cacheKey = resolved + "\u{0}table " + t.text
         case .query(let q, _)?: cacheKey = resolved + "\u{0}query " + q
-        case nil: cacheKey = resolved
+        case nil: cacheKey = resolved + "\u{0}" + "\(csv.naStrings)\(csv.delimiter ?? 0)\(csv.dateFormats)"
         }
         if !isDatabase, selector != nil {
             throw fail("`table` and `query` read from an SQLite database (.sqlite, .sqlite3, .db)", pathExpr.range, src)
@@ -171,13 +187,26 @@ extension Interpreter {
                 switch selector {
                 case .table(let name)?: t = try SQLiteReader.read(path: resolved, table: name.text)
                 case .query(let sql, _)?: t = try SQLiteReader.query(path: resolved, sql: sql)
-                case nil: t = isDatabase ? try SQLiteReader.readOnlyTable(path: resolved) : try CSVReader.read(path: resolved)
+                case nil:
+                    if isDatabase {
+                        t = try SQLiteReader.readOnlyTable(path: resolved)
+                    } else {
+                        let read = try CSVReader.read(path: resolved, options: csv)
+                        t = read.table
+                        // Columns read as text because of a few values: a warning at the `use`.
+                        for w in read.warnings {
+                            var text = w.description
+                            if !path.hasPrefix("/") { text = text.replacingOccurrences(of: baseDirectory + "/", with: "") }
+                            notes.add(LangError(Diagnostic(.warning, text, at: pathExpr.range), in: src))
+                        }
+                    }
                 }
                 t.origin = path
                 table = t
             } catch let e as DataError {
                 var msg = e.description
-                if msg.hasPrefix(resolved) { msg = path + msg.dropFirst(resolved.count) }
+                // Name files as the script wrote them, not by where the checkout lives.
+                if !path.hasPrefix("/") { msg = msg.replacingOccurrences(of: baseDirectory + "/", with: "") }
                 throw fail(msg, pathExpr.range, src, hints: e.line == nil ? ["paths are relative to the folder of the script (at the REPL: the working directory)"] : [])
             }
             loadedFiles[cacheKey] = table

@@ -360,6 +360,7 @@ struct Evaluator {
         "quantile": "quantile(x, p): the p-quantile of x over the rows (R's type 7)",
         "min": "min(x): the smallest value of x over the rows", "max": "max(x): the largest value of x over the rows",
         "sum": "sum(x): the sum of x over the rows", "n": "n(): the number of rows",
+        "date": "date(text, \"%d/%m/%Y\"): text read as dates in a format (%Y %m %d %b); a value that does not fit is missing, with a note",
         "cut": "cut(x, [b1, b2, ...], labels: [\"l1\", \"l2\", ...]): the bin of x, [b1, b2) -> l1, ..., [bk, inf) -> lk",
     ]
 
@@ -462,6 +463,8 @@ struct Evaluator {
             return try aggregate(name, args, e, src)
         case "cut":
             return try cut(args, e, src)
+        case "date":
+            return try date(args, e, src)
         case "factor", "each", "select", "terms":
             throw fail("`\(name)(...)` belongs in a model formula (after `~`)", e, src)
         default:
@@ -521,6 +524,38 @@ extension Evaluator {
         let missing = n - x.count
         notes?.add(LangError(Diagnostic(.note, "\(src.slice(e.range)) = \(formatNumber(value)) over \(x.count) rows\(scopeText)\(missing > 0 ? " (\(missing) missing left out)" : "")", at: e.range), in: src))
         return .scalar(.number(value))
+    }
+
+    /// `date(text, "%d/%m/%Y")`: a text column read as dates in a format (the CSV reader's
+    /// `DateFormat`); a value that does not fit is missing and counted in a note.
+    mutating func date(_ args: [CallArgument], _ e: Expr, _ src: SourceFile) throws -> Value {
+        guard args.count == 2, args.allSatisfy({ $0.label == nil }), case .string(let f) = args[1].value.kind else {
+            throw fail("`date` takes a text column and a format in quotes: `date(dx, \"%d/%m/%Y\")`", e, src)
+        }
+        let format: DateFormat
+        do { format = try DateFormat(f) } catch let err as DateFormatError { throw fail(err.description, args[1].value, src) }
+        let v = try eval(args[0].value, src)
+        if case .column(.date(let d)) = v { return .column(.date(d)) }
+        let text = textValues(v)
+        guard v.typeName == "text" else {
+            throw fail("`date` reads text, but `\(src.slice(args[0].value.range))` is \(v.typeName)", args[0].value, src)
+        }
+        var out = [Int32](repeating: Column.dateNA, count: n)
+        var failed = [String]()
+        var failedCount = 0
+        for i in 0..<n {
+            guard let s = text(i) else { continue }
+            switch format.parse(s) {
+            case .date(let d): out[i] = d.days
+            case .invalid, .notADate:
+                failedCount += 1
+                if failed.count < 3 { failed.append("\"\(s)\" (row \(i + 1))") }
+            }
+        }
+        if failedCount > 0 {
+            notes?.add(LangError(Diagnostic(.warning, "\(failedCount) value\(failedCount == 1 ? "" : "s") of `\(src.slice(args[0].value.range))` \(failedCount == 1 ? "is" : "are") not a date \(format.display) and \(failedCount == 1 ? "is" : "are") missing: \(failed.joined(separator: ", "))", at: e.range), in: src))
+        }
+        return .column(.date(out))
     }
 
     /// `cut(x, [b1, ..., bk], labels: [l1, ..., lk])`: bins closed on the left, [b_i, b_i+1),

@@ -244,7 +244,9 @@ public struct Parser {
 
     var previousEnd: Int { index > 0 ? tokens[index - 1].range.upperBound : 0 }
 
-    /// use -> "use" (STRING | NAME) ("table" NAME | "query" STRING)? ("as" NAME)?
+    /// use -> "use" (STRING | NAME) ("table" NAME | "query" STRING)? ("as" NAME)? csv-option*
+    /// csv-option -> "na" "[" STRING ("," STRING)* "]" | "delimiter" STRING
+    ///             | "dates" (STRING | "[" STRING ("," STRING)* "]")
     mutating func parseUse() throws(Diagnostic) -> StatementKind {
         _ = advance()
         let path: Expr
@@ -265,7 +267,38 @@ public struct Parser {
         }
         var alias: Name? = nil
         if matchWord("as") { alias = try name("a table name after `as`") }
-        return .use(path: path, selector: selector, alias: alias)
+        var options = UseOptions()
+        let optionsStart = current.range.lowerBound
+        while current.isIdentifier, !current.quoted {
+            if matchWord("na") {
+                options.na = try stringList("the values that mean missing, e.g. `na [\"NA\", \".\", \"N/A\"]`").map(\.0)
+            } else if matchWord("delimiter") {
+                guard case .string(let d) = current.kind else { throw expected("the delimiter in quotes, e.g. `delimiter \";\"`") }
+                options.delimiter = (d, advance().range)
+            } else if matchWord("dates") {
+                if case .string(let f) = current.kind {
+                    options.dates = [(f, advance().range)]
+                } else {
+                    options.dates = try stringList("date formats, e.g. `dates \"%d/%m/%Y\"`")
+                }
+            } else {
+                throw expected("`na`, `delimiter`, `dates` or the end of the statement")
+            }
+        }
+        if !options.isEmpty { options.range = optionsStart..<previousEnd }
+        return .use(path: path, selector: selector, alias: alias, options: options)
+    }
+
+    /// "[" STRING ("," STRING)* "]"
+    mutating func stringList(_ what: String) throws(Diagnostic) -> [(String, Range<Int>)] {
+        _ = try expect(.leftBracket, what)
+        var out = [(String, Range<Int>)]()
+        repeat {
+            guard case .string(let s) = current.kind else { throw expected(what) }
+            out.append((s, advance().range))
+        } while match(.comma)
+        _ = try expect(.rightBracket, "`]` to close the list")
+        return out
     }
 
     /// endpoint -> "endpoint" NAME "=" ( "from" expr "to" expr ("compete" expr)? "censor" expr
