@@ -188,4 +188,8 @@ public enum EndpointSpec: Sendable {
     case dates(origin: Expr, event: Expr, compete: Expr?, censor: Expr)
     /// `time expr event expr (compete expr)? (unit u)?`
     case numeric(time: Expr, event: Expr, compete: Expr?, unit: Name?)
+    /// `landmark ENDPOINT at TIME`: the rows at risk at the landmark, time from it.
+    case landmark(base: Name, at: Expr)
+    /// `start expr stop expr event expr (unit u)?`: counting-process (start, stop] rows.
+    case counting(start: Expr, stop: Expr, event: Expr, unit: Name?)
 }

@@ -258,6 +258,11 @@ extension Interpreter {
             }
             let unitName = unit.flatMap { DurationUnit.parse($0.text)?.name } ?? "time units"
             return SurvivalOutcome(name: endpointName.text, time: times, status: status, unit: unitName, hasCompetingEvent: compete != nil)
+
+        case .landmark:
+            return try endpointRows(endpointName, data, src).outcome
+        case .counting(let start, let stop, let event, let unit):
+            return try countingOutcome(endpointName, def, data, start: start, stop: stop, event: event, unit: unit)
         }
     }
 

@@ -302,7 +302,9 @@ public struct Parser {
     }
 
     /// endpoint -> "endpoint" NAME "=" ( "from" expr "to" expr ("compete" expr)? "censor" expr
-    ///                                  | "time" expr "event" expr ("compete" expr)? ("unit" UNIT)? )
+    ///                                  | "time" expr "event" expr ("compete" expr)? ("unit" UNIT)?
+    ///                                  | "landmark" NAME "at" expr
+    ///                                  | "start" expr "stop" expr "event" expr ("unit" UNIT)? )
     mutating func parseEndpoint() throws(Diagnostic) -> StatementKind {
         _ = advance()
         let n = try name("an endpoint name after `endpoint`")
@@ -323,17 +325,32 @@ public struct Parser {
             let event = try parseExpression()
             var compete: Expr? = nil
             if matchWord("compete") { compete = try parseExpression() }
-            var unit: Name? = nil
-            if matchWord("unit") {
-                let u = try name("a unit after `unit` (days, weeks, months or years)")
-                guard DurationUnit.parse(u.text) != nil else {
-                    throw error("`\(u.text)` is not a time unit: use days, weeks, months or years", at: u.range)
-                }
-                unit = u
-            }
-            return .endpoint(n, .numeric(time: time, event: event, compete: compete, unit: unit))
+            return .endpoint(n, .numeric(time: time, event: event, compete: compete, unit: try parseEndpointUnit()))
         }
-        throw expected("`from` (dates) or `time` (a numeric time column) after `endpoint \(n.text) =`")
+        if matchWord("landmark") {
+            let base = try name("the endpoint the landmark starts from (endpoint NAME = landmark ENDPOINT at 6mo)")
+            try expectWord("at", "and the landmark time (endpoint NAME = landmark \(base.text) at 6mo)")
+            return .endpoint(n, .landmark(base: base, at: try parseExpression()))
+        }
+        if matchWord("start") {
+            let start = try parseExpression()
+            try expectWord("stop", "and the end of each interval (endpoint NAME = start T0 stop T1 event CONDITION)")
+            let stop = try parseExpression()
+            try expectWord("event", "and the event condition at the end of the interval (endpoint NAME = start T0 stop T1 event CONDITION)")
+            let event = try parseExpression()
+            return .endpoint(n, .counting(start: start, stop: stop, event: event, unit: try parseEndpointUnit()))
+        }
+        throw expected("`from` (dates), `time` (a numeric time column), `start` ((start, stop] intervals) or `landmark` after `endpoint \(n.text) =`")
+    }
+
+    /// ("unit" UNIT)? after a numeric endpoint.
+    mutating func parseEndpointUnit() throws(Diagnostic) -> Name? {
+        guard matchWord("unit") else { return nil }
+        let u = try name("a unit after `unit` (days, weeks, months or years)")
+        guard DurationUnit.parse(u.text) != nil else {
+            throw error("`\(u.text)` is not a time unit: use days, weeks, months or years", at: u.range)
+        }
+        return u
     }
 
     /// cohort -> "cohort" NAME "=" pipeline | "cohort" pipeline

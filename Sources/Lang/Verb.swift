@@ -10,6 +10,8 @@ public enum Verb: String, Sendable, CaseIterable {
     case km, logrank, cox, zph, cuminc, gray, finegray, followup, count, flow, list, summary
     // Output stages: write the result before them.
     case plot, export
+    // Analyses added later (kept at the end of the list).
+    case rmst
 
     public enum Kind: Sendable { case row, analysis, output }
 
@@ -18,6 +20,7 @@ public enum Verb: String, Sendable, CaseIterable {
         case .where, .require, .exclude: .row
         case .km, .logrank, .cox, .zph, .cuminc, .gray, .finegray, .followup, .count, .flow, .list, .summary: .analysis
         case .plot, .export: .output
+        case .rmst: .analysis
         }
     }
 
@@ -41,8 +44,8 @@ public enum Verb: String, Sendable, CaseIterable {
                      summary: "G-rho log-rank test (rho 0 log-rank, rho 1 Peto-Peto), stratified or for trend",
                      example: "cohort omd | logrank pfs by tki rho 1 strata sex")
         case .cox:
-            VerbSpec(endpoint: .required, formula: true, options: [.ties: .word, .strata: .expr],
-                     summary: "Cox proportional hazards model (ties efron|breslow|exact); each(...) for a univariate screen",
+            VerbSpec(endpoint: .required, formula: true, options: [.ties: .word, .strata: .expr, .weights: .expr, .robust: .flag],
+                     summary: "Cox proportional hazards model (ties efron|breslow|exact); each(...) for a univariate screen; `weights W` for case weights, `robust` for the sandwich variance",
                      example: "cohort omd | cox pfs ~ tki + all_sites_rt ties breslow")
         case .zph:
             VerbSpec(summary: "proportional-hazards test of the Cox model before it (cox.zph, transform km)",
@@ -88,6 +91,10 @@ public enum Verb: String, Sendable, CaseIterable {
             VerbSpec(path: true,
                      summary: "write the result before it to a file: .csv, .md, .json or .txt by the extension",
                      example: "cohort omd | cox pfs ~ tki | export \"table2.csv\"")
+        case .rmst:
+            VerbSpec(endpoint: .required, options: [.by: .expr, .tau: .expr],
+                     summary: "restricted mean survival time up to tau (area under the KM curve) with SE and CI; for two groups the difference and ratio",
+                     example: "cohort omd | rmst pfs by tki tau 24mo")
         }
     }
 
@@ -102,6 +109,8 @@ public enum OptionKey: String, Sendable, CaseIterable {
     case by, at, ci, rho, strata, trend, ties, cause, limit
     // Figures (`plot`).
     case title, xlab, ylab, xmax, ticks, percent, median, pvalue, size, censor, risktable
+    // Restricted mean, weights (added after the figure options).
+    case tau, weights, robust
 }
 
 /// What a verb accepts: an endpoint, a formula, a path, arguments, options.

@@ -3,9 +3,10 @@ import Runtime
 extension Interpreter {
     /// `cuminc ENDPOINT [by G] [at T, ...]`: Aalen-Johansen cumulative incidence.
     func runCumulativeIncidence(_ stage: Stage, _ run: inout PipelineRun) throws {
-        let src = run.source, data = run.data
+        let src = run.source
         let endpoint = try requiredEndpoint(stage, src)
-        let outcome = try outcome(endpoint, data, src)
+        guard let input = try survivalInput(endpoint, stage, &run, counting: false) else { return }
+        let data = input.data, outcome = input.outcome
         let g = try grouping(stage.option(.by)?.values ?? [], data, src)
         let (rows, _) = usableRows(outcome, [g])
         let atValues = stage.option(.at)?.values ?? []
@@ -18,6 +19,7 @@ extension Interpreter {
         result.endpointName = endpoint.text
         result.cohortName = data.name
         result.timeLabels = timeLabels(atValues, times, unit: outcome.unit, src)
+        result.warnings += input.notes
         run.emit(result)
         run.context = .cuminc(result)
     }

@@ -3,9 +3,10 @@ import Runtime
 extension Interpreter {
     /// `finegray ENDPOINT ~ TERMS`: the Fine-Gray subdistribution hazards model of cause 1.
     func runFineGray(_ stage: Stage, _ run: inout PipelineRun) throws {
-        let src = run.source, data = run.data
+        let src = run.source
         let endpoint = try requiredEndpoint(stage, src)
-        let outcome = try outcome(endpoint, data, src)
+        guard let input = try survivalInput(endpoint, stage, &run, counting: false) else { return }
+        let data = input.data, outcome = input.outcome
         guard outcome.hasCompetingEvent else {
             throw fail("endpoint `\(endpoint.text)` has no competing event, so a Fine-Gray model is a Cox model: use `cox`, or declare `compete ...` in the endpoint",
                        endpoint.range, src)
@@ -19,7 +20,7 @@ extension Interpreter {
         result.endpointName = endpoint.text
         result.cohortName = data.name
         result.timeUnit = outcome.unit
-        result.warnings += droppedNote(dropped)
+        result.warnings += input.notes + droppedNote(dropped)
         run.emit(result)
     }
 }

@@ -3,9 +3,10 @@ import Runtime
 extension Interpreter {
     /// `km ENDPOINT [by G] [at T, ...] [ci log|log-log|plain]`
     func runKaplanMeier(_ stage: Stage, _ run: inout PipelineRun) throws {
-        let src = run.source, data = run.data
+        let src = run.source
         let endpoint = try requiredEndpoint(stage, src)
-        let outcome = try outcome(endpoint, data, src)
+        guard let input = try survivalInput(endpoint, stage, &run, counting: true) else { return }
+        let data = input.data, outcome = input.outcome
         let byExprs = stage.option(.by)?.values ?? []
         let g = try grouping(byExprs, data, src)
         let (rows, dropped) = usableRows(outcome, [g])
@@ -20,7 +21,7 @@ extension Interpreter {
                                          medianInterval: env.settings.medianInterval)
         var result = try KaplanMeier.fit(time: rows.pick(outcome.time), event: rows.pick(outcome.status).map { $0 == 1 },
                                          group: g.map { rows.pick($0.codes) }, groupLabels: g?.labels ?? [],
-                                         options: options)
+                                         entry: outcome.start.map { rows.pick($0) }, options: options)
         result.timeUnit = outcome.unit
         result.endpointName = endpoint.text
         result.groupName = g?.name
@@ -30,7 +31,7 @@ extension Interpreter {
         if !rows.contains(where: { outcome.status[$0] == 1 }) {
             result.warnings.append("no events of `\(endpoint.text)` in these \(rows.count) rows: survival stays at 1 and no median is reached")
         }
-        result.warnings += droppedNote(dropped) + (outcome.hasCompetingEvent ? ["competing events of `\(endpoint.text)` are counted as censored; use `cuminc` for cumulative incidence"] : [])
+        result.warnings += input.notes + droppedNote(dropped) + (outcome.hasCompetingEvent ? ["competing events of `\(endpoint.text)` are counted as censored; use `cuminc` for cumulative incidence"] : [])
         run.emit(result)
         run.context = .km(endpoint: endpoint, by: byExprs)
     }

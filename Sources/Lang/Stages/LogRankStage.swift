@@ -4,7 +4,7 @@ extension Interpreter {
     /// `logrank [ENDPOINT] [by G] [rho R] [strata S] [trend]`; after `km` it takes the
     /// endpoint and groups of the curves.
     func runLogRank(_ stage: Stage, _ run: inout PipelineRun) throws {
-        let src = run.source, data = run.data
+        let src = run.source
         var endpoint = stage.endpoint
         var byExprs = stage.option(.by)?.values ?? []
         if case .km(let ep, let by) = run.context {
@@ -17,7 +17,8 @@ extension Interpreter {
         guard !byExprs.isEmpty else {
             throw fail("`logrank` compares groups: add `by GROUP`", stage.range.upperBound - 1..<stage.range.upperBound, src)
         }
-        let outcome = try outcome(endpoint, data, src)
+        guard let input = try survivalInput(endpoint, stage, &run, counting: false) else { return }
+        let data = input.data, outcome = input.outcome
         guard let g = try grouping(byExprs, data, src) else { return }
         let strataGrouping = try stage.option(.strata)?.values.first.map { try grouping($0, data, src) }
         let (rows, dropped) = usableRows(outcome, [g, strataGrouping])
@@ -42,7 +43,7 @@ extension Interpreter {
             r.endpointName = endpoint.text
             r.cohortName = data.name
             r.timeUnit = outcome.unit
-            r.warnings += droppedNote(dropped) + smallGroupWarnings(g, rows)
+            r.warnings += input.notes + droppedNote(dropped) + smallGroupWarnings(g, rows)
             run.emit(r)
         }
     }

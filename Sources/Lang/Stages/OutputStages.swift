@@ -97,7 +97,7 @@ extension Interpreter {
                 guard curves || forest else {
                     throw fail("`\(key.rawValue)` does not apply to a `\(target.kind)` figure", option.keyRange, src)
                 }
-            case .title, .by, .at, .rho, .strata, .trend, .ties, .limit:
+            case .title, .by, .at, .rho, .strata, .trend, .ties, .limit, .tau, .weights, .robust:
                 break
             }
             func text() throws -> String {
@@ -149,7 +149,7 @@ extension Interpreter {
                     throw fail("a figure from 20 to 1000 mm on each side, please (size 85mm x 70mm)", option.keyRange, src)
                 }
                 o.widthMM = w; o.heightMM = h
-            case .by, .at, .rho, .strata, .trend, .ties, .limit:
+            case .by, .at, .rho, .strata, .trend, .ties, .limit, .tau, .weights, .robust:
                 throw fail("`\(key.rawValue)` is not an option of `plot`", option.keyRange, src)
             }
         }

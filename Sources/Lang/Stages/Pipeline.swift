@@ -79,6 +79,7 @@ extension Interpreter {
         case .summary: try runSummary(stage, &run)
         case .plot: try runPlot(stage, &run)
         case .export: try runExport(stage, &run)
+        case .rmst: try runRestrictedMean(stage, &run)
         }
     }
 

@@ -64,7 +64,7 @@ public struct CumulativeIncidenceResult: Reportable {
     /// Number of observations used, and the number dropped for a missing time.
     public let n: Int
     public let nMissing: Int
-    public let warnings: [String]
+    public var warnings: [String]
     /// Set by the caller for display ("months", "local failure").
     public var timeUnit: String = ""
     public var endpointName: String = ""

@@ -40,6 +40,13 @@ import Darwin
 //
 // Algorithm: the rows are sorted once by (group, time); one pass per group builds the step
 // table with running sums (O(n log n) overall). Evaluation at a time is a binary search.
+//
+// Counting-process data (`entry`, R's `survfit(Surv(start, stop, event) ~ g)`): row i is at
+// risk over (entry_i, time_i], so n_j = #{entry_i < t_j <= time_i}: the rows whose interval has
+// not ended before t_j less those that enter at or after t_j (Therneau & Grambsch 2000,
+// section 3.7; Klein & Moeschberger 2003, section 4.6, left truncation). The step times are
+// the distinct stop times; the formulas above are unchanged with that n_j. The group's entry
+// times are sorted once and read with a pointer, so the pass stays O(n log n).
 
 /// How the pointwise confidence interval for S(t) is formed (R's `conf.type`).
 public enum ConfidenceTransform: String, Sendable, CaseIterable {
@@ -215,7 +222,7 @@ public enum KaplanMeier {
     /// - Throws: `AnalysisError` for mismatched lengths, negative or infinite times, group
     ///   codes out of range, a confidence level outside (0, 1), or no usable rows.
     public static func fit(time: [Double], event: [Bool], group: [Int]? = nil, groupLabels: [String] = [],
-                           options: KaplanMeierOptions = .init()) throws -> KaplanMeierResult {
+                           entry: [Double]? = nil, options: KaplanMeierOptions = .init()) throws -> KaplanMeierResult {
         guard time.count == event.count else {
             throw AnalysisError("time has \(time.count) values but event has \(event.count)")
         }
@@ -244,12 +251,19 @@ public enum KaplanMeier {
             if t.isNaN { continue }
             if t.isInfinite { throw AnalysisError("time in row \(i + 1) is infinite") }
             if t < 0 { throw AnalysisError("time in row \(i + 1) is negative (\(formatNumber(t))); follow-up times must be >= 0") }
+            if let entry {
+                guard entry.count == time.count else { throw AnalysisError("time has \(time.count) values but entry has \(entry.count)") }
+                let e = entry[i]
+                guard e.isFinite, e >= 0, e < t else {
+                    throw AnalysisError("row \(i + 1): the interval (\(formatNumber(e)), \(formatNumber(t))] must have 0 <= start < stop")
+                }
+            }
             usable += 1
         }
         guard usable > 0 else { throw AnalysisError("no observations with a follow-up time") }
 
         let z = Distributions.normalQuantile(1 - (1 - options.confidenceLevel) / 2)
-        if let (curves, seen) = countedCurves(time: time, event: event, group: group, labels: labels,
+        if entry == nil, let (curves, seen) = countedCurves(time: time, event: event, group: group, labels: labels,
                                               transform: options.transform, z: z) {
             var warnings = [String]()
             for g in labels.indices where !seen[g] && group != nil {
@@ -272,8 +286,13 @@ public enum KaplanMeier {
             var end = start
             while end < rows.count && code(rows[end]) == g { end += 1 }
             seen.insert(g)
-            curves.append(curve(label: labels[g], rows: rows[start..<end], time: time, event: event,
-                                transform: options.transform, z: z))
+            if let entry {
+                curves.append(countingCurve(label: labels[g], rows: rows[start..<end], time: time, event: event, entry: entry,
+                                            transform: options.transform, z: z))
+            } else {
+                curves.append(curve(label: labels[g], rows: rows[start..<end], time: time, event: event,
+                                    transform: options.transform, z: z))
+            }
             start = end
         }
         for g in labels.indices where !seen.contains(g) && group != nil {
@@ -295,6 +314,30 @@ public enum KaplanMeier {
                 k += 1
             }
             builder.add(time: tj, events: d, censored: c)
+        }
+        return builder.curve(label: label, n: rows.count)
+    }
+
+    /// One group's (entry, time] rows, sorted by time: n at risk at each stop time counts the
+    /// rows with entry < t <= time.
+    static func countingCurve(label: String, rows: ArraySlice<Int>, time: [Double], event: [Bool], entry: [Double],
+                              transform: ConfidenceTransform, z: Double) -> KaplanMeierCurve {
+        let entries = rows.map { entry[$0] }.sorted()
+        var builder = CurveBuilder(atRisk: rows.count, transform: transform, z: z)
+        var ended = 0      // rows with time < t_j
+        var entered = 0    // rows with entry < t_j
+        var k = rows.startIndex
+        while k < rows.endIndex {
+            let tj = time[rows[k]]
+            while entered < entries.count && entries[entered] < tj { entered += 1 }
+            builder.atRisk = entered - ended
+            var d = 0, c = 0
+            while k < rows.endIndex && time[rows[k]] == tj {
+                if event[rows[k]] { d += 1 } else { c += 1 }
+                k += 1
+            }
+            builder.add(time: tj, events: d, censored: c)
+            ended += d + c
         }
         return builder.curve(label: label, n: rows.count)
     }

@@ -2,17 +2,24 @@
 /// (0 = censored, 1 = the event, 2 = the competing event). Time is NaN where it cannot be
 /// computed (a missing origin or censoring date); such rows are dropped by the analyses and
 /// counted.
+///
+/// Counting-process data (`Surv(start, stop, event)` in R) carry `start`: row i is at risk
+/// over (start[i], time[i]], and `time` is its stop time. One subject may then have several
+/// rows (one per interval); see Therneau & Grambsch (2000), section 3.7.
 public struct SurvivalOutcome: Sendable {
     public var name: String
     public var time: [Double]
+    /// Entry times of (start, stop] rows; nil for right-censored data (every row at risk from 0).
+    public var start: [Double]?
     public var status: [Int]
     /// The unit times are reported in ("months", "days", ...).
     public var unit: String
     /// True when the endpoint declares a competing event.
     public var hasCompetingEvent: Bool
 
-    public init(name: String, time: [Double], status: [Int], unit: String, hasCompetingEvent: Bool) {
+    public init(name: String, time: [Double], status: [Int], unit: String, hasCompetingEvent: Bool, start: [Double]? = nil) {
         self.name = name; self.time = time; self.status = status; self.unit = unit; self.hasCompetingEvent = hasCompetingEvent
+        self.start = start
     }
 
     public var count: Int { time.count }
