@@ -104,6 +104,24 @@ public struct CoxResult: Sendable {
     public var warnings: [String]
     /// Centred linear predictor sum_j (x_ij - mean_j) b_j per input row (aliased b_j = 0).
     public var linearPredictors: [Double]
+    /// Fitted on (start, stop] rows.
+    public var countingProcess: Bool = false
+    /// Fitted with case weights.
+    public var weighted: Bool = false
+    /// `variance` and `standardErrors` are the robust (sandwich) ones; the model-based
+    /// inverse information is `naiveVariance`.
+    public var robust: Bool = false
+    public var naiveVariance: [[Double]]?
+    /// R's robust score test (`fit$rscore`), with the robust variance.
+    public var robustScore: TestStatistic?
+    /// Clusters of the robust variance (1 = one per row).
+    public var clusters: Int?
+
+    /// Model-based standard errors (R's `se(coef)`), also when `standardErrors` are robust.
+    public var naiveStandardErrors: [Double] {
+        guard let v = naiveVariance else { return standardErrors }
+        return v.indices.map { aliased[$0] ? .nan : v[$0][$0].squareRoot() }
+    }
 
     var zCritical: Double { Distributions.normalQuantile(1 - (1 - confidenceLevel) / 2) }
 
@@ -155,12 +173,45 @@ public struct CoxResult: Sendable {
 ///
 /// Tests (df = number of non-aliased coefficients): likelihood ratio 2 (L(b) - L(0)); Wald
 /// b' V^-1 b with V = I(b)^-1; score U(0)' I(0)^-1 U(0) (the log-rank test without ties).
+///
+/// Counting-process rows (`start`, R's `Surv(start, stop, event)`, Andersen & Gill 1982;
+/// Therneau & Grambsch 2000, section 3.7): row i is in the risk set R(t) when
+/// start_i < t <= time_i. The backward pass adds a row at its stop time, as before, and
+/// removes it when the walk passes its start (rows sorted once by start; removal at each event
+/// time of the rows with start >= t, as survival's agfit4 does; the sums are reset to 0 when
+/// the risk set empties, against round-off). Still O(n log n + n p^2) per iteration.
+///
+/// Case weights w_i (`weights`, R's `coxph(weights = w)`; Therneau & Grambsch 2000, section
+/// 7.1): every risk-set sum uses w_i r_i; an event contributes w_i x_i' b to the
+/// log-likelihood and w_i x_i to U; the log term of a tied set is weighted by the sum of the
+/// event weights (Breslow) or, for each of its d Efron terms, by their mean. Exact ties with
+/// weights are an error, as in R. Weighted fits report weighted column means, as coxph does
+/// for right-censored data (for (start, stop] data R reports plain means, and so do we).
+///
+/// Robust variance (Lin & Wei 1989; Therneau & Grambsch 2000, section 7.2; R's `robust = TRUE`,
+/// which R also chooses when the weights are not integers): D'D, where the rows of D are the
+/// dfbeta residuals w_i L_i V summed within clusters (one per row unless `cluster` groups the
+/// rows of a patient), L_i the score residuals (`CoxScoreResiduals`) and V = I(b)^-1. The Wald
+/// test then uses D'D; R's robust score test is u' (T'T)^-1 u with T the weighted score
+/// residuals at b = 0 summed within clusters and u = sum T.
 /// Monotone likelihood: after convergence, column j is flagged when U'V at the estimate
 /// exceeds both eps and toler.inf |b_j| in absolute value (R's check), with R's warning.
 public enum Cox {
 
+    /// R's default for `robust`: true when the case weights are not all integers (coxph's
+    /// `has.rwt`), or when a cluster (R's `id`) has more than one event.
+    public static func robustByDefault(weights: [Double]?, event: [Bool], cluster: [Int]?) -> Bool {
+        if let weights, weights.contains(where: { $0 != $0.rounded(.down) }) { return true }
+        if let cluster {
+            var seen = Set<Int>()
+            for i in event.indices where event[i] { if !seen.insert(cluster[i]).inserted { return true } }
+        }
+        return false
+    }
+
     public static func fit(time: [Double], event: [Bool], design: CoxDesign, strata: [Int]? = nil,
-                           options: CoxOptions = .init()) throws -> CoxResult {
+                           options: CoxOptions = .init(), start: [Double]? = nil, weights: [Double]? = nil,
+                           robust: Bool = false, cluster: [Int]? = nil) throws -> CoxResult {
         let n = time.count
         let p = design.columnCount
         guard event.count == n else { throw AnalysisError("time has \(n) values but event has \(event.count)") }
@@ -178,6 +229,25 @@ public enum Cox {
                 throw AnalysisError("covariate \(design.columnNames[j]) is missing or not finite in row \(bad + 1); drop incomplete rows first")
             }
         }
+        if let start {
+            guard start.count == n else { throw AnalysisError("start has \(start.count) values, expected \(n)") }
+            if let bad = (0..<n).first(where: { !start[$0].isFinite || start[$0] >= time[$0] }) {
+                throw AnalysisError("row \(bad + 1): the interval (\(formatNumber(start[bad])), \(formatNumber(time[bad]))] must have start < stop")
+            }
+        }
+        if let weights {
+            guard weights.count == n else { throw AnalysisError("weights has \(weights.count) values, expected \(n)") }
+            if let bad = weights.firstIndex(where: { !($0 > 0) || !$0.isFinite }) {
+                throw AnalysisError("case weights must be finite and > 0 (as in R's coxph); row \(bad + 1) has \(formatNumber(weights[bad]))")
+            }
+            if options.ties == .exact {
+                throw AnalysisError("case weights are not supported with exact ties (as in R's coxph); use ties efron or breslow")
+            }
+        }
+        if let cluster, cluster.count != n { throw AnalysisError("cluster has \(cluster.count) values, expected \(n)") }
+        if robust && options.ties == .exact {
+            throw AnalysisError("the robust variance is not available with exact ties; use ties efron or breslow")
+        }
         let nEvents = event.reduce(0) { $0 + ($1 ? 1 : 0) }
         guard nEvents > 0 else { throw AnalysisError("no events: the Cox model cannot be fitted") }
         guard options.maxIterations >= 0 else { throw AnalysisError("maxIterations must be >= 0") }
@@ -189,8 +259,15 @@ public enum Cox {
             let c = design.columns[j]
             if c.allSatisfy({ $0 == 0 || $0 == 1 || $0 == -1 }) { continue }
             var s = 0.0
-            for v in c { s += v }
-            let m = s / Double(n)
+            let m: Double
+            if let weights, start == nil {
+                var sw = 0.0
+                for i in 0..<n { s += weights[i] * c[i]; sw += weights[i] }
+                m = s / sw
+            } else {
+                for v in c { s += v }
+                m = s / Double(n)
+            }
             var a = 0.0
             for v in c { a += abs(v - m) }
             means[j] = m
@@ -199,11 +276,18 @@ public enum Cox {
 
         // The sorted design lives only through the Newton-Raphson iterations; the sort order
         // and the sorted outcome are kept for the concordance.
-        let (newton, sorted) = try {
+        let (newton, sorted, residuals) = try {
             let data = CoxRiskSets(time: time, event: event, strata: strata, columns: design.columns,
-                                   shift: means, scale: scale)
-            let newton = try NewtonRaphson.run(engine: CoxLikelihood(data: data, ties: options.ties), options: options)
-            return (newton, (time: data.time, event: data.event, stratum: data.stratum, position: data.position))
+                                   shift: means, scale: scale, start: start, weights: weights)
+            let engine = CoxLikelihood(data: data, ties: options.ties)
+            let newton = try NewtonRaphson.run(engine: engine, options: options)
+            // Weighted score residuals at the estimate and at b = 0 (scaled coordinates, input
+            // row order), for the robust variance.
+            var residuals: (atFit: [Double], atZero: [Double])? = nil
+            if robust {
+                residuals = (engine.scoreResiduals(newton.beta), engine.scoreResiduals([Double](repeating: 0, count: p)))
+            }
+            return (newton, (time: data.time, event: data.event, stratum: data.stratum, position: data.position), residuals)
         }()
 
         // Back to the original scale.
@@ -216,7 +300,6 @@ public enum Cox {
             for k in 0..<p { variance[j][k] *= scale[j] * scale[k] }
         }
         let aliased = (0..<p).map { newton.rank < p && variance[$0][$0] == 0 }
-
         var warnings: [String] = []
         // Monotone likelihood (R: infs <- abs(u %*% var); flagged where > eps and > toler.inf |b|).
         var infinite = [Bool](repeating: false, count: p)
@@ -245,6 +328,25 @@ public enum Cox {
         if aliased.contains(true) {
             let list = (0..<p).filter { aliased[$0] }.map { String($0 + 1) }.joined(separator: " ")
             warnings.append("X matrix deemed to be singular; variable \(list)")
+        }
+
+        // The robust variance replaces the model-based one after R's monotone-likelihood check.
+        var naiveVariance: [[Double]]? = nil
+        var robustScore: TestStatistic? = nil
+        var clusterCount: Int? = nil
+        if let residuals {
+            // Back to the original scale: the engine's column j is (x_j - mean_j) scale_j, so
+            // its residuals are scale_j times the original ones.
+            var atFit = residuals.atFit, atZero = residuals.atZero
+            for i in 0..<n {
+                for j in 0..<p { atFit[i * p + j] /= scale[j]; atZero[i * p + j] /= scale[j] }
+            }
+            let robustPart = CoxRobust.variance(residuals: atFit, atZero: atZero, p: p, weights: weights, cluster: cluster,
+                                                naive: variance, aliased: aliased, tolerance: options.tolerChol)
+            naiveVariance = variance
+            variance = robustPart.variance
+            clusterCount = robustPart.clusters
+            robustScore = TestStatistic.chiSquare(robustPart.scoreTest, df: aliased.filter { !$0 }.count)
         }
 
         // Linear predictor as R forms it: X b - sum(b * means), aliased b taken as 0.
@@ -285,10 +387,13 @@ public enum Cox {
                 sorted.position.withUnsafeBufferPointer { w in for i in 0..<n { out[Int(w[i])] = x[i] } }
             }
         }
-        let concordance = sortedLP.withUnsafeBufferPointer { x in
-            Concordance.compute(sortedTime: sorted.time, sortedEvent: sorted.event, sortedStratum: sorted.stratum,
-                                score: { x[$0] }, reverse: true)
-        }
+        let concordance = start == nil && weights == nil && cluster == nil
+            ? sortedLP.withUnsafeBufferPointer { x in
+                Concordance.compute(sortedTime: sorted.time, sortedEvent: sorted.event, sortedStratum: sorted.stratum,
+                                    score: { x[$0] }, reverse: true)
+            }
+            : WeightedConcordance.compute(start: start, stop: time, event: event, score: lp, weights: weights,
+                                          strata: strata, cluster: robust ? (cluster ?? Array(0..<n)) : nil, reverse: true)
 
         return CoxResult(
             ties: options.ties, confidenceLevel: options.confidenceLevel,
@@ -298,7 +403,9 @@ public enum Cox {
             scoreVector: u, aliased: aliased, possiblyInfinite: infinite,
             logLikelihoodNull: newton.logLikelihoodNull, logLikelihood: newton.logLikelihood,
             likelihoodRatio: lr, wald: wald, score: scoreTest, concordance: concordance,
-            warnings: warnings, linearPredictors: lp)
+            warnings: warnings, linearPredictors: lp,
+            countingProcess: start != nil, weighted: weights != nil, robust: robust,
+            naiveVariance: naiveVariance, robustScore: robustScore, clusters: clusterCount)
     }
 }
 
@@ -330,9 +437,17 @@ struct CoxRiskSets {
     let stratum: [Int]?
     /// Input row -> sorted position (the inverse of `order`).
     let position: [UInt32]
+    /// Case weights in sorted order (nil: all 1).
+    let weight: [Double]?
+    /// Entry times of (start, stop] rows in sorted order (nil: right-censored data).
+    let start: [Double]?
+    /// Sorted positions ordered by (stratum, start) ascending: the walk backwards over time
+    /// reads it from the end to take rows out of the risk set as it passes their start.
+    let byStart: [Int]
 
     /// Covariate j of input row i enters as (columns[j][i] - shift[j]) * scale[j].
-    init(time: [Double], event: [Bool], strata: [Int]?, columns: [[Double]], shift: [Double], scale: [Double]) {
+    init(time: [Double], event: [Bool], strata: [Int]?, columns: [[Double]], shift: [Double], scale: [Double],
+         start: [Double]? = nil, weights: [Double]? = nil) {
         let n = time.count
         let p = columns.count
         self.n = n
@@ -374,6 +489,18 @@ struct CoxRiskSets {
             }
         }
         self.position = position
+        func sortedCopy(_ v: [Double]) -> [Double] {
+            var out = [Double](repeating: 0, count: n)
+            for i in 0..<n { out[Int(position[i])] = v[i] }
+            return out
+        }
+        self.weight = weights.map(sortedCopy)
+        self.start = start.map(sortedCopy)
+        if let start {
+            byStart = RowOrder.byStratumAndTime(time: start, strata: strata).map { Int(position[$0]) }
+        } else {
+            byStart = []
+        }
         self.x = x
         self.event = sortedEvent
         self.time = sortedTime
@@ -452,6 +579,16 @@ struct CoxLikelihood {
             }
         }
 
+        // Case weights (1 when absent) and (start, stop] bookkeeping: `nrisk` rows are in the
+        // risk-set sums; `exit` walks `byStart` down from its end.
+        let hasWeights = data.weight != nil
+        let weight = data.weight ?? []
+        let hasStart = data.start != nil
+        let entry = data.start ?? []
+        var nrisk = 0
+        var exit = data.byStart.count - 1
+        func stratum(_ q: Int) -> Int { data.stratum?[q] ?? 0 }
+
         data.x.withUnsafeBufferPointer { x in
         data.event.withUnsafeBufferPointer { event in
         eta.withUnsafeMutableBufferPointer { eta in
@@ -464,29 +601,37 @@ struct CoxLikelihood {
             }
 
             for g in stride(from: data.groups.count - 1, through: 0, by: -1) {
+                let group = data.groups[g]
                 if data.lastInStratum[g] {
                     s0 = 0
                     s1.update(repeating: 0, count: p)
                     s2.update(repeating: 0, count: pp)
+                    nrisk = 0
+                    // Rows of the strata after this one that never left are not in its sums.
+                    let current = stratum(group.lowerBound)
+                    while exit >= 0 && stratum(data.byStart[exit]) > current { exit -= 1 }
                 }
-                let group = data.groups[g]
+                nrisk += group.count
                 var d = 0
                 var d0 = 0.0
+                var dw = 0.0
                 d1.update(repeating: 0, count: p)
                 d2.update(repeating: 0, count: pp)
                 for i in group {
                     let row = x.baseAddress! + i * p
                     var ei = 0.0
                     for j in 0..<p { ei += row[j] * beta[j] }
-                    let r = exp(ei)
+                    let wi = hasWeights ? weight[i] : 1
+                    let r = hasWeights ? wi * exp(ei) : exp(ei)
                     if event[i] {
                         d += 1
-                        loglik += ei
+                        dw += wi
+                        loglik += wi * ei
                         d0 += r
                         for j in 0..<p {
                             let xj = row[j]
                             let rxj = r * xj
-                            u[j] += xj
+                            u[j] += wi * xj
                             d1[j] += rxj
                             let d2j = d2 + j * p
                             for k in 0...j { d2j[k] += rxj * row[k] }
@@ -502,6 +647,33 @@ struct CoxLikelihood {
                     }
                 }
                 guard d > 0 else { continue }
+                if hasStart {
+                    // Take out the rows that enter at or after this time: start >= t.
+                    let t = data.time[group.lowerBound], current = stratum(group.lowerBound)
+                    while exit >= 0 {
+                        let q = data.byStart[exit]
+                        guard stratum(q) == current, entry[q] >= t else { break }
+                        exit -= 1
+                        nrisk -= 1
+                        if nrisk == 0 {
+                            s0 = 0
+                            s1.update(repeating: 0, count: p)
+                            s2.update(repeating: 0, count: pp)
+                            continue
+                        }
+                        let row = x.baseAddress! + q * p
+                        var eq = 0.0
+                        for j in 0..<p { eq += row[j] * beta[j] }
+                        let r = hasWeights ? weight[q] * exp(eq) : exp(eq)
+                        s0 -= r
+                        for j in 0..<p {
+                            let rxj = r * row[j]
+                            s1[j] -= rxj
+                            let s2j = s2 + j * p
+                            for k in 0...j { s2j[k] -= rxj * row[k] }
+                        }
+                    }
+                }
                 if d > 1 && ties == .efron {
                     // k-th term (k = 1..d): the risk set without the events, plus the events
                     // with weight f = k/d, i.e. sums (s0 + f d0, s1 + f d1, s2 + f d2). Its
@@ -511,14 +683,18 @@ struct CoxLikelihood {
                     //   U -= s1 a + d1 b
                     //   I += s2 a + d2 b - (s1 s1' c + (s1 d1' + d1 s1') e + d1 d1' g)
                     // (O(d + p^2) per tied set instead of O(d p^2)).
+                    // With case weights each of the d terms is weighted by the mean event
+                    // weight (survival's agfit4): every sum below carries that factor.
+                    let meanWeight = dw / Double(d)
                     var a = 0.0, b = 0.0, c = 0.0, e = 0.0, g2 = 0.0
                     for k in 1...d {
                         let f = Double(k) / Double(d)
                         let t0 = s0 + f * d0
-                        loglik -= log(t0)
+                        loglik -= meanWeight * log(t0)
                         let inv = 1 / t0, inv2 = inv * inv
                         a += inv; b += f * inv; c += inv2; e += f * inv2; g2 += f * f * inv2
                     }
+                    a *= meanWeight; b *= meanWeight; c *= meanWeight; e *= meanWeight; g2 *= meanWeight
                     for j in 0..<p { u[j] -= s1[j] * a + d1[j] * b }
                     for j in 0..<p {
                         for k in 0...j {
@@ -532,10 +708,16 @@ struct CoxLikelihood {
                 for j in 0..<p { s1[j] += d1[j] }
                 for j in 0..<pp { s2[j] += d2[j] }
                 if d == 1 || ties == .breslow {
-                    addTerm(s0, s1, s2, weight: Double(d))
+                    addTerm(s0, s1, s2, weight: dw)
                 } else if ties == .exact {
-                    exactTerm(group: group, events: d, eta: eta, loglik: &loglik, u: u, imat: imat,
-                              stratumEnd: data.stratumEnd[g])
+                    if hasStart {
+                        let t = data.time[group.lowerBound]
+                        let risk = (group.lowerBound..<data.stratumEnd[g]).filter { entry[$0] < t }
+                        exactTerm(risk: risk, group: group, events: d, eta: eta, loglik: &loglik, u: u, imat: imat)
+                    } else {
+                        exactTerm(risk: group.lowerBound..<data.stratumEnd[g], group: group, events: d, eta: eta,
+                                  loglik: &loglik, u: u, imat: imat)
+                    }
                 }
             }
         }
@@ -563,12 +745,12 @@ struct CoxLikelihood {
     ///   e_k(m) = ((m - k) / m) e_k(m-1) + (k / m) r_m e_{k-1}(m-1),
     /// and the same weights for the first and second derivatives. Ratios E'/E and E''/E are
     /// unchanged; log E_d = log e_d + log C(N, d) + d c.
-    private func exactTerm(group: Range<Int>, events d: Int, eta: UnsafeMutableBufferPointer<Double>,
-                           loglik: inout Double, u: UnsafeMutablePointer<Double>, imat: UnsafeMutablePointer<Double>,
-                           stratumEnd: Int) {
+    /// `risk` lists the sorted positions of the risk set (the tied set first).
+    private func exactTerm<Risk: Collection>(risk: Risk, group: Range<Int>, events d: Int, eta: UnsafeMutableBufferPointer<Double>,
+                                             loglik: inout Double, u: UnsafeMutablePointer<Double>, imat: UnsafeMutablePointer<Double>)
+        where Risk.Element == Int {
         let p = data.p
         let x = data.x
-        let risk = group.lowerBound..<stratumEnd
         var maxEta = -Double.infinity
         for i in risk where eta[i] > maxEta { maxEta = eta[i] }
         var sumR = 0.0
