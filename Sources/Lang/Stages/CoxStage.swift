@@ -1,18 +1,37 @@
 import Runtime
 
 extension Interpreter {
-    /// `cox ENDPOINT ~ TERMS [ties efron|breslow|exact] [strata S]`, or `~ each(...)` for
-    /// one univariate model per term.
+    /// `cox ENDPOINT ~ TERMS [ties efron|breslow|exact] [strata S] [weights W] [robust]`, or
+    /// `~ each(...)` for one univariate model per term. A (start, stop] endpoint fits the
+    /// counting-process model; its robust variance is clustered by patient (the id column).
     func runCox(_ stage: Stage, _ run: inout PipelineRun) throws {
-        let src = run.source, data = run.data
+        let src = run.source
         let endpoint = try requiredEndpoint(stage, src)
-        let outcome = try outcome(endpoint, data, src)
+        guard let input = try survivalInput(endpoint, stage, &run, counting: true) else { return }
+        let data = input.data
+        var outcome = input.outcome
         var ties = env.settings.ties
         if let w = stage.option(.ties)?.word {
             guard let t = CoxTies(rawValue: w.text) else { throw fail("`ties` takes efron, breslow or exact", w.range, src) }
             ties = t
         }
         let strataGrouping = try stage.option(.strata)?.values.first.map { try grouping($0, data, src) }
+        let weights = try stage.option(.weights)?.values.first.map { try caseWeights($0, data, src) }
+        // Rows without a weight are left out, as R's na.omit does with the model frame.
+        if let weights { for i in weights.indices where weights[i].isNaN { outcome.time[i] = .nan } }
+        // (start, stop] rows of one patient form one cluster of the robust variance (R: `id = id`).
+        var cluster: [Int]? = nil
+        var clusterName: String? = nil
+        if outcome.start != nil, let idName = idColumnName(data.table), let column = data.table[idName] {
+            var codes = [String: Int]()
+            cluster = (0..<data.table.rowCount).map { i in
+                let key = column.text(at: i) ?? "row \(i)"
+                if let c = codes[key] { return c }
+                codes[key] = codes.count
+                return codes.count - 1
+            }
+            clusterName = idName
+        }
         var options = CoxOptions()
         options.ties = ties
         guard let formula = stage.formula else { throw fail("`cox` needs a formula: `cox ENDPOINT ~ TERM + TERM`", stage.verbRange, src) }
@@ -23,10 +42,23 @@ extension Interpreter {
             let event = rows.pick(outcome.status).map { $0 == 1 }
             let design = subset(built.design, rows)
             let strata = strataGrouping.map { rows.pick($0.codes) }
-            var fit = try Cox.fit(time: time, event: event, design: design, strata: strata, options: options)
+            let w = weights.map { rows.pick($0) }
+            let c = cluster.map { rows.pick($0) }
+            let robust = stage.option(.robust) != nil || Cox.robustByDefault(weights: w, event: event, cluster: c)
+            var fit = try Cox.fit(time: time, event: event, design: design, strata: strata, options: options,
+                                  start: outcome.start.map { rows.pick($0) }, weights: w, robust: robust, cluster: c)
             fit.nDropped = dropped
             fit.endpointName = endpoint.text
             fit.cohortName = data.name
+            fit.notes += input.notes
+            if fit.robust {
+                let by = c != nil ? "clustered by \(clusterName ?? "id") (\(fit.clusters ?? 0) patients)" : "one cluster per row"
+                let why = stage.option(.robust) != nil ? "" : " (R's default with non-integer weights)"
+                fit.notes.append("Robust (sandwich) standard errors\(why), \(by): the CI, z, p and Wald test use them.")
+            }
+            if let weightExpr = stage.option(.weights)?.values.first {
+                fit.notes.append("Case weights: \(src.slice(weightExpr.range)).")
+            }
             return (fit, time, event, design, strata)
         }
 
@@ -50,5 +82,17 @@ extension Interpreter {
         let (fit, time, event, design, strata) = try fitOne(built)
         run.emit(fit)
         run.context = .cox(fit: fit, time: time, event: event, design: design, strata: strata)
+    }
+
+    /// `weights W`: a number per row, > 0 (R's coxph: "Invalid weights, must be >0"); a
+    /// missing weight leaves its row out.
+    func caseWeights(_ e: Expr, _ data: CohortData, _ src: SourceFile) throws -> [Double] {
+        var ev = evaluator(for: data)
+        let w = try ev.numbers(e, src, what: "the case weights")
+        if let i = w.indices.first(where: { !w[$0].isNaN && !(w[$0] > 0 && w[$0].isFinite) }) {
+            throw fail("case weights must be > 0: \(rowName(data.table, i)) has weight \(formatNumber(w[i]))", e.range, src,
+                       hints: ["exclude that row, or give it a positive weight"])
+        }
+        return w
     }
 }

@@ -116,6 +116,8 @@ public struct CoxResult: Sendable {
     public var robustScore: TestStatistic?
     /// Clusters of the robust variance (1 = one per row).
     public var clusters: Int?
+    /// Remarks for the report that are not warnings (the variance used, weights, a landmark).
+    public var notes: [String] = []
 
     /// Model-based standard errors (R's `se(coef)`), also when `standardErrors` are robust.
     public var naiveStandardErrors: [Double] {

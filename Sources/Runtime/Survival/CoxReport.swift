@@ -43,8 +43,11 @@ extension CoxResult: Reportable {
         notes.append(test("Likelihood ratio test", likelihoodRatio))
         notes.append(test("Wald test", wald))
         notes.append(test("Score (log-rank) test", score))
+        if let robustScore { notes.append(test("Robust score test", robustScore)) }
         notes.append("Concordance = \(formatNumber(roundTo(concordance.concordance, 3))) (se = \(formatNumber(roundTo(concordance.standardError, 3))))")
         if !converged { notes.append("The fit did not converge in \(iterations) iterations.") }
+        if countingProcess { notes.append("(start, stop] rows: n counts intervals, each at risk over its interval.") }
+        notes += self.notes
         for w in warnings { notes.append("Warning: " + w) }
         return [ResultTable(title: title, columns: columns, rows: rows, notes: notes)]
     }
@@ -65,6 +68,7 @@ extension CoxResult: Reportable {
                 ("coef", .num(coefficients[j])), ("se", .num(standardErrors[j])),
                 ("hr", .num(hr[j])), ("hr_lower", .num(lo[j])), ("hr_upper", .num(hi[j])),
                 ("z", .num(z[j])), ("p", .num(pv[j])),
+            ] + (robust ? [("se_model", JSONValue.num(naiveStandardErrors[j]))] : []) + [
                 ("aliased", .bool(aliased[j])), ("possibly_infinite", .bool(possiblyInfinite[j])),
             ])
         }
@@ -93,7 +97,26 @@ extension CoxResult: Reportable {
                 ("tied_xy", .number(concordance.tiedXY)),
             ])),
             ("warnings", .strings(warnings)),
-        ])
+        ] + extensionJSON)
+    }
+
+    /// Fields of weighted, (start, stop] and robust fits (absent otherwise, so that plain
+    /// fits keep their layout).
+    var extensionJSON: [(String, JSONValue)] {
+        var out = [(String, JSONValue)]()
+        if countingProcess { out.append(("counting_process", .bool(true))) }
+        if weighted { out.append(("weighted", .bool(true))) }
+        if robust {
+            out.append(("robust", .bool(true)))
+            if let clusters { out.append(("clusters", .int(clusters))) }
+            if let naiveVariance { out.append(("variance_matrix_model", .array(naiveVariance.map { JSONValue.nums($0) }))) }
+            if let robustScore {
+                out.append(("robust_score", .object([("statistic", .number(robustScore.statistic)), ("df", .number(robustScore.df)),
+                                                     ("p", .num(robustScore.p))])))
+            }
+        }
+        if !notes.isEmpty { out.append(("notes", .strings(notes))) }
+        return out
     }
 }
 
