@@ -165,6 +165,8 @@ public enum StatementKind: Sendable {
     /// `table2 uni, multi, ...`: bound Cox results side by side, one row per term, one
     /// column group per endpoint.
     case table2([Name])
+    /// `why ID in COHORT`: the steps that kept or dropped one patient.
+    case why(id: Expr, cohort: Name)
 }
 
 /// How a CSV file is read: `na ["NA", "."]`, `delimiter ";"`, `dates "%d/%m/%Y"` (or a list).

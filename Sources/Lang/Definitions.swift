@@ -66,6 +66,8 @@ extension Interpreter {
                 var sink = RunReport()
                 _ = try tableOne(a, b, vars, src, warnings: &sink)
             }
+        case .why(let id, let cohort):
+            if checkOnly { _ = try why(id, cohort, src) }
         case .run(let p):
             if checkOnly { try checkPipeline(p, src) }
         case .table2(let names):

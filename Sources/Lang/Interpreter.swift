@@ -189,6 +189,8 @@ extension Interpreter {
             report.items.append(.result(output(try tableTwo(names, src), s, src)))
         case .show(let e):
             report.items.append(.result(output(try showPart(e, src), s, src)))
+        case .why(let id, let cohort):
+            report.items.append(.result(output(try why(id, cohort, src), s, src)))
         case .use, .param, .let, .endpoint, .cohort, .set, .terms, .levels, .label:
             try define(s, src, checkOnly: false)
         }

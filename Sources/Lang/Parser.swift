@@ -185,6 +185,11 @@ public struct Parser {
                     _ = try expect(.rightBracket, "`]` to close the value labels")
                 }
                 kind = .label(n, title: title, values: values)
+            case "why" where peekToken(2).isWord("in"):
+                _ = advance()
+                let id = try parsePrimary()
+                try expectWord("in", "and the cohort (why ID in COHORT)")
+                kind = .why(id: id, cohort: try name("a cohort or table after `in` (why ID in COHORT)"))
             case "endpoint": kind = try parseEndpoint()
             case "cohort": kind = try parseCohort()
             case "set": kind = try parseSet()

@@ -148,13 +148,15 @@ public struct VerbSpec: Sendable {
 
 public enum Grammar {
     /// Words that begin a statement.
-    public static let statementKeywords = ["use", "param", "let", "endpoint", "cohort", "set", "flow", "count", "table1", "table2", "levels", "label"]
+    public static let statementKeywords = ["use", "param", "let", "endpoint", "cohort", "set", "flow", "count", "table1", "table2", "levels", "label",
+                                           "why"]
 
     /// Every keyword, for completion.
     public static var allKeywords: [String] {
         var words = Set(statementKeywords)
         words.formUnion(Verb.allCases.map(\.rawValue))
         words.formUnion(OptionKey.allCases.map(\.rawValue))
+        words.formUnion(["landmark", "start", "stop"])
         words.formUnion(["as", "from", "to", "censor", "compete", "time", "event", "unit", "and", "or", "not",
                          "in", "is", "missing", "true", "false", "vs", "each", "factor", "first", "log", "exp"])
         return words.sorted()
