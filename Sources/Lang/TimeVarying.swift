@@ -36,9 +36,11 @@ extension Interpreter {
         return table.names.first
     }
 
-    /// How row i is named in messages: `id 17 (row 4)`, or `row 4`.
+    /// How row i is named in messages: `id 17 (row 4)` when the table has a column named as
+    /// an id, else `row 4`.
     func rowName(_ table: Table, _ i: Int) -> String {
-        guard let c = idColumnName(table), let v = table[c]?.text(at: i) else { return "row \(i + 1)" }
+        guard let c = idColumnName(table), Self.idColumnNames.contains(c.lowercased()),
+              let v = table[c]?.text(at: i) else { return "row \(i + 1)" }
         return "\(c) \(v) (row \(i + 1))"
     }
 
@@ -131,6 +133,7 @@ extension Interpreter {
             run.items.append(.warning(LangError(Diagnostic(.warning,
                 "nobody is at risk at the landmark \(atText) of `\(endpoint.text)`: \(last), so `\(stage.verb.rawValue)` has nothing to estimate",
                 at: endpoint.range, hints: ["choose an earlier landmark"]), in: src)))
+            run.produced = true   // the warning is the stage's answer (no row count after it)
             return nil
         }
         var data = run.data
