@@ -47,6 +47,7 @@ enum Help {
               let uni = cohort omd | cox pfs ~ each(sex, tki)   bind a result
               table2 uni, multi                     Table 2 from bound Cox results
               levels sex ["M", "F"] / label tki "TKI"   level order and labels
+              why "P0017" in omd                    which steps kept or dropped one patient
               set month = 30.4375d / set conventions spss
             Stages: \(Verb.allCases.map(\.rawValue).joined(separator: ", "))
             Meta-commands: .help [topic], .tables, .columns NAME, .cohorts, .endpoints, .read FILE,
@@ -64,10 +65,11 @@ enum Help {
     static let statementHelp: [String: String] = [
         "use": "use \"path.csv\" as NAME    load a CSV file (path relative to the script's folder)\n  example: use \"examples/data/lart_registry.csv\" as registry",
         "let": "let NAME = EXPR    a derived column, computed where used\n  example: let all_sites_rt = lesions_treated >= mets_at_dx",
-        "endpoint": "endpoint NAME = from ORIGIN to EVENT [compete DATE] censor DATE\nendpoint NAME = time COLUMN event CONDITION [compete CONDITION] [unit days|weeks|months|years]\n  example: endpoint os = from lart_date to death_date censor last_contact_date",
+        "endpoint": "endpoint NAME = from ORIGIN to EVENT [compete DATE] censor DATE\nendpoint NAME = time COLUMN event CONDITION [compete CONDITION] [unit days|weeks|months|years]\nendpoint NAME = landmark ENDPOINT at DURATION    rows still at risk at the landmark, time from it\nendpoint NAME = start T0 stop T1 event CONDITION [unit U]    (start, stop] rows, for km and cox\n  example: endpoint os = from lart_date to death_date censor last_contact_date\n  example: endpoint os6 = landmark os at 6mo",
         "cohort": "cohort NAME = SOURCE [where EXPR] [| require EXPR \"reason\"] [| exclude EXPR \"reason\"]\ncohort SOURCE [+ SOURCE] [where EXPR] | STAGE ...\n  example: cohort omd where tki | km pfs at 12mo",
         "table1": "table1 A vs B: VAR, VAR, ...   counts (%) or mean (SD) per group with p-values\n  example: table1 omd vs opd: sex, egfr, factor(mets_at_dx)",
         "set": "set month = 30.4375d | set unit months | set ci log-log | set ties breslow | set conventions r|spss",
+        "why": "why ID in COHORT   the steps that kept or dropped one patient, with the values that decided\n  example: why \"P0017\" in omd",
         "param": "param NAME = VALUE   overridable with lart run --param NAME=VALUE\n  example: param registry = \"examples/data/lart_registry.csv\"",
         "levels": "levels COLUMN [v1, v2, ...]   the order of a column's values; the first is the reference\n  example: levels sex [\"M\", \"F\"]",
         "label": "label COLUMN \"Title\" [value: \"Text\", ...]   names a variable and its values in every table\n  example: label tki \"First-line TKI\" [true: \"TKI\", false: \"no TKI\"]",

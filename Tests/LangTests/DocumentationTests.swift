@@ -50,10 +50,11 @@ struct DocumentationTests {
         defer { try? FileManager.default.removeItem(atPath: out) }
         let data = DocumentationTests.repo.appendingPathComponent("examples/data/lart_registry.csv").path
         let pbc = DocumentationTests.repo.appendingPathComponent("Tests/Fixtures/synthetic/pbc_like.csv").path
+        let heart = DocumentationTests.repo.appendingPathComponent("Tests/Fixtures/timevarying/heart.csv").path
         let prelude = try String(contentsOf: DocumentationTests.repo.appendingPathComponent("examples/quickstart.lart"), encoding: .utf8)
             .components(separatedBy: "\nflow omd")[0]
         for (k, block) in try DocumentationTests.lartBlocks(file).enumerated() {
-            let interpreter = Interpreter(baseDirectory: out, overrides: ["registry": data, "pbc": pbc])
+            let interpreter = Interpreter(baseDirectory: out, overrides: ["registry": data, "pbc": pbc, "heart": heart])
             let loadsData = block.split(separator: "\n").contains { $0.hasPrefix("use ") || $0.hasPrefix("param ") }
             if !loadsData {
                 let setup = interpreter.run(prelude, file: "quickstart prelude")
