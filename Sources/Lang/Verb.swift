@@ -92,7 +92,7 @@ public enum Verb: String, Sendable, CaseIterable {
                      summary: "write the result before it to a file: .csv, .md, .json or .txt by the extension",
                      example: "cohort omd | cox pfs ~ tki | export \"table2.csv\"")
         case .rmst:
-            VerbSpec(endpoint: .required, options: [.by: .expr, .tau: .expr],
+            VerbSpec(endpoint: .required, options: [.by: .list, .tau: .expr],
                      summary: "restricted mean survival time up to tau (area under the KM curve) with SE and CI; for two groups the difference and ratio",
                      example: "cohort omd | rmst pfs by tki tau 24mo")
         }

@@ -1,7 +1,7 @@
 import Runtime
 
 extension Interpreter {
-    /// `rmst ENDPOINT [by G] tau T`: restricted mean survival time up to tau per group, and
+    /// `rmst ENDPOINT [by G, ...] tau T`: restricted mean survival time up to tau per group, and
     /// for two groups the difference and ratio (second group against the first).
     func runRestrictedMean(_ stage: Stage, _ run: inout PipelineRun) throws {
         let src = run.source
@@ -12,8 +12,7 @@ extension Interpreter {
         }
         guard let input = try survivalInput(endpoint, stage, &run, counting: false) else { return }
         let data = input.data, outcome = input.outcome
-        let byExpr = stage.option(.by)?.values.first
-        let g = try byExpr.map { try grouping($0, data, src) }
+        let g = try grouping(stage.option(.by)?.values ?? [], data, src)
         let (rows, dropped) = usableRows(outcome, [g])
         guard let tau = try timePoints([tauExpr], unit: outcome.unit, src).first, tau.isFinite, tau > 0 else {
             throw fail("`tau` must be a time > 0 such as 24mo or 730", tauExpr.range, src)
@@ -24,6 +23,7 @@ extension Interpreter {
         result.endpointName = endpoint.text
         result.timeUnit = outcome.unit
         result.groupName = g?.name
+        result.cohortName = data.name
         if case .duration = tauExpr.kind { result.tauLabel = src.slice(tauExpr.range) }
         if let g, g.labels.count > 2 {
             result.warnings.append("\(g.labels.count) groups: the difference and ratio are given for two groups only")
