@@ -50,6 +50,7 @@ extension Interpreter {
             fit.nDropped = dropped
             fit.endpointName = endpoint.text
             fit.cohortName = data.name
+            fit.columnLabels = termLabels(fit)
             fit.notes += input.notes
             if fit.robust {
                 let by = c != nil ? "clustered by \(clusterName ?? "id") (\(fit.clusters ?? 0) patients)" : "one cluster per row"

@@ -77,6 +77,9 @@ public struct CoxResult: Sendable {
     public var endpointName: String = ""
     /// The cohort analysed ("omd"), for titles (`... in omd`); nil: titles name no cohort.
     public var cohortName: String?
+    /// How the design columns are shown (`label` in the language), by column name; JSON keeps
+    /// R's names and adds the label.
+    public var columnLabels: [String: String] = [:]
     public var iterations: Int
     public var converged: Bool
     public var columnNames: [String]

@@ -16,7 +16,7 @@ extension CoxResult: Reportable {
         var rows: [[Cell]] = []
         var notes: [String] = []
         for j in coefficients.indices {
-            let name = columnNames[j]
+            let name = columnLabels[columnNames[j]] ?? columnNames[j]
             if aliased[j] {
                 rows.append([.text(name), .text("NA (aliased)"), .missing, .missing, .missing, .missing, .missing, .missing])
                 notes.append("\(name): not estimable, its column is a linear combination of earlier columns.")
@@ -65,6 +65,7 @@ extension CoxResult: Reportable {
         let coefs: [JSONValue] = coefficients.indices.map { j in
             .object([
                 ("term", .string(columnNames[j])),
+                ("label", .string(columnLabels[columnNames[j]] ?? columnNames[j])),
                 ("coef", .num(coefficients[j])), ("se", .num(standardErrors[j])),
                 ("hr", .num(hr[j])), ("hr_lower", .num(lo[j])), ("hr_upper", .num(hi[j])),
                 ("z", .num(z[j])), ("p", .num(pv[j])),

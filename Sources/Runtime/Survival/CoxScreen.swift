@@ -20,7 +20,7 @@ public struct CoxScreenResult: Reportable {
         for (term, fit) in fits {
             let hr = fit.hazardRatios, lo = fit.confidenceLower, hi = fit.confidenceUpper, p = fit.pValues
             for j in fit.coefficients.indices {
-                let name = fit.columnNames[j]
+                let name = fit.columnLabels[fit.columnNames[j]] ?? fit.columnNames[j]
                 if fit.aliased[j] || fit.possiblyInfinite[j] {
                     rows.append([.text(term), .text(name), .text(fit.aliased[j] ? "NA (aliased)" : "diverges"), .missing, .missing, .missing,
                                  .integer(fit.n), .integer(fit.nEvents), .pValue(fit.likelihoodRatio.p)])
