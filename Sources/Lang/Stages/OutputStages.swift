@@ -183,8 +183,12 @@ extension Interpreter {
         return previous
     }
 
-    /// Writes next to the script.
+    /// Writes next to the script (or, when knitting, keeps the file for the document).
     func write(_ text: String, to path: String, what: String, _ stage: Stage, _ src: SourceFile) throws -> FileWritten {
+        if let fileCapture {
+            fileCapture.files.append(CapturedFile(path: path, what: what, contents: text))
+            return FileWritten(path: path, what: what, bytes: text.utf8.count)
+        }
         let full = path.hasPrefix("/") ? path : baseDirectory + "/" + path
         do {
             try TextFile.write(text, to: full)
