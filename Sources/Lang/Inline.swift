@@ -106,7 +106,8 @@ struct InlineSpec {
 enum InlineValue {
     case number(Double, column: String?)
     case text(String)
-    case row(ResultFrame, Int)
+    /// `unit`: the time unit of a median's row ("months"), when known.
+    case row(ResultFrame, Int, unit: String?)
 }
 
 extension Interpreter {
@@ -146,9 +147,9 @@ extension Interpreter {
                 case .missing: value = .text("NA")
                 }
             } else if let row = part.row {
-                value = .row(part.frame, row)
+                value = .row(part.frame, row, unit: timeUnit(of: e))
             } else if part.frame.rowCount == 1 {
-                value = .row(part.frame, 0)
+                value = .row(part.frame, 0, unit: timeUnit(of: e))
             } else {
                 throw fail("`\(src.slice(e.range))` has \(part.frame.rowCount) rows; name one: `\(src.slice(e.range))[\"\(part.frame.keys.first ?? "key")\"]`",
                            e.range, src, hints: ["rows: " + part.frame.keys.map { "\"\($0)\"" }.joined(separator: ", ")])
@@ -161,18 +162,25 @@ extension Interpreter {
         return try InlineFormatter.text(value, spec.format, at: spec.formatRange ?? spec.statement, src)
     }
 
+    /// The time unit of the result a part belongs to (`km_pfs.median["omd"]`: months).
+    func timeUnit(of e: Expr) -> String? {
+        guard case .resultPart(let path) = e.kind, let r = env.results[path.result.text]?.result else { return nil }
+        if let km = r as? KaplanMeierResult { return km.timeUnit }
+        return nil
+    }
+
     /// The one value a result stands for in a sentence.
     func headline(_ r: any Reportable, _ range: Range<Int>, _ src: SourceFile) throws -> InlineValue {
-        func single(_ frame: ResultFrame?, what: String, bindAs: String) throws -> InlineValue {
+        func single(_ frame: ResultFrame?, what: String, unit: String? = nil) throws -> InlineValue {
             guard let frame else { throw fail("this \(what) has no value to put in the text", range, src) }
             guard frame.rowCount == 1 else {
                 throw fail("this \(what) has \(frame.rowCount) rows (\(frame.keys.joined(separator: ", "))); an inline result is one value",
                            range, src, hints: ["bind it in a block (`let r = ...`) and name a row: `r.\(frame.name)[\"\(frame.keys.first ?? "")\"]`"])
             }
-            return .row(frame, 0)
+            return .row(frame, 0, unit: unit)
         }
         if let km = r as? KaplanMeierResult {
-            return try single(km.frame(km.options.times.isEmpty ? "median" : "at"), what: "Kaplan-Meier estimate", bindAs: "km")
+            return try single(km.frame(km.options.times.isEmpty ? "median" : "at"), what: "Kaplan-Meier estimate", unit: km.timeUnit)
         }
         if let lr = r as? LogRankResult { return .number(lr.p, column: "p") }
         if let count = r as? CountResult {
@@ -182,9 +190,16 @@ extension Interpreter {
             }
             return .number(Double(count.total), column: "n")
         }
-        if let cox = r as? CoxResult { return try single(cox.frame("terms"), what: "Cox model", bindAs: "cox") }
-        if let screen = r as? CoxScreenResult { return try single(screen.frame("terms"), what: "Cox screen", bindAs: "uni") }
-        if let ci = r as? CumulativeIncidenceResult { return try single(ci.frame("at"), what: "cumulative incidence", bindAs: "ci") }
+        if let cox = r as? CoxResult { return try single(cox.frame("terms"), what: "Cox model") }
+        if let screen = r as? CoxScreenResult { return try single(screen.frame("terms"), what: "Cox screen") }
+        if let ci = r as? CumulativeIncidenceResult { return try single(ci.frame("at"), what: "cumulative incidence") }
+        if let f = r as? FollowUpResult {
+            // The median follow-up (reverse Kaplan-Meier) with its interval.
+            let frame = ResultFrame(name: "followup", keyColumn: "what", names: ["what", "median", "lower", "upper"],
+                                    columns: [Column.fromStrings(["median follow-up"]), .double([f.reverseMedian ?? .nan]),
+                                              .double([f.reverseLower ?? .nan]), .double([f.reverseUpper ?? .nan])])
+            return .row(frame, 0, unit: f.timeUnit)
+        }
         throw fail("a `\(r.kind)` result has no single value to put in the text", range, src,
                    hints: ["inline results: km at one time, a median, a count, a log-rank p, a Cox model with one term, or a cell (`uni.terms[\"tki\"].hr`)"])
     }
@@ -202,7 +217,7 @@ enum InlineFormatter {
         case .number(let x, let column):
             guard let format else { return defaultNumber(x, column: column) }
             return try number(x, format, fail)
-        case .row(let frame, let i):
+        case .row(let frame, let i, let unit):
             func cell(_ name: String) -> Double? {
                 guard let c = frame.table[name], let xs = c.doubles() else { return nil }
                 let x = xs[i]
@@ -220,10 +235,12 @@ enum InlineFormatter {
                     return Format.percent(s, digits: 1) + " (95% CI " + percentRange(lo, hi, 1) + ")"
                 }
                 if has.contains("median") {
+                    // "11.6 months (95% CI 7.2-31.8)"; an upper limit never reached is said so.
                     guard let m = cell("median") else { return "not reached" }
+                    let estimate = Format.fixed(m, decimals: 1) + (unit.map { $0.isEmpty ? "" : " " + $0 } ?? "")
                     let lo = cell("lower").map { Format.fixed($0, decimals: 1) } ?? "NA"
-                    let hi = cell("upper").map { Format.fixed($0, decimals: 1) } ?? "not reached"
-                    return Format.fixed(m, decimals: 1) + " (95% CI " + lo + "-" + hi + ")"
+                    guard let hi = cell("upper") else { return estimate + " (95% CI " + lo + " to not reached)" }
+                    return estimate + " (95% CI " + lo + "-" + Format.fixed(hi, decimals: 1) + ")"
                 }
                 if has.contains("estimate"), let e = cell("estimate") { return Format.percent(e, digits: 1) }
                 throw fail("a row of `\(frame.name)` has several values; name a column (`.hr`) or give a formatter (`| hr_ci`)")

@@ -203,12 +203,14 @@ struct Knitter {
     }
 
     /// Inline text is Markdown: characters that would start emphasis, a link or HTML are
-    /// escaped.
+    /// escaped (`<` only before what could open a tag, so `< 0.001` stays as it is).
     static func escapeInline(_ s: String) -> String {
         var out = ""
-        for c in s {
+        let chars = Array(s)
+        for (i, c) in chars.enumerated() {
             switch c {
-            case "*", "_", "`", "[", "]", "\\", "<": out += "\\" + String(c)
+            case "*", "_", "`", "[", "]", "\\": out += "\\" + String(c)
+            case "<" where i + 1 < chars.count && (chars[i + 1].isLetter || "/!?".contains(chars[i + 1])): out += "\\<"
             default: out.append(c)
             }
         }

@@ -58,6 +58,8 @@ extension KnittedDocument {
         thead th { border-bottom: 1px solid var(--rule); text-align: left; font-weight: 600; }
         th, td { padding: 0.22rem 0.6rem 0.22rem 0; vertical-align: top; }
         td[align="right"], th[align="right"] { text-align: right; padding-left: 0.6rem; }
+        td[align="right"] { white-space: nowrap; font-variant-numeric: tabular-nums; }
+        td:first-child { min-width: 7.5rem; }
         table + p { font-size: 0.78rem; line-height: 1.35; color: var(--muted); margin-top: -0.6rem; }
         .lart-block { margin: 1.2rem 0; }
         .lart-block > p:first-child { font-size: 0.9rem; margin-bottom: 0.3rem; }

@@ -33,8 +33,14 @@ public struct Provenance: Sendable {
             out += "- data `\(i.path)`" + (i.selector.map { " (\($0))" } ?? "") + ": \(i.rows) rows, SHA-256 `\(i.sha256 ?? "unreadable")`\n"
         }
         if inputs.isEmpty { out += "- no data files\n" }
-        out += "- conventions: " + conventions.map { "\($0.0) \($0.1)" }.joined(separator: "; ") + "\n"
+        out += "- conventions: " + conventionsText + "\n"
         return out
+    }
+
+    /// `r; ties efron; Kaplan-Meier interval log; ...`: the setting `conventions` by its
+    /// value alone, the others by name and value.
+    public var conventionsText: String {
+        conventions.map { $0.0 == "conventions" ? $0.1 : "\($0.0) \($0.1)" }.joined(separator: "; ")
     }
 
     /// Plain text, for `lart run --provenance`.
@@ -45,7 +51,7 @@ public struct Provenance: Sendable {
         for i in inputs {
             out += "  data \(i.path)" + (i.selector.map { " (\($0))" } ?? "") + "  \(i.rows) rows  sha256 \(i.sha256 ?? "unreadable")\n"
         }
-        out += "  conventions: " + conventions.map { "\($0.0) \($0.1)" }.joined(separator: "; ") + "\n"
+        out += "  conventions: " + conventionsText + "\n"
         return out
     }
 
