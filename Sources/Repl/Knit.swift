@@ -43,7 +43,8 @@ struct Knit: ParsableCommand {
             writeErr("error: writing .docx needs pandoc, which is not installed (not found on PATH); install it (Debian: apt-get install pandoc), or write .html or .md")
             throw ExitCode(ExitStatus.scriptError)
         }
-        let folder = basename(stem(out)) + "_files"
+        // Word's figures live in a temporary folder whose name must not depend on the output's.
+        let folder = kind == .docx ? "figures" : basename(stem(out)) + "_files"
         let options = KnitOptions(target: kind == .html ? .html : .markdown, filesFolder: folder)
         let session = Interpreter(baseDirectory: directory(of: file), overrides: overrides)
         let document: KnittedDocument
