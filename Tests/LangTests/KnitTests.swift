@@ -115,6 +115,21 @@ struct KnitTests {
         #expect(inline.hasPrefix("Golden/knit/error_inline.md:5: in an inline result: error:"))
     }
 
+    @Test func thePaperKnits() throws {
+        let path = GoldenTests.repo.appendingPathComponent("examples/paper.md").path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let session = Interpreter(baseDirectory: GoldenTests.repo.appendingPathComponent("examples").path)
+        let doc = try session.knit(text, name: "examples/paper.md", options: KnitOptions(target: .html, filesFolder: "paper_files"))
+        let html = doc.html()
+        // Every inline result was replaced (the only `lart:` left is in the introduction's code).
+        #expect(!html.contains("<code>lart:"))
+        #expect(html.contains("49.3% (95% CI 37.2-65.2%) in OMD"))
+        #expect(html.contains("hazard ratio\n0.47 (0.24-0.90)") || html.contains("0.47 (0.24-0.90), p 0.02"))
+        for n in 1...3 { #expect(html.contains("<strong>Figure \(n).</strong>")) }
+        for n in 1...2 { #expect(html.contains("<strong>Table \(n).</strong>")) }
+        #expect(html.components(separatedBy: "<svg").count == 4)
+    }
+
     // MARK: The inline grammar
 
     func spec(_ text: String) throws -> InlineSpec { try InlineSpec.parse(SourceFile(name: "t", text: text)) }
