@@ -21,8 +21,10 @@ public struct Provenance: Sendable {
     public var file: String
     public var fileSHA256: String
     public var inputs: [Input]
-    /// (name, value) in a fixed order.
+    /// (name as printed, value) in a fixed order.
     public var conventions: [(String, String)]
+    /// The JSON keys of `conventions`, in the same order.
+    static let conventionKeys = ["conventions", "ties", "km_interval", "median_interval", "month", "date_unit", "p_style"]
 
     /// The lines of the section, in Markdown (the knit document's last section).
     public func markdown(heading: String = "## Provenance") -> String {
@@ -66,7 +68,7 @@ public struct Provenance: Sendable {
                 fields.append(("rows", .int(i.rows)))
                 return .object(fields)
             })),
-            ("conventions", .object(conventions.map { ($0.0, .string($0.1)) })),
+            ("conventions", .object(zip(Provenance.conventionKeys, conventions).map { ($0, .string($1.1)) })),
         ])
     }
 }

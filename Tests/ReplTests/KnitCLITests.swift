@@ -83,6 +83,19 @@ struct KnitCLITests {
         #expect(!FileManager.default.fileExists(atPath: dir + "/paper.out_files"))
     }
 
+    @Test func runPrintsProvenance() throws {
+        let text = try CLITests.lart(["run", "--provenance", "examples/quickstart.lart"])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("Provenance\n  lart "))
+        #expect(text.stdout.contains("  data data/lart_registry.csv  311 rows  sha256 230dfa83cd1cf422bf4b562d1539ae42e221c2d61cc595071a87acbde2fb8415"))
+        let json = try CLITests.lart(["run", "--provenance", "--format", "json", "examples/quickstart.lart"])
+        let doc = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let p = doc?["provenance"] as? [String: Any]
+        #expect((p?["data"] as? [[String: Any]])?.first?["rows"] as? Int == 311)
+        #expect((p?["conventions"] as? [String: Any])?["ties"] as? String == "efron")
+        #expect(((p?["file"] as? [String: Any])?["sha256"] as? String)?.count == 64)
+    }
+
     @Test func refusesToOverwriteTheDocument() throws {
         let dir = try KnitCLITests.workspace()
         let r = try KnitCLITests.run(["knit", dir + "/paper.md", "-o", dir + "/paper.md"])
