@@ -4,6 +4,13 @@ import Runtime
 /// run (`knit` writes nothing half-done). Owned by one interpreter while it knits.
 final class FileCapture {
     var files: [CapturedFile] = []
+    private var unnamed = 0
+
+    /// A name for the figure of a `plot` that names no file: `figure-1.svg`, ...
+    func unnamedFigure() -> String {
+        unnamed += 1
+        return "figure-\(unnamed).svg"
+    }
 }
 
 struct CapturedFile {
@@ -362,12 +369,22 @@ struct Knitter {
     }
 
     /// An SVG to place inside HTML: without an XML declaration, its ids prefixed so that two
-    /// figures on one page never share one.
+    /// figures on one page never share one, and on screen at most 1.6 times its print size
+    /// (its text then reads like the page's; print uses the size itself).
     static func inlineSVG(_ svg: String, prefix: String) -> String {
         var s = svg
         if s.hasPrefix("<?xml"), let end = s.firstRange(of: "?>") { s = String(s[end.upperBound...]) }
         s = s.replacing("id=\"", with: "id=\"\(prefix)").replacing("url(#", with: "url(#\(prefix)")
             .replacing("href=\"#", with: "href=\"#\(prefix)")
-        return s.trimmingSpaces()
+        s = s.trimmingSpaces()
+        if s.hasPrefix("<svg "), let w = s.firstRange(of: " width=\"") {
+            let digits = s[w.upperBound...].prefix { $0.isNumber || $0 == "." }
+            let unit = s[w.upperBound...].dropFirst(digits.count).prefix(2)
+            if let x = Double(digits) {
+                let px = unit == "mm" ? x / 25.4 * 96 * 1.6 : x
+                s = "<svg style=\"max-width: \(Int(px.rounded()))px\" " + s.dropFirst(5)
+            }
+        }
+        return s
     }
 }

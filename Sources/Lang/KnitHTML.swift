@@ -65,7 +65,7 @@ extension KnittedDocument {
         .lart-block > p:first-child { font-size: 0.9rem; margin-bottom: 0.3rem; }
         .lart-block p, .lart-block + p { hyphens: auto; }
         figure.lart-figure { margin: 1.2rem 0; text-align: center; }
-        figure.lart-figure svg { max-width: 100%; height: auto; }
+        figure.lart-figure svg { width: 100%; height: auto; }
         figcaption { text-align: left; font-size: 0.9rem; margin-top: 0.4rem; }
         .lart-warning pre { background: #fff6e0; border-left-color: #d9a400; }
         footer.lart-provenance { margin-top: 3rem; padding-top: 0.6rem; padding-bottom: 2rem; border-top: 1px solid #ccc; color: var(--muted); font-size: 0.72rem; }
@@ -79,6 +79,7 @@ extension KnittedDocument {
           main { padding-top: 0; }
           a { color: inherit; }
           table, figure, pre, .lart-block { break-inside: avoid; }
+          figure.lart-figure svg { width: auto; max-width: 100% !important; }
           h1, h2, h3 { break-after: avoid; }
           pre { background: none; border-left: 1px solid #999; }
         }

@@ -45,7 +45,9 @@ struct Knit: ParsableCommand {
         }
         // Word's figures live in a temporary folder whose name must not depend on the output's.
         let folder = kind == .docx ? "figures" : basename(stem(out)) + "_files"
-        let options = KnitOptions(target: kind == .html ? .html : .markdown, filesFolder: folder)
+        // Word takes figures as PNG (300 dpi, rendered by librsvg); the others keep the SVG.
+        let options = KnitOptions(target: kind == .html ? .html : .markdown, filesFolder: folder,
+                                  figureExtension: kind == .docx ? "png" : "svg")
         let session = Interpreter(baseDirectory: directory(of: file), overrides: overrides)
         let document: KnittedDocument
         do {
@@ -76,14 +78,21 @@ struct Knit: ParsableCommand {
         print("\(out) written")
     }
 
-    /// The Markdown and its figures in a temporary folder, pandoc to a .docx there, then
+    /// The Markdown and its figures (PNG) in a temporary folder, pandoc to a .docx there, then
     /// the .docx renamed into place. `SOURCE_DATE_EPOCH` (0 unless set) keeps pandoc's
     /// zip dates fixed, so the same inputs give the same bytes.
     func writeWord(_ document: KnittedDocument, folder: String, pandoc: String, to out: String) throws {
         let work = try OutputFiles.temporaryFolder()
         defer { OutputFiles.removeFolder(work + "/" + folder); OutputFiles.removeFolder(work) }
         try OutputFiles.makeFolder(work + "/" + folder)
-        for f in document.files { try OutputFiles.write(f.contents, to: work + "/" + folder + "/" + f.name) }
+        for f in document.files {
+            let path = work + "/" + folder + "/" + f.name
+            if f.isFigure, f.name.hasSuffix(".png") {
+                try Raster.write(svg: f.contents, to: path, format: .png(dpi: 300))
+            } else {
+                try OutputFiles.write(f.contents, to: path)
+            }
+        }
         try OutputFiles.write(document.markdown, to: work + "/document.md")
         let status = spawn(pandoc, ["-f", "gfm", "-t", "docx", "--resource-path=" + work, "-o", work + "/document.docx", work + "/document.md"],
                            environment: ["SOURCE_DATE_EPOCH": getenv("SOURCE_DATE_EPOCH").map { String(cString: $0) } ?? "0"])

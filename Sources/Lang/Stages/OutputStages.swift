@@ -18,7 +18,8 @@ extension Interpreter {
         guard let figure = plottable.figure(options) else {
             throw fail("nothing to draw: the `\(target.kind)` result has no curves for these options", stage.range, src)
         }
-        guard let path = stage.label else {
+        // In a knitted document a plot without a file is a figure of the document.
+        guard let path = stage.label ?? fileCapture?.unnamedFigure() else {
             guard figure.text(colour: false) != nil else {
                 throw fail("a flow diagram is drawn to a file: write `plot \"flow.svg\"` (or .pdf, .png)", stage.verbRange, src)
             }
@@ -26,7 +27,8 @@ extension Interpreter {
             return
         }
         let full = path.hasPrefix("/") ? path : baseDirectory + "/" + path
-        if path.lowercased().hasSuffix(".svg") {
+        if path.lowercased().hasSuffix(".svg") || fileCapture != nil {
+            // (Knitting keeps the SVG; the document renders it as its format needs.)
             run.items.append(.result(try write(figure.svg(), to: path, what: "figure", stage, src)))
         } else if let format = Raster.format(forPath: path) {
             do {
