@@ -130,6 +130,24 @@ struct KnitTests {
         #expect(html.components(separatedBy: "<svg").count == 4)
     }
 
+    @Test func aPlotWithoutAFileIsAFigureOfTheDocument() throws {
+        let data = GoldenTests.repo.appendingPathComponent("examples/data/lart_registry.csv").path
+        let text = """
+            ```lart {echo=false}
+            use "\(data)" as registry
+            endpoint pfs = from lart_date to first(progression_date, death_date) censor last_contact_date
+            cohort registry | km pfs by sex | plot percent
+            cohort registry | km pfs | plot "overall.png"
+            ```
+            """
+        let doc = try Interpreter().knit(text, name: "d.md", options: KnitOptions(target: .markdown, filesFolder: "d_files"))
+        #expect(doc.files.map(\.name) == ["figure-1.svg", "overall.svg"], "SVG whatever the name says")
+        #expect(doc.markdown.contains("![figure-1.svg](d_files/figure-1.svg)"))
+        let word = try Interpreter().knit(text, name: "d.md", options: KnitOptions(target: .markdown, filesFolder: "f", figureExtension: "png"))
+        #expect(word.files.map(\.name) == ["figure-1.png", "overall.png"])
+        #expect(word.files.allSatisfy { $0.isFigure && $0.contents.hasPrefix("<svg") }, "the SVG, for the caller to render")
+    }
+
     // MARK: The inline grammar
 
     func spec(_ text: String) throws -> InlineSpec { try InlineSpec.parse(SourceFile(name: "t", text: text)) }

@@ -121,6 +121,7 @@ struct KnitCLITests {
         #expect(r.status == 0, "\(r.stderr)")
         let bytes = try Data(contentsOf: URL(fileURLWithPath: dir + "/paper.docx"))
         #expect(bytes.prefix(2) == Data("PK".utf8), "a zip file")
+        #expect(bytes.range(of: Data("word/media/".utf8)) != nil && bytes.range(of: Data(".png".utf8)) != nil, "the figure as PNG")
         let again = try KnitCLITests.run(["knit", dir + "/paper.md", "-o", dir + "/again.docx"])
         #expect(again.status == 0)
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/again.docx")) == bytes, "same inputs, same bytes")
