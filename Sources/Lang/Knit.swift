@@ -369,7 +369,7 @@ struct Knitter {
     }
 
     /// An SVG to place inside HTML: without an XML declaration, its ids prefixed so that two
-    /// figures on one page never share one, and on screen at most 1.6 times its print size
+    /// figures on one page never share one, and on screen at most 1.4 times its print size
     /// (its text then reads like the page's; print uses the size itself).
     static func inlineSVG(_ svg: String, prefix: String) -> String {
         var s = svg
@@ -381,7 +381,7 @@ struct Knitter {
             let digits = s[w.upperBound...].prefix { $0.isNumber || $0 == "." }
             let unit = s[w.upperBound...].dropFirst(digits.count).prefix(2)
             if let x = Double(digits) {
-                let px = unit == "mm" ? x / 25.4 * 96 * 1.6 : x
+                let px = unit == "mm" ? x / 25.4 * 96 * 1.4 : x
                 s = "<svg style=\"max-width: \(Int(px.rounded()))px\" " + s.dropFirst(5)
             }
         }
