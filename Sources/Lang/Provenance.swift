@@ -79,10 +79,13 @@ extension Interpreter {
     public func provenance(file: String, text: String) -> Provenance {
         var inputs = [Provenance.Input]()
         for (key, table) in loadedFiles {
-            let parts = key.split(separator: "\u{0}", maxSplits: 1).map(String.init)
+            // The cache key: the resolved path, then after a NUL a database's table or query
+            // (or a CSV file's reading options, not shown).
+            let parts = key.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             let resolved = parts[0]
+            let selector = parts.count > 1 && (parts[1].hasPrefix("table ") || parts[1].hasPrefix("query ")) ? parts[1] : nil
             let bytes = try? CSVReader.readFile(resolved)
-            inputs.append(Provenance.Input(path: table.origin.isEmpty ? resolved : table.origin, selector: parts.count > 1 ? parts[1] : nil,
+            inputs.append(Provenance.Input(path: table.origin.isEmpty ? resolved : table.origin, selector: selector,
                                            sha256: bytes.map { SHA256.hex($0) }, rows: table.rowCount))
         }
         inputs.sort { ($0.path, $0.selector ?? "") < ($1.path, $1.selector ?? "") }

@@ -105,6 +105,17 @@ struct KnitTests {
         #expect(json.contains("\"rows\":311"))
     }
 
+    @Test func provenanceOfDatabasesNamesTheTableOrQuery() throws {
+        let path = GoldenTests.root.appendingPathComponent("Golden/language/sqlite.lart").path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let session = Interpreter(baseDirectory: (path as NSString).deletingLastPathComponent)
+        #expect(session.run(text, file: "sqlite.lart").ok)
+        let p = session.provenance(file: "sqlite.lart", text: text)
+        #expect(!p.inputs.isEmpty)
+        #expect(p.inputs.allSatisfy { ($0.selector ?? "").hasPrefix("table ") || ($0.selector ?? "").hasPrefix("query ") })
+        #expect(p.inputs.allSatisfy { $0.sha256?.count == 64 && $0.rows > 0 })
+    }
+
     @Test func errorsNameTheBlockAndLine() throws {
         let (text, doc) = try KnitTests.knit("error_in_block.md")
         #expect(doc == nil)
