@@ -154,7 +154,7 @@ extension Interpreter {
                 throw fail("`\(src.slice(e.range))` has \(part.frame.rowCount) rows; name one: `\(src.slice(e.range))[\"\(part.frame.keys.first ?? "key")\"]`",
                            e.range, src, hints: ["rows: " + part.frame.keys.map { "\"\($0)\"" }.joined(separator: ", ")])
             }
-        case .use, .param, .let, .endpoint, .cohort, .set, .terms, .levels, .label, .bind, .table1, .table2:
+        case .use, .param, .let, .endpoint, .cohort, .set, .terms, .levels, .label, .bind, .table1, .table2, .why:
             throw fail("an inline result computes a value (a pipeline or a part of a bound result); definitions and tables go in a block",
                        s.range, src)
         }
