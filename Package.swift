@@ -4,7 +4,8 @@ import PackageDescription
 // Dependency direction (see docs and README):
 //   lart (Sources/Repl) -> Lang -> Runtime
 //   lart -> CReadline (system GNU readline); Runtime -> CSQLite (system libsqlite3),
-//   Runtime -> CRsvg (system librsvg and cairo: SVG figures to PDF and PNG)
+//   Runtime -> CRsvg (system librsvg and cairo: SVG figures to PDF and PNG),
+//   Runtime -> CCmark (system cmark-gfm: Markdown to HTML for `lart knit`)
 // Runtime never imports Lang; Lang never touches a terminal.
 let package = Package(
     name: "lart",
@@ -19,7 +20,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CRsvg", path: "Sources/CRsvg", pkgConfig: "cairo", providers: [.apt(["librsvg2-dev"])]),
-        .target(name: "Runtime", dependencies: ["CSQLite", "CRsvg"], path: "Sources/Runtime"),
+        .systemLibrary(name: "CCmark", path: "Sources/CCmark",
+                       providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
+        .target(name: "Runtime", dependencies: ["CSQLite", "CRsvg", "CCmark"], path: "Sources/Runtime"),
         .target(name: "Lang", dependencies: ["Runtime"], path: "Sources/Lang"),
         .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
         .executableTarget(

@@ -43,6 +43,8 @@ public final class Interpreter {
     var loadedFiles: [String: Table] = [:]
     /// Notes met while evaluating (an aggregate's value), reported with the statement.
     let notes = NoteSink()
+    /// When set (by `knit`), output stages keep the files they would write here instead.
+    var fileCapture: FileCapture?
 
     public init(baseDirectory: String = ".", overrides: [String: String] = [:]) {
         self.baseDirectory = baseDirectory

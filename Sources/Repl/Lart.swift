@@ -22,10 +22,11 @@ struct Lart: ParsableCommand {
         discussion: """
             With no subcommand, lart starts an interactive session (type .help).
             lart run FILE.lart runs a script; lart check FILE.lart checks it without running.
+            lart knit paper.md -o paper.html runs the lart blocks of a document into it.
             Note: the lart binary links GNU readline (GPLv3).
             """,
         version: LartVersion.string,
-        subcommands: [Repl.self, Run.self, Check.self],
+        subcommands: [Repl.self, Run.self, Check.self, Knit.self],
         defaultSubcommand: Repl.self)
 }
 
@@ -85,11 +86,26 @@ struct Run: ParsableCommand {
     @Argument(help: "The script to run.") var file: String
     @Option(name: .long, help: "Output format: text, markdown, json or csv.") var format: OutputFormat = .text
     @Option(name: .long, help: "Rebind a script parameter: --param registry=other.csv (repeatable).") var param: [String] = []
+    @Flag(name: .long, help: "After the results, what they were computed from: lart version, SHA-256 of the script and of each data file, rows, conventions.")
+    var provenance = false
 
     func run() throws {
         let (session, text) = try openScript(file, params: param)
         let report = session.run(text, file: file)
-        let (out, err) = ReportPrinter(format: format, colour: terminalHasColour()).output(report, file: file)
+        let printer = ReportPrinter(format: format, colour: terminalHasColour())
+        var (out, err) = printer.output(report, file: file)
+        if provenance {
+            let p = session.provenance(file: basename(file), text: text)
+            switch format {
+            case .json:
+                if case .object(var fields) = printer.jsonDocument(report, file: file) {
+                    fields.append(("provenance", p.json()))
+                    out = JSONValue.object(fields).serialized(indent: 2) + "\n"
+                }
+            case .markdown: out += "\n" + p.markdown()
+            case .text, .csv: out += "\n" + p.text()
+            }
+        }
         print(out, terminator: "")
         if !err.isEmpty { writeErr(err) }
         if !report.ok { throw ExitCode(ExitStatus.scriptError) }

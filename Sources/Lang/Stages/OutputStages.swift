@@ -18,7 +18,8 @@ extension Interpreter {
         guard let figure = plottable.figure(options) else {
             throw fail("nothing to draw: the `\(target.kind)` result has no curves for these options", stage.range, src)
         }
-        guard let path = stage.label else {
+        // In a knitted document a plot without a file is a figure of the document.
+        guard let path = stage.label ?? fileCapture?.unnamedFigure() else {
             guard figure.text(colour: false) != nil else {
                 throw fail("a flow diagram is drawn to a file: write `plot \"flow.svg\"` (or .pdf, .png)", stage.verbRange, src)
             }
@@ -26,7 +27,8 @@ extension Interpreter {
             return
         }
         let full = path.hasPrefix("/") ? path : baseDirectory + "/" + path
-        if path.lowercased().hasSuffix(".svg") {
+        if path.lowercased().hasSuffix(".svg") || fileCapture != nil {
+            // (Knitting keeps the SVG; the document renders it as its format needs.)
             run.items.append(.result(try write(figure.svg(), to: path, what: "figure", stage, src)))
         } else if let format = Raster.format(forPath: path) {
             do {
@@ -183,8 +185,12 @@ extension Interpreter {
         return previous
     }
 
-    /// Writes next to the script.
+    /// Writes next to the script (or, when knitting, keeps the file for the document).
     func write(_ text: String, to path: String, what: String, _ stage: Stage, _ src: SourceFile) throws -> FileWritten {
+        if let fileCapture {
+            fileCapture.files.append(CapturedFile(path: path, what: what, contents: text))
+            return FileWritten(path: path, what: what, bytes: text.utf8.count)
+        }
         let full = path.hasPrefix("/") ? path : baseDirectory + "/" + path
         do {
             try TextFile.write(text, to: full)

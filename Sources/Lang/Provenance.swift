@@ -1,0 +1,105 @@
+import Runtime
+
+/// What a run stood on: the lart version, the script or document (its SHA-256), every data
+/// file read (path as written, SHA-256, rows) and the conventions in force at the end.
+/// `lart knit` puts it at the end of every document; `lart run --provenance` prints it.
+/// Nothing in it depends on the time or the machine, so two runs on the same inputs give
+/// the same text.
+public struct Provenance: Sendable {
+    public struct Input: Sendable, Equatable {
+        /// The path as the script wrote it (or as `--param` gave it).
+        public var path: String
+        /// The table or query read from a database; nil for a CSV file.
+        public var selector: String?
+        /// Lowercase hex; nil when the file could no longer be read.
+        public var sha256: String?
+        public var rows: Int
+    }
+
+    public var version: String
+    /// What was run: a script or a document, by the name it was given.
+    public var file: String
+    public var fileSHA256: String
+    public var inputs: [Input]
+    /// (name as printed, value) in a fixed order.
+    public var conventions: [(String, String)]
+    /// The JSON keys of `conventions`, in the same order.
+    static let conventionKeys = ["conventions", "ties", "km_interval", "median_interval", "month", "date_unit", "p_style"]
+
+    /// The lines of the section, in Markdown (the knit document's last section).
+    public func markdown(heading: String = "## Provenance") -> String {
+        var out = heading + "\n\n"
+        out += "- lart \(version)\n"
+        out += "- \(file): SHA-256 `\(fileSHA256)`\n"
+        for i in inputs {
+            out += "- data `\(i.path)`" + (i.selector.map { " (\($0))" } ?? "") + ": \(i.rows) rows, SHA-256 `\(i.sha256 ?? "unreadable")`\n"
+        }
+        if inputs.isEmpty { out += "- no data files\n" }
+        out += "- conventions: " + conventionsText + "\n"
+        return out
+    }
+
+    /// `r; ties efron; Kaplan-Meier interval log; ...`: the setting `conventions` by its
+    /// value alone, the others by name and value.
+    public var conventionsText: String {
+        conventions.map { $0.0 == "conventions" ? $0.1 : "\($0.0) \($0.1)" }.joined(separator: "; ")
+    }
+
+    /// Plain text, for `lart run --provenance`.
+    public func text() -> String {
+        var out = "Provenance\n"
+        out += "  lart \(version)\n"
+        out += "  \(file)  sha256 \(fileSHA256)\n"
+        for i in inputs {
+            out += "  data \(i.path)" + (i.selector.map { " (\($0))" } ?? "") + "  \(i.rows) rows  sha256 \(i.sha256 ?? "unreadable")\n"
+        }
+        out += "  conventions: " + conventionsText + "\n"
+        return out
+    }
+
+    public func json() -> JSONValue {
+        .object([
+            ("lart_version", .string(version)),
+            ("file", .object([("path", .string(file)), ("sha256", .string(fileSHA256))])),
+            ("data", .array(inputs.map { i in
+                var fields: [(String, JSONValue)] = [("path", .string(i.path))]
+                if let s = i.selector { fields.append(("selector", .string(s))) }
+                fields.append(("sha256", i.sha256.map { .string($0) } ?? .null))
+                fields.append(("rows", .int(i.rows)))
+                return .object(fields)
+            })),
+            ("conventions", .object(zip(Provenance.conventionKeys, conventions).map { ($0, .string($1.1)) })),
+        ])
+    }
+}
+
+extension Interpreter {
+    /// The provenance of what this session has run: `file` is the script or document as
+    /// named, `text` its contents.
+    public func provenance(file: String, text: String) -> Provenance {
+        var inputs = [Provenance.Input]()
+        for (key, table) in loadedFiles {
+            // The cache key: the resolved path, then after a NUL a database's table or query
+            // (or a CSV file's reading options, not shown).
+            let parts = key.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            let resolved = parts[0]
+            let selector = parts.count > 1 && (parts[1].hasPrefix("table ") || parts[1].hasPrefix("query ")) ? parts[1] : nil
+            let bytes = try? CSVReader.readFile(resolved)
+            inputs.append(Provenance.Input(path: table.origin.isEmpty ? resolved : table.origin, selector: selector,
+                                           sha256: bytes.map { SHA256.hex($0) }, rows: table.rowCount))
+        }
+        inputs.sort { ($0.path, $0.selector ?? "") < ($1.path, $1.selector ?? "") }
+        let s = env.settings
+        let conventions: [(String, String)] = [
+            ("conventions", s.conventions.rawValue),
+            ("ties", s.ties.rawValue),
+            ("Kaplan-Meier interval", s.confidenceTransform.rawValue),
+            ("median interval", s.medianInterval == .inverted ? "inverted band" : "SPSS (median +- 1.96 SE)"),
+            ("month", formatNumber(s.monthDays) + " days"),
+            ("date endpoints in", s.dateUnit == .months ? "months" : s.dateUnit == .days ? "days" : s.dateUnit == .weeks ? "weeks" : "years"),
+            ("p-values", s.presentation.pStyle.rawValue),
+        ]
+        return Provenance(version: LangInfo.version, file: file, fileSHA256: SHA256.hex(Array(text.utf8)),
+                          inputs: inputs, conventions: conventions)
+    }
+}
