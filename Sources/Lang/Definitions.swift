@@ -153,11 +153,17 @@ extension Interpreter {
         default:
             throw fail("expected a path", pathExpr.range, src)
         }
-        let isDatabase = [".sqlite", ".sqlite3", ".db"].contains { path.hasSuffix($0) }
-        if case .table(let t)? = selector { defaultName = t.text }
+        // One registration point picks the kind of source from the path or URL.
+        let kind = DataSources.kind(of: path)
+        let selection: DataSelection
+        switch selector {
+        case .table(let t)?: selection = .table(t.text); defaultName = t.text
+        case .query(let q, _)?: selection = .query(q)
+        case nil: selection = .all
+        }
         let name = alias?.text ?? defaultName
         if let alias { try definitionConflict(alias, src, kind: "table") }
-        let resolved = path.hasPrefix("/") ? path : baseDirectory + "/" + path
+        let resolved = !kind.readsFiles || path.hasPrefix("/") ? path : baseDirectory + "/" + path
         var csv = CSVOptions()
         if let na = options.na { csv.naStrings = na }
         if let (d, r) = options.delimiter {
@@ -170,51 +176,45 @@ extension Interpreter {
             do { _ = try DateFormat(f) } catch let e as DateFormatError { throw fail(e.description, r, src) }
             csv.dateFormats.append(f)
         }
-        if !options.isEmpty && (isDatabase || selector != nil), let r = options.range {
+        if !options.isEmpty && (kind.hasTables || selector != nil), let r = options.range {
             throw fail("`na`, `delimiter` and `dates` describe a CSV file; a database has typed columns", r, src)
         }
-        let cacheKey: String
-        switch selector {
-        case .table(let t)?: cacheKey = resolved + "\u{0}table " + t.text
-        case .query(let q, _)?: cacheKey = resolved + "\u{0}query " + q
-        case nil: cacheKey = resolved + "\u{0}" + "\(csv.naStrings)\(csv.delimiter ?? 0)\(csv.dateFormats)"
+        if !kind.hasTables, selector != nil {
+            throw fail("`table` and `query` read from \(DataSources.tableKinds), not from \(kind.summary)", pathExpr.range, src)
         }
-        if !isDatabase, selector != nil {
-            throw fail("`table` and `query` read from an SQLite database (.sqlite, .sqlite3, .db)", pathExpr.range, src)
+        let cacheKey: String
+        switch selection {
+        case .table(let t): cacheKey = resolved + "\u{0}table " + t
+        case .query(let q): cacheKey = resolved + "\u{0}query " + q
+        case .all: cacheKey = resolved + "\u{0}" + "\(csv.naStrings)\(csv.delimiter ?? 0)\(csv.dateFormats)"
         }
         let table: Table
-        if let t = loadedFiles[cacheKey] { table = t } else {
+        let label: String
+        if let (t, l) = loadedFiles[cacheKey] { table = t; label = l } else {
             do {
-                var t: Table
-                switch selector {
-                case .table(let name)?: t = try SQLiteReader.read(path: resolved, table: name.text)
-                case .query(let sql, _)?: t = try SQLiteReader.query(path: resolved, sql: sql)
-                case nil:
-                    if isDatabase {
-                        t = try SQLiteReader.readOnlyTable(path: resolved)
-                    } else {
-                        let read = try CSVReader.read(path: resolved, options: csv)
-                        t = read.table
-                        // Columns read as text because of a few values: a warning at the `use`.
-                        for w in read.warnings {
-                            var text = w.description
-                            if !path.hasPrefix("/") { text = text.replacingOccurrences(of: baseDirectory + "/", with: "") }
-                            notes.add(LangError(Diagnostic(.warning, text, at: pathExpr.range), in: src))
-                        }
-                    }
+                var source = try DataSources.open(resolved, selection)
+                if var file = source as? CSVSource { file.options = csv; source = file }
+                let read = try source.readReporting(columns: nil)
+                var t = read.table
+                // Columns read as text because of a few values: a warning at the `use`.
+                for w in read.warnings {
+                    var text = w.description
+                    if !path.hasPrefix("/") { text = text.replacingOccurrences(of: baseDirectory + "/", with: "") }
+                    notes.add(LangError(Diagnostic(.warning, text, at: pathExpr.range), in: src))
                 }
-                t.origin = path
+                t.origin = kind.readsFiles ? path : source.origin
                 table = t
+                label = kind.readsFiles ? path : source.displayName
             } catch let e as DataError {
                 var msg = e.description
                 // Name files as the script wrote them, not by where the checkout lives.
                 if !path.hasPrefix("/") { msg = msg.replacingOccurrences(of: baseDirectory + "/", with: "") }
-                throw fail(msg, pathExpr.range, src, hints: e.line == nil ? ["paths are relative to the folder of the script (at the REPL: the working directory)"] : [])
+                throw fail(msg, pathExpr.range, src, hints: e.line == nil && kind.readsFiles ? ["paths are relative to the folder of the script (at the REPL: the working directory)"] : [])
             }
-            loadedFiles[cacheKey] = table
+            loadedFiles[cacheKey] = (table, label)
         }
         env.tables[name] = table
-        env.tablePaths[name] = path
+        env.tablePaths[name] = label
         invalidate()
     }
 

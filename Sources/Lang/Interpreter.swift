@@ -39,8 +39,9 @@ public final class Interpreter {
     var env = Environment()
     /// Computed cohorts, by name; cleared when a definition changes.
     var cache: [String: CohortData] = [:]
-    /// Files already read, by resolved path and selector.
-    var loadedFiles: [String: Table] = [:]
+    /// Sources already read, by resolved path (or URL) and selection: the table and its
+    /// label in flows (the path, or the source's short name).
+    var loadedFiles: [String: (Table, String)] = [:]
     /// Notes met while evaluating (an aggregate's value), reported with the statement.
     let notes = NoteSink()
     /// When set (by `knit`), output stages keep the files they would write here instead.

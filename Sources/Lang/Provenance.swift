@@ -78,7 +78,7 @@ extension Interpreter {
     /// named, `text` its contents.
     public func provenance(file: String, text: String) -> Provenance {
         var inputs = [Provenance.Input]()
-        for (key, table) in loadedFiles {
+        for (key, (table, _)) in loadedFiles {
             // The cache key: the resolved path, then after a NUL a database's table or query
             // (or a CSV file's reading options, not shown).
             let parts = key.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)

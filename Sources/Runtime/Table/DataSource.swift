@@ -1,0 +1,175 @@
+/// Where a table comes from: a CSV file, an SQLite database, a PostgreSQL server.
+///
+/// Every kind is used the same way: `DataSources.open(location, selection)` picks the kind
+/// from the location (one registration point, `DataSources.kinds`) and returns a source;
+/// `describe()` lists its columns and their types; `read(columns:)` reads the columns asked
+/// for (all when nil) into a typed `Table`. Errors are `DataError`s naming the source (a
+/// path, or a URL without its password).
+///
+/// Adding a kind (Parquet, say): a type conforming to `DataSource` under `Runtime/Table/`,
+/// and one line in `DataSources.kinds`.
+public protocol DataSource: Sendable {
+    /// The kind's name in messages: "CSV", "SQLite", "PostgreSQL".
+    static var kindName: String { get }
+    /// Whether this kind reads `location` (a path or a URL, as written).
+    static func accepts(_ location: String) -> Bool
+    /// Whether the location is a file (resolved against the script's folder when relative).
+    static var readsFiles: Bool { get }
+    /// Whether the kind holds tables, so that `table NAME` and `query "..."` apply.
+    static var hasTables: Bool { get }
+    /// The kind in a sentence: "an SQLite database (.sqlite, .sqlite3, .db)".
+    static var summary: String { get }
+
+    /// Checks the location (no input or output yet). Throws a `DataError` for a malformed
+    /// location or a selection the kind cannot serve.
+    init(location: String, selection: DataSelection) throws
+
+    /// The source in messages: the path, or the URL without a password.
+    var origin: String { get }
+    /// A short name for headings and flow labels: the file name, or `database.table`.
+    var displayName: String { get }
+    /// The columns and their types, as `read` would make them.
+    func describe() throws -> [ColumnDescription]
+    /// The columns `columns` (all when nil), in the source's order, as a typed `Table`.
+    func read(columns: [String]?) throws -> Table
+    /// As `read`, with what was read but probably not as meant (a CSV column read as text
+    /// because of a few values).
+    func readReporting(columns: [String]?) throws -> CSVReadResult
+}
+
+extension DataSource {
+    public func readReporting(columns: [String]?) throws -> CSVReadResult {
+        CSVReadResult(table: try read(columns: columns), warnings: [])
+    }
+}
+
+/// Which rows of a source `use` reads.
+public enum DataSelection: Sendable, Equatable {
+    /// The whole file; for a database, its only table.
+    case all
+    /// A table of a database.
+    case table(String)
+    /// The rows of a SELECT.
+    case query(String)
+}
+
+/// A column of a source: its name, the kind of `Column` it is read into, and the type the
+/// source gives it (`integer`, `date`, `text`; for a CSV file, the type inferred).
+public struct ColumnDescription: Sendable, Equatable, CustomStringConvertible {
+    public var name: String
+    public var kind: Column.Kind
+    public var sourceType: String
+
+    public init(name: String, kind: Column.Kind, sourceType: String) {
+        self.name = name; self.kind = kind; self.sourceType = sourceType
+    }
+
+    public var description: String { "\(name) \(sourceType) (\(kind.rawValue))" }
+}
+
+/// The kinds of source, and the one place that picks a kind from a location.
+public enum DataSources {
+    /// Every kind, in the order they are asked; the last (CSV) accepts any path.
+    public static let kinds: [any DataSource.Type] = [
+        SQLiteSource.self,
+        CSVSource.self,
+    ]
+
+    /// The kind that reads `location`.
+    public static func kind(of location: String) -> any DataSource.Type {
+        kinds.first { $0.accepts(location) } ?? CSVSource.self
+    }
+
+    /// A source for `location` (a path already resolved, or a URL) and `selection`.
+    public static func open(_ location: String, _ selection: DataSelection) throws -> any DataSource {
+        try kind(of: location).init(location: location, selection: selection)
+    }
+
+    /// The kinds that hold tables, for messages: "an SQLite database (.sqlite, .sqlite3,
+    /// .db) or a PostgreSQL URL (postgresql://...)".
+    public static var tableKinds: String {
+        kinds.filter { $0.hasTables }.map { $0.summary }.joined(separator: " or ")
+    }
+}
+
+extension Table {
+    /// The columns `wanted` (all when nil), in the table's order; an error names the first
+    /// column that is not there.
+    public func selecting(_ wanted: [String]?, origin: String) throws -> Table {
+        guard let wanted else { return self }
+        for w in wanted where index(of: w) == nil {
+            throw DataError(file: origin, column: w, message: "no such column (columns: \(names.joined(separator: ", ")))")
+        }
+        let keep = Set(wanted)
+        var n = [String](), c = [Column]()
+        for (i, name) in names.enumerated() where keep.contains(name) { n.append(name); c.append(columns[i]) }
+        return Table(names: n, columns: c, origin: self.origin)
+    }
+
+    /// Each column's description, with the kind as its type (for sources that infer types).
+    public var columnDescriptions: [ColumnDescription] {
+        zip(names, columns).map { ColumnDescription(name: $0, kind: $1.kind, sourceType: $1.kind.rawValue) }
+    }
+}
+
+/// A CSV file (any path that no other kind accepts). Types are inferred from the values.
+public struct CSVSource: DataSource {
+    public static let kindName = "CSV"
+    public static let readsFiles = true
+    public static let hasTables = false
+    public static let summary = "a CSV file"
+    public static func accepts(_ location: String) -> Bool { true }
+
+    public let path: String
+    /// How the file is read: missing values, delimiter, date formats.
+    public var options = CSVOptions()
+
+    public init(location: String, selection: DataSelection) throws {
+        path = location
+        guard selection == .all else {
+            throw DataError(file: location, message: "`table` and `query` read from a database: \(DataSources.tableKinds); a CSV file is one table")
+        }
+    }
+
+    public var origin: String { path }
+    public var displayName: String { path.split(separator: "/").last.map(String.init) ?? path }
+    public func describe() throws -> [ColumnDescription] { try read(columns: nil).columnDescriptions }
+    public func read(columns: [String]?) throws -> Table {
+        try readReporting(columns: columns).table
+    }
+    public func readReporting(columns: [String]?) throws -> CSVReadResult {
+        var result = try CSVReader.read(path: path, options: options)
+        result.table = try result.table.selecting(columns, origin: path)
+        return result
+    }
+}
+
+/// An SQLite database file (`.sqlite`, `.sqlite3`, `.db`), through the system's libsqlite3.
+public struct SQLiteSource: DataSource {
+    public static let kindName = "SQLite"
+    public static let readsFiles = true
+    public static let hasTables = true
+    public static let suffixes = [".sqlite", ".sqlite3", ".db"]
+    public static let summary = "an SQLite database (.sqlite, .sqlite3, .db)"
+    public static func accepts(_ location: String) -> Bool { suffixes.contains { location.hasSuffix($0) } }
+
+    public let path: String
+    public let selection: DataSelection
+
+    public init(location: String, selection: DataSelection) throws {
+        path = location; self.selection = selection
+    }
+
+    public var origin: String { path }
+    public var displayName: String { path.split(separator: "/").last.map(String.init) ?? path }
+    public func describe() throws -> [ColumnDescription] { try read(columns: nil).columnDescriptions }
+    public func read(columns: [String]?) throws -> Table {
+        let t: Table
+        switch selection {
+        case .all: t = try SQLiteReader.readOnlyTable(path: path)
+        case .table(let name): t = try SQLiteReader.read(path: path, table: name)
+        case .query(let sql): t = try SQLiteReader.query(path: path, sql: sql)
+        }
+        return try t.selecting(columns, origin: path)
+    }
+}
