@@ -5,7 +5,8 @@ import PackageDescription
 //   lart (Sources/Repl) -> Lang -> Runtime
 //   lart -> CReadline (system GNU readline); Runtime -> CSQLite (system libsqlite3),
 //   Runtime -> CRsvg (system librsvg and cairo: SVG figures to PDF and PNG),
-//   Runtime -> CCmark (system cmark-gfm: Markdown to HTML for `lart knit`)
+//   Runtime -> CCmark (system cmark-gfm: Markdown to HTML for `lart knit`),
+//   Runtime -> CLibpq (system libpq, the PostgreSQL client library)
 // Runtime never imports Lang; Lang never touches a terminal.
 let package = Package(
     name: "lart",
@@ -22,7 +23,8 @@ let package = Package(
         .systemLibrary(name: "CRsvg", path: "Sources/CRsvg", pkgConfig: "cairo", providers: [.apt(["librsvg2-dev"])]),
         .systemLibrary(name: "CCmark", path: "Sources/CCmark",
                        providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
-        .target(name: "Runtime", dependencies: ["CSQLite", "CRsvg", "CCmark"], path: "Sources/Runtime"),
+        .systemLibrary(name: "CLibpq", path: "Sources/CLibpq", providers: [.apt(["libpq-dev"])]),
+        .target(name: "Runtime", dependencies: ["CSQLite", "CRsvg", "CCmark", "CLibpq"], path: "Sources/Runtime"),
         .target(name: "Lang", dependencies: ["Runtime"], path: "Sources/Lang"),
         .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
         .executableTarget(

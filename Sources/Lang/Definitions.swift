@@ -210,12 +210,40 @@ extension Interpreter {
                 // Name files as the script wrote them, not by where the checkout lives.
                 if !path.hasPrefix("/") { msg = msg.replacingOccurrences(of: baseDirectory + "/", with: "") }
                 throw fail(msg, pathExpr.range, src, hints: e.line == nil && kind.readsFiles ? ["paths are relative to the folder of the script (at the REPL: the working directory)"] : [])
+            } catch let e as DataSourceError {
+                // A password written in the script is masked in the line the error shows.
+                var shown = src
+                if let secret = PostgresSource.writtenPassword(path), !secret.isEmpty, src.text.contains(secret) {
+                    shown = SourceFile(name: src.name, text: src.text.replacing(secret, with: String(repeating: "*", count: secret.utf8.count)))
+                }
+                throw fail(e.description, sourceErrorRange(e.part, pathExpr, selector, src), shown)
             }
             loadedFiles[cacheKey] = (table, label)
         }
         env.tables[name] = table
         env.tablePaths[name] = label
         invalidate()
+    }
+
+    /// Where a source's error points: the path or URL, the table's name, or the query (at
+    /// the character the server names, when the query is written without escapes).
+    func sourceErrorRange(_ part: DataSourceError.Part, _ pathExpr: Expr, _ selector: UseSelector?, _ src: SourceFile) -> Range<Int> {
+        switch (part, selector) {
+        case (.table, .table(let t)?):
+            return t.range
+        case (.query(let position), .query(let sql, let range)?):
+            // The literal in the file is `"` + sql + `"` when it has no escapes.
+            let bytes = src.bytes
+            guard let position, position >= 1, range.upperBound <= bytes.count,
+                  range.count == sql.utf8.count + 2,
+                  String(decoding: bytes[(range.lowerBound + 1)..<(range.upperBound - 1)], as: UTF8.self) == sql,
+                  let at = sql.index(sql.startIndex, offsetBy: position - 1, limitedBy: sql.endIndex), at < sql.endIndex
+            else { return range }
+            let offset = range.lowerBound + 1 + sql.utf8.distance(from: sql.startIndex, to: at)
+            return offset..<(offset + sql[at].utf8.count)
+        case (.location, _), (.table, _), (.query, _):
+            return pathExpr.range
+        }
     }
 
     func applySetting(_ keyName: Name, _ e: Expr?, _ word: Name?, _ src: SourceFile) throws {

@@ -143,6 +143,25 @@ struct StudyScriptTests {
         #expect(normalized(fromSQLite) == normalized(fromCSV))
     }
 
+    /// The same registry in PostgreSQL (database `lart`, one table `patients`, loaded by
+    /// `.ci/postgres`): `--param registry=postgresql://...` gives the CSV's output, but for the
+    /// name of the source.
+    @Test(.enabled(if: PostgresServer.available, PostgresServer.skipped))
+    func postgresRegistry() throws {
+        let url = try #require(PostgresServer.url)
+        let fromCSV = ReportPrinter(format: .text).transcript(try StudyScriptTests.run())
+        let report = try StudyScriptTests.run(overrides: ["registry": url])
+        #expect(report.ok, "\(report.errors.map(\.description).joined())")
+        let fromPostgres = ReportPrinter(format: .text).transcript(report)
+        func normalized(_ s: String) -> String {
+            s.replacingOccurrences(of: "registry (lart)", with: "registry (lart_registry.csv)")
+                .split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+        }
+        #expect(fromPostgres.count > 10_000)
+        #expect(normalized(fromPostgres) == normalized(fromCSV))
+        #expect(fromPostgres.contains("registry (lart)"))
+    }
+
     /// The script runs unchanged on another registry of the same columns: the bundled one
     /// resampled with replacement (a fixed seed), written to a temporary CSV.
     @Test func runsOnAnotherRegistry() throws {

@@ -111,6 +111,21 @@ struct CLITests {
         #expect(r.status == 1)  // piped input reports that a statement failed
     }
 
+    /// A database that cannot be reached is an error like any other: the session goes on.
+    @Test func unreachableDatabaseAndTheSessionGoesOn() throws {
+        let script = """
+            use "postgresql://lart:not-printed@127.0.0.1:1/lart" as registry
+            use "examples/data/lart_registry.csv" as registry
+            count registry
+            """
+        let r = try CLITests.lart([], stdin: script)
+        #expect(r.stderr.contains("postgresql://lart@127.0.0.1:1/lart: cannot connect to server at \"127.0.0.1\", port 1: connection refused"))
+        // Not even in the line the error shows.
+        #expect(!r.stderr.contains("not-printed"))
+        #expect(r.stderr.contains("use \"postgresql://lart:***********@127.0.0.1:1/lart\" as registry"))
+        #expect(r.stdout.contains("registry  311"))
+    }
+
     @Test func missingScriptIsUsageError() throws {
         let r = try CLITests.lart(["run", "no/such/file.lart"])
         #expect(r.status == 2)

@@ -39,7 +39,7 @@ struct DataSourceTests {
 
     @Test func errorsNameTheSource() throws {
         let e = #expect(throws: DataError.self) { try DataSources.open(Self.csv, .table("patients")) }
-        #expect(e?.description == "\(Self.csv): `table` and `query` read from a database: an SQLite database (.sqlite, .sqlite3, .db); a CSV file is one table")
+        #expect(e?.description == "\(Self.csv): `table` and `query` read from a database: a PostgreSQL URL (postgresql://...) or an SQLite database (.sqlite, .sqlite3, .db); a CSV file is one table")
         let missing = #expect(throws: DataError.self) { try DataSources.open(Self.csv, .all).read(columns: ["nope"]) }
         #expect(missing?.column == "nope")
     }

@@ -71,6 +71,7 @@ public struct ColumnDescription: Sendable, Equatable, CustomStringConvertible {
 public enum DataSources {
     /// Every kind, in the order they are asked; the last (CSV) accepts any path.
     public static let kinds: [any DataSource.Type] = [
+        PostgresSource.self,
         SQLiteSource.self,
         CSVSource.self,
     ]
