@@ -25,9 +25,9 @@ extension Interpreter {
     /// The rows of a table or cohort by name. `range` is where the name is used (nil when
     /// asked by the REPL).
     func cohortData(_ name: String, at use: (Range<Int>, SourceFile)?, visiting: Set<String> = []) throws -> CohortData {
-        if let t = env.tables[name] {
-            let label = env.tablePaths[name].map { "\(name) (\($0.split(separator: "/").last.map(String.init) ?? $0))" } ?? name
-            return CohortData(name: name, table: t, flow: [FlowStep(kind: .source, condition: label, reason: nil, before: t.rowCount, after: t.rowCount, cohort: name)])
+        if let described = env.tables[name] {
+            let t = try tableRows(name, described, at: use)
+            return CohortData(name: name, table: t, flow: [FlowStep(kind: .source, condition: tableLabel(name), reason: nil, before: t.rowCount, after: t.rowCount, cohort: name)])
         }
         if let cached = cache[name] { return cached }
         guard let def = env.cohorts[name] else {
@@ -42,8 +42,14 @@ extension Interpreter {
         guard !visiting.contains(name) else {
             throw fail("cohort `\(name)` is defined in terms of itself", def.pipeline.sources[0].range, def.source)
         }
-        var data = try pipelineSource(def.pipeline, def.source, visiting: visiting.union([name]))
-        for stage in def.pipeline.stages {
+        var data: CohortData
+        var stages = def.pipeline.stages[...]
+        if let pushed = try pushdown(def, name) {
+            (data, stages) = pushed
+        } else {
+            data = try pipelineSource(def.pipeline, def.source, visiting: visiting.union([name]))
+        }
+        for stage in stages {
             data = try applyRowStage(stage, data, def.source, cohortName: name)
         }
         data.name = name

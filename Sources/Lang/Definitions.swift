@@ -190,7 +190,22 @@ extension Interpreter {
         }
         let table: Table
         let label: String
-        if let (t, l) = loadedFiles[cacheKey] { table = t; label = l } else {
+        env.databases.removeValue(forKey: name)
+        if kind is any SQLSource.Type, loadedFiles[cacheKey] == nil {
+            // A database table is described now (names, types, errors where the `use` is)
+            // and read when first needed, its leading row steps in the database.
+            do {
+                guard let source = try DataSources.open(resolved, selection) as? any SQLSource else { throw DataError(file: path, message: "not a database") }
+                let described = try source.describe()
+                table = Table.empty(described, origin: source.origin)
+                label = kind.readsFiles ? path : source.displayName
+                env.databases[name] = DatabaseTable(source: source, described: described, cacheKey: cacheKey, label: label)
+            } catch let e as DataSourceError {
+                throw sourceFailure(e, path, pathExpr, selector, src)
+            } catch let e as DataError {
+                throw fail(fileMessage(e, path, resolved), pathExpr.range, src, hints: e.line == nil && kind.readsFiles ? ["paths are relative to the folder of the script (at the REPL: the working directory)"] : [])
+            }
+        } else if let (t, l) = loadedFiles[cacheKey] { table = t; label = l } else {
             do {
                 var source = try DataSources.open(resolved, selection)
                 if var file = source as? CSVSource { file.options = csv; source = file }
@@ -206,23 +221,33 @@ extension Interpreter {
                 table = t
                 label = kind.readsFiles ? path : source.displayName
             } catch let e as DataError {
-                var msg = e.description
-                // Name files as the script wrote them, not by where the checkout lives.
-                if !path.hasPrefix("/") { msg = msg.replacingOccurrences(of: baseDirectory + "/", with: "") }
-                throw fail(msg, pathExpr.range, src, hints: e.line == nil && kind.readsFiles ? ["paths are relative to the folder of the script (at the REPL: the working directory)"] : [])
+                throw fail(fileMessage(e, path, resolved), pathExpr.range, src, hints: e.line == nil && kind.readsFiles ? ["paths are relative to the folder of the script (at the REPL: the working directory)"] : [])
             } catch let e as DataSourceError {
-                // A password written in the script is masked in the line the error shows.
-                var shown = src
-                if let secret = PostgresSource.writtenPassword(path), !secret.isEmpty, src.text.contains(secret) {
-                    shown = SourceFile(name: src.name, text: src.text.replacing(secret, with: String(repeating: "*", count: secret.utf8.count)))
-                }
-                throw fail(e.description, sourceErrorRange(e.part, pathExpr, selector, src), shown)
+                throw sourceFailure(e, path, pathExpr, selector, src)
             }
             loadedFiles[cacheKey] = (table, label)
         }
         env.tables[name] = table
         env.tablePaths[name] = label
         invalidate()
+    }
+
+    /// A data error's message with the path as written.
+    func fileMessage(_ e: DataError, _ path: String, _ resolved: String) -> String {
+        var msg = e.description
+        // Name files as the script wrote them, not by where the checkout lives.
+        if !path.hasPrefix("/") { msg = msg.replacingOccurrences(of: baseDirectory + "/", with: "") }
+        return msg
+    }
+
+    /// A source's error where it belongs; a password written in the script is masked in the
+    /// line the error shows.
+    func sourceFailure(_ e: DataSourceError, _ path: String, _ pathExpr: Expr, _ selector: UseSelector?, _ src: SourceFile) -> LangError {
+        var shown = src
+        if let secret = PostgresSource.writtenPassword(path), !secret.isEmpty, src.text.contains(secret) {
+            shown = SourceFile(name: src.name, text: src.text.replacing(secret, with: String(repeating: "*", count: secret.utf8.count)))
+        }
+        return fail(e.description, sourceErrorRange(e.part, pathExpr, selector, src), shown)
     }
 
     /// Where a source's error points: the path or URL, the table's name, or the query (at

@@ -58,6 +58,8 @@ struct Environment {
     var tables: [String: Table] = [:]
     /// The path each table was loaded from, as written.
     var tablePaths: [String: String] = [:]
+    /// Tables of databases, read when first needed (their `tables` entry has no rows).
+    var databases: [String: DatabaseTable] = [:]
     var lets: [String: Bound] = [:]
     var params: [String: Scalar] = [:]
     var endpoints: [String: EndpointDefinition] = [:]

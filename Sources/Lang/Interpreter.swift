@@ -42,6 +42,10 @@ public final class Interpreter {
     /// Sources already read, by resolved path (or URL) and selection: the table and its
     /// label in flows (the path, or the source's short name).
     var loadedFiles: [String: (Table, String)] = [:]
+    /// The SQL sent to databases, in order (`lart run --explain`).
+    public internal(set) var explained: [SentSQL] = []
+    /// Answers of the statements sent, by source and SQL: asked once per session.
+    var sqlAnswers: [String: [Table]] = [:]
     /// Notes met while evaluating (an aggregate's value), reported with the statement.
     let notes = NoteSink()
     /// When set (by `knit`), output stages keep the files they would write here instead.

@@ -88,6 +88,7 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: "Rebind a script parameter: --param registry=other.csv (repeatable).") var param: [String] = []
     @Flag(name: .long, help: "After the results, what they were computed from: lart version, SHA-256 of the script and of each data file, rows, conventions.")
     var provenance = false
+    @Flag(name: .long, help: "Print the SQL sent to databases (on standard error).") var explain = false
 
     func run() throws {
         let (session, text) = try openScript(file, params: param)
@@ -108,6 +109,9 @@ struct Run: ParsableCommand {
         }
         print(out, terminator: "")
         if !err.isEmpty { writeErr(err) }
+        if explain {
+            writeErr(session.explained.isEmpty ? "-- no SQL was sent" : session.explained.map { "-- \($0.origin)\n\($0.sql);" }.joined(separator: "\n\n"))
+        }
         if !report.ok { throw ExitCode(ExitStatus.scriptError) }
     }
 }

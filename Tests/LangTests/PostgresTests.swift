@@ -180,18 +180,25 @@ struct PostgresTests {
     @Test func badSQL() throws {
         let e = try #require(error("use \"\(fixtures)\" query \"SELECT time FROM lung WHERE\" as x"))
         #expect(e.diagnostic.message == "\(fixtures): the query fails: syntax error at end of input")
-        let e2 = try #require(error("use \"\(fixtures)\" query \"SELECT 1/(time - time) FROM lung\" as x"))
+        // An error met while the rows are read shows where the table is first used (`use`
+        // only describes it).
+        let script = "use \"\(fixtures)\" query \"SELECT 1/(time - time) FROM lung\" as x\ncount x"
+        let e2 = try #require(error(script))
         #expect(e2.diagnostic.message == "\(fixtures): the query fails: division by zero")
+        #expect(e2.diagnostic.range == (script.utf8.count - 1)..<script.utf8.count)
     }
 
     @Test func readOnly() throws {
-        let e = try #require(error("use \"\(fixtures)\" query \"SELECT * FROM lung FOR UPDATE\" as x"))
+        let e = try #require(error("use \"\(fixtures)\" query \"SELECT * FROM lung FOR UPDATE\" as x\ncount x"))
         #expect(e.diagnostic.message == "\(fixtures): the query fails: cannot execute SELECT FOR UPDATE in a read-only transaction")
-        let e2 = try #require(error("use \"\(fixtures)\" query \"WITH d AS (DELETE FROM lung RETURNING *) SELECT * FROM d\" as x"))
+        let e2 = try #require(error("use \"\(fixtures)\" query \"WITH d AS (DELETE FROM lung RETURNING *) SELECT * FROM d\" as x\ncount x"))
         #expect(e2.diagnostic.message.hasPrefix("\(fixtures): the query fails: "))
         let e3 = try #require(error("use \"\(fixtures)\" query \"SELECT 1; DROP TABLE lung\" as x"))
         #expect(e3.diagnostic.message == "\(fixtures): the query fails: cannot insert multiple commands into a prepared statement")
         #expect(run("use \"\(fixtures)\" table lung\ncount lung").ok)
+        // Nothing was deleted.
+        let left = run("use \"\(fixtures)\" table lung\ncount lung")
+        #expect((left.results.first?.result as? CountResult)?.total == 228)
     }
 
     @Test func wrongPasswordIsNotPrinted() throws {
@@ -218,7 +225,7 @@ struct PostgresTests {
     /// goes on.
     @Test func droppedConnection() throws {
         let s = Interpreter(baseDirectory: PostgresTests.repo.path)
-        let r = s.run("use \"\(fixtures)\" query \"SELECT pg_terminate_backend(pg_backend_pid())\" as x", file: "t.lart")
+        let r = s.run("use \"\(fixtures)\" query \"SELECT pg_terminate_backend(pg_backend_pid())\" as x\ncount x", file: "t.lart")
         #expect(r.errors.first?.diagnostic.message ==
                 "\(fixtures): the connection to the server was lost while reading (terminating connection due to administrator command); try again")
         let again = s.run("use \"\(fixtures)\" table lung\ncount lung", file: "t.lart")

@@ -146,7 +146,7 @@ public struct CSVSource: DataSource {
 }
 
 /// An SQLite database file (`.sqlite`, `.sqlite3`, `.db`), through the system's libsqlite3.
-public struct SQLiteSource: DataSource {
+public struct SQLiteSource: SQLSource {
     public static let kindName = "SQLite"
     public static let readsFiles = true
     public static let hasTables = true
@@ -172,5 +172,79 @@ public struct SQLiteSource: DataSource {
         case .query(let sql): t = try SQLiteReader.query(path: path, sql: sql)
         }
         return try t.selecting(columns, origin: path)
+    }
+
+    public var dialect: SQLDialect { .sqlite }
+
+    public func run(_ make: (String) -> [String]) throws -> [Table] {
+        let relation: String
+        switch selection {
+        case .all:
+            let names = try SQLiteReader.tables(path: path)
+            guard names.count == 1 else { _ = try SQLiteReader.readOnlyTable(path: path); return [] }
+            relation = SQLiteReader.quote(names[0])
+        case .table(let name): relation = SQLiteReader.quote(name)
+        case .query(let sql): relation = "(\n" + sql + "\n) AS lart_source"
+        }
+        return try make(relation).map { try SQLiteReader.query(path: path, sql: $0) }
+    }
+}
+
+// MARK: - Sources that run SQL
+
+/// The SQL a source speaks, where the two differ (date literals, casts, NaN).
+public enum SQLDialect: Sendable {
+    case postgres, sqlite
+}
+
+/// A source that runs SQL (SQLite, PostgreSQL): row steps and their counts can be computed
+/// where the data are, and only their rows fetched.
+public protocol SQLSource: DataSource {
+    var dialect: SQLDialect { get }
+    /// Runs SELECTs of lart's own, in one read-only session: `make` gets the relation the
+    /// selection reads (`"public"."patients"`, or the query in parentheses) and returns the
+    /// statements. Columns named as in `describe` keep its kinds.
+    func run(_ make: (String) -> [String]) throws -> [Table]
+}
+
+extension Table {
+    /// This table with the kinds `described` gives its columns (rows of a query on SQLite
+    /// infer kinds from the rows they hold: integers where the whole table has reals, a
+    /// column with no value at all). Nil when a column cannot be brought to its kind.
+    public func conforming(to described: [ColumnDescription]) -> Table? {
+        var cols = columns
+        for d in described {
+            guard let i = index(of: d.name) else { continue }
+            let c = cols[i]
+            if c.kind == d.kind { continue }
+            if c.missingCount == c.count {
+                cols[i] = Column.missing(d.kind, count: c.count)
+                continue
+            }
+            switch (c.kind, d.kind) {
+            case (.int, .double), (.bool, .double): cols[i] = .double(c.doubles()!)
+            case (_, .string): cols[i] = Column.fromStrings(c.strings())
+            default: return nil
+            }
+        }
+        return Table(names: names, columns: cols, origin: origin)
+    }
+
+    /// A table with `described`'s columns and no rows.
+    public static func empty(_ described: [ColumnDescription], origin: String) -> Table {
+        Table(names: described.map(\.name), columns: described.map { Column.missing($0.kind, count: 0) }, origin: origin)
+    }
+}
+
+extension Column {
+    /// `count` missing values of a kind.
+    public static func missing(_ kind: Kind, count: Int) -> Column {
+        switch kind {
+        case .double: return .double([Double](repeating: .nan, count: count))
+        case .int: return .int([Int64](repeating: Column.intNA, count: count))
+        case .bool: return .bool([UInt8](repeating: Column.boolNA, count: count))
+        case .date: return .date([Int32](repeating: Column.dateNA, count: count))
+        case .string: return .string(codes: [UInt32](repeating: Column.stringNA, count: count), dictionary: [])
+        }
     }
 }

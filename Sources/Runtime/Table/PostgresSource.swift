@@ -20,7 +20,7 @@ import Darwin
 /// the server writes it (`character(n)` without its padding). NULL is missing, and so is
 /// empty text, as in a CSV file or an SQLite database. Rows are fetched through a cursor, 50,000 at a time,
 /// in text and parsed straight into typed columns.
-public struct PostgresSource: DataSource {
+public struct PostgresSource: SQLSource {
     public static let kindName = "PostgreSQL"
     public static let readsFiles = false
     public static let hasTables = true
@@ -125,9 +125,29 @@ public struct PostgresSource: DataSource {
 
     /// The SELECT that reads the selection, and what it reads in words ("table patients").
     func statement(_ c: Connection) throws -> (sql: String, what: String) {
+        let (relation, what) = try self.relation(c)
+        if case .query(let sql) = selection { return (PostgresSource.trimmed(sql), what) }
+        return ("SELECT * FROM " + relation, what)
+    }
+
+    public var dialect: SQLDialect { .postgres }
+
+    public func run(_ make: (String) -> [String]) throws -> [Table] {
+        try withConnection { c in
+            let (relation, _) = try self.relation(c)
+            return try make(relation).map { sql in
+                let fields = try c.describe(sql, part: queryPart)
+                return try c.fetch(sql, fields: fields, origin: origin, part: queryPart)
+            }
+        }
+    }
+
+    /// The relation the selection reads (a table, or the query in parentheses), and what it
+    /// reads in words ("table patients").
+    func relation(_ c: Connection) throws -> (sql: String, what: String) {
         switch selection {
         case .query(let sql):
-            return (PostgresSource.trimmed(sql), "the query")
+            return ("(\n" + PostgresSource.trimmed(sql) + "\n) AS lart_source", "the query")
         case .table(let name):
             let tables = try c.relations(visibleOnly: true)
             guard let t = tables.first(where: { $0.name == name }) else {
@@ -138,7 +158,7 @@ public struct PostgresSource: DataSource {
                 message += list.isEmpty ? " (it has no tables)" : " (tables: \(list.joined(separator: ", ")))"
                 throw DataSourceError(DataError(file: origin, message: message), .table)
             }
-            return ("SELECT * FROM " + PostgresSource.quote(t.schema) + "." + PostgresSource.quote(t.name), "table \(name)")
+            return (PostgresSource.quote(t.schema) + "." + PostgresSource.quote(t.name), "table \(name)")
         case .all:
             let tables = try c.relations(visibleOnly: false).filter { $0.schema == "public" && $0.isTable }
             guard tables.count == 1 else {
@@ -146,7 +166,7 @@ public struct PostgresSource: DataSource {
                     ? "database \(database) has no table in schema public; name one with `table NAME`, or read a query with `query \"SELECT ...\"`"
                     : "database \(database) has \(tables.count) tables (\(tables.map(\.name).joined(separator: ", "))): say which with `table NAME`"), .location)
             }
-            return ("SELECT * FROM public." + PostgresSource.quote(tables[0].name), "table \(tables[0].name)")
+            return ("public." + PostgresSource.quote(tables[0].name), "table \(tables[0].name)")
         }
     }
 

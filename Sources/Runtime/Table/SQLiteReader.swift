@@ -9,9 +9,11 @@
 public enum SQLiteReader {
     /// All rows of `table`.
     public static func read(path: String, table: String) throws -> Table {
-        let quoted = "\"" + table.replacing("\"", with: "\"\"") + "\""
-        return try query(path: path, sql: "SELECT * FROM \(quoted)", origin: "\(path) (table \(table))")
+        return try query(path: path, sql: "SELECT * FROM \(quote(table))", origin: "\(path) (table \(table))")
     }
+
+    /// A quoted identifier: `"ph.ecog"`.
+    public static func quote(_ name: String) -> String { "\"" + name.replacing("\"", with: "\"\"") + "\"" }
 
     /// The user tables of a database, sorted.
     public static func tables(path: String) throws -> [String] {
