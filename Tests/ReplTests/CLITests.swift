@@ -126,6 +126,24 @@ struct CLITests {
         #expect(r.stdout.contains("registry  311"))
     }
 
+    /// `--explain` prints the SQL sent to a database, after the output, on standard error.
+    @Test func explainPrintsTheSQLSent() throws {
+        let db = CLITests.repo.appendingPathComponent("examples/data/lart_registry.sqlite").path
+        let script = try CLITests.temporaryScript("""
+            use "\(db)" as registry
+            cohort adeno = registry | require histology == "adenocarcinoma" | exclude mets_at_dx > 3
+            cohort adeno | count
+            """)
+        defer { try? FileManager.default.removeItem(atPath: script) }
+        let r = try CLITests.lart(["run", script, "--explain"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("adeno   289"))
+        #expect(r.stderr.contains("-- \(db)\nSELECT COUNT(*) AS n_0,"))
+        #expect(r.stderr.contains("SELECT * FROM \"patients\"\nWHERE ((NULLIF(\"histology\", '') = 'adenocarcinoma')) IS TRUE\n  AND ((\"mets_at_dx\" > 3)) IS FALSE;"))
+        let csv = try CLITests.lart(["run", "examples/quickstart.lart", "--explain"])
+        #expect(csv.stderr.hasSuffix("-- no SQL was sent\n"))
+    }
+
     @Test func missingScriptIsUsageError() throws {
         let r = try CLITests.lart(["run", "no/such/file.lart"])
         #expect(r.status == 2)
