@@ -190,7 +190,7 @@ extension Interpreter {
         }
         let table: Table
         let label: String
-        env.databases.removeValue(forKey: name)
+        var database: DatabaseTable? = nil
         if kind is any SQLSource.Type, loadedFiles[cacheKey] == nil {
             // A database table is described now (names, types, errors where the `use` is)
             // and read when first needed, its leading row steps in the database.
@@ -199,7 +199,7 @@ extension Interpreter {
                 let described = try source.describe()
                 table = Table.empty(described, origin: source.origin)
                 label = kind.readsFiles ? path : source.displayName
-                env.databases[name] = DatabaseTable(source: source, described: described, cacheKey: cacheKey, label: label)
+                database = DatabaseTable(source: source, described: described, cacheKey: cacheKey, label: label)
             } catch let e as DataSourceError {
                 throw sourceFailure(e, path, pathExpr, selector, src)
             } catch let e as DataError {
@@ -228,6 +228,7 @@ extension Interpreter {
             loadedFiles[cacheKey] = (table, label)
         }
         env.tables[name] = table
+        env.databases[name] = database
         env.tablePaths[name] = label
         invalidate()
     }

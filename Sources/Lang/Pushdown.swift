@@ -196,7 +196,9 @@ extension Interpreter {
     func tableRows(_ name: String, _ table: Table, at use: (Range<Int>, SourceFile)?) throws -> Table {
         guard let db = env.databases[name] else { return table }
         if let (t, _) = loadedFiles[db.cacheKey] { return t }
-        let t = try readDatabase(db, at: use) { rel in ["SELECT * FROM \(rel)"] }[0]
+        guard let t = try readDatabase(db, at: use, { rel in ["SELECT * FROM \(rel)"] }).first else {
+            throw fail("`\(name)` could not be read from \(db.source.origin)", use?.0 ?? 0..<0, use?.1 ?? SourceFile(name: "<repl>", text: ""))
+        }
         loadedFiles[db.cacheKey] = (t, db.label)
         return t
     }

@@ -78,6 +78,15 @@ struct PushdownTests {
         #expect((r.results.last?.result as? CountResult)?.total == (csv.results.last?.result as? CountResult)?.total)
     }
 
+    /// A `use` that fails leaves the table bound before it as it was.
+    @Test func failedUseKeepsTheTableBefore() throws {
+        let session = Interpreter(baseDirectory: PushdownTests.repo.path)
+        #expect(session.run("use \"\(PushdownTests.sqlite)\" as registry", file: "t.lart").ok)
+        #expect(!session.run("use \"examples/data/no_such.sqlite\" as registry", file: "t.lart").ok)
+        let r = session.run("count registry", file: "t.lart")
+        #expect((r.results.first?.result as? CountResult)?.total == 311)
+    }
+
     @Test(.enabled(if: PostgresServer.available, PostgresServer.skipped))
     func postgresSameAsCSV() throws {
         let url = try #require(PostgresServer.url)

@@ -114,8 +114,8 @@ public struct PostgresSource: SQLSource {
 
     /// Connects (read only), begins a read-only transaction, runs `body`, ends the
     /// transaction and disconnects.
-    func withConnection<T>(_ body: (Connection) throws -> T) throws -> T {
-        let c = try Connection(url: url, userOptions: userOptions, origin: origin, password: password)
+    func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        let c = try PostgresConnection(url: url, userOptions: userOptions, origin: origin, password: password)
         defer { c.close() }
         try c.command("BEGIN READ ONLY")
         let result = try body(c)
@@ -124,7 +124,7 @@ public struct PostgresSource: SQLSource {
     }
 
     /// The SELECT that reads the selection, and what it reads in words ("table patients").
-    func statement(_ c: Connection) throws -> (sql: String, what: String) {
+    func statement(_ c: PostgresConnection) throws -> (sql: String, what: String) {
         let (relation, what) = try self.relation(c)
         if case .query(let sql) = selection { return (PostgresSource.trimmed(sql), what) }
         return ("SELECT * FROM " + relation, what)
@@ -144,7 +144,7 @@ public struct PostgresSource: SQLSource {
 
     /// The relation the selection reads (a table, or the query in parentheses), and what it
     /// reads in words ("table patients").
-    func relation(_ c: Connection) throws -> (sql: String, what: String) {
+    func relation(_ c: PostgresConnection) throws -> (sql: String, what: String) {
         switch selection {
         case .query(let sql):
             return ("(\n" + PostgresSource.trimmed(sql) + "\n) AS lart_source", "the query")
@@ -300,7 +300,7 @@ struct PostgresType: Sendable {
 }
 
 /// One libpq connection. Not shared: made, used and closed by one call of the source.
-final class Connection {
+final class PostgresConnection {
     let conn: OpaquePointer
     let origin: String
     let password: String?
@@ -329,7 +329,7 @@ final class Connection {
         if PQstatus(c) != CONNECTION_OK {
             let raw = String(cString: PQerrorMessage(c))
             PQfinish(c)
-            throw DataSourceError(DataError(file: origin, message: Connection.connectMessage(raw, password: password)), .location)
+            throw DataSourceError(DataError(file: origin, message: PostgresConnection.connectMessage(raw, password: password)), .location)
         }
     }
 
@@ -373,7 +373,7 @@ final class Connection {
             guard let res, let p = PQresultErrorField(res, Int32(code.asciiValue!)) else { return nil }
             return String(cString: p)
         }
-        var text = field("M") ?? Connection.firstLineOf(String(cString: PQerrorMessage(conn)))
+        var text = field("M") ?? PostgresConnection.firstLineOf(String(cString: PQerrorMessage(conn)))
         if let d = field("D") { text += "; " + d }
         if let h = field("H") { text += "; " + h }
         if let password, password.count >= 3 { text = text.replacing(password, with: "***") }
@@ -389,7 +389,7 @@ final class Connection {
     /// The error of a failed call: lost connections are said so.
     func failure(_ res: OpaquePointer?, _ what: String, part: DataSourceError.Part, row: Int? = nil) -> DataSourceError {
         if PQstatus(conn) == CONNECTION_BAD {
-            let reason = Connection.firstLineOf(String(cString: PQerrorMessage(conn)))
+            let reason = PostgresConnection.firstLineOf(String(cString: PQerrorMessage(conn)))
             let after = row.map { $0 == 0 ? " while reading" : " after \($0) row\($0 == 1 ? "" : "s")" } ?? ""
             return DataSourceError(DataError(file: origin, message: "the connection to the server was lost\(after) (\(reason)); try again"), .location)
         }
@@ -492,7 +492,7 @@ final class Connection {
             throw e
         }
         PQclear(declare)
-        var builders = fields.map { ColumnBuilder(kind: $0.type.kind, padded: $0.type.oid == 1042) }
+        var builders = fields.map { PostgresColumnBuilder(kind: $0.type.kind, padded: $0.type.oid == 1042) }
         var rows = 0
         while true {
             let res = PQexec(conn, "FETCH FORWARD 50000 FROM lart_rows")
@@ -524,7 +524,7 @@ final class Connection {
 }
 
 /// Values of one column, parsed from the server's text.
-struct ColumnBuilder {
+struct PostgresColumnBuilder {
     let kind: Column.Kind
     var ints = [Int64]()
     var doubles = [Double]()
@@ -603,7 +603,8 @@ struct ColumnBuilder {
 }
 
 extension String {
-    func trimmingBlanks() -> String {
+    /// Without blanks at either end (libpq's messages end in a newline, hints start with a tab).
+    fileprivate func trimmingBlanks() -> String {
         var s = Substring(self)
         while let f = s.first, f.isWhitespace { s = s.dropFirst() }
         while let l = s.last, l.isWhitespace { s = s.dropLast() }
