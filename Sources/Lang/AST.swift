@@ -5,7 +5,21 @@
 public struct Expr: Sendable {
     public var kind: ExprKind
     public var range: Range<Int>
-    public init(_ kind: ExprKind, _ range: Range<Int>) { self.kind = kind; self.range = range }
+    /// Levels of the tree under this node (a literal is 1). Computed from the children when
+    /// the node is made, so no walk is needed; the parser keeps it at most
+    /// `Parser.maxDepth`, which bounds every recursive walk over expressions.
+    public let height: Int
+    public init(_ kind: ExprKind, _ range: Range<Int>) {
+        self.kind = kind; self.range = range
+        switch kind {
+        case .number, .string, .bool, .date, .duration, .name: height = 1
+        case .negate(let x), .not(let x), .isMissing(let x, _): height = x.height + 1
+        case .binary(_, let l, let r): height = max(l.height, r.height) + 1
+        case .call(_, let args): height = (args.map(\.value.height).max() ?? 0) + 1
+        case .inList(let x, let items, _): height = max(x.height, items.map(\.height).max() ?? 0) + 1
+        case .list(let items): height = (items.map(\.height).max() ?? 0) + 1
+        }
+    }
 }
 
 public indirect enum ExprKind: Sendable {

@@ -36,23 +36,74 @@ public struct LangError: Error, Sendable, CustomStringConvertible {
 public struct DiagnosticRenderer: Sendable {
     public init() {}
 
+    /// Source lines longer than this (in displayed characters) are shown as a window
+    /// around the caret, so a 1 MB line prints as one screen line.
+    static let window = 100
+
     public func render(_ d: Diagnostic, in source: SourceFile) -> String {
         let (line, column) = source.location(of: d.range.lowerBound)
-        let text = source.lineText(line)
+        let chars = Array(source.lineText(line))
         let gutter = String(line).count
         let pad = String(repeating: " ", count: gutter)
-        // Caret length: the range on this line, at least 1.
+        // Caret length: the range on this line, at least 1 character.
         let lineStart = source.lineStarts[line - 1]
-        let lineEndOffset = lineStart + Array(text.utf8).count
+        let lineEndOffset = lineStart + String(chars).utf8.count
         let endOffset = min(max(d.range.upperBound, d.range.lowerBound + 1), max(lineEndOffset, d.range.lowerBound + 1))
-        let caretCount = max(1, String(decoding: source.bytes[min(d.range.lowerBound, source.bytes.count)..<min(endOffset, source.bytes.count)], as: UTF8.self).count)
-        var out = "\(d.severity.rawValue): \(d.message)\n"
-        out += "\(pad)--> \(source.name):\(line):\(column)\n"
+        let caretChars = max(1, String(decoding: source.bytes[min(d.range.lowerBound, source.bytes.count)..<min(endOffset, source.bytes.count)], as: UTF8.self).count)
+        let (shown, caretAt, caretWidth) = DiagnosticRenderer.excerpt(chars, caretStart: column - 1, caretLength: caretChars)
+        var out = "\(d.severity.rawValue): \(DiagnosticRenderer.escaped(d.message))\n"
+        out += "\(pad)--> \(DiagnosticRenderer.escaped(source.name)):\(line):\(column)\n"
         out += "\(pad) |\n"
-        out += "\(line) | \(text)\n"
-        out += "\(pad) | " + String(repeating: " ", count: column - 1) + String(repeating: "^", count: caretCount) + "\n"
-        for h in d.hints { out += "\(pad) = hint: \(h)\n" }
+        out += "\(line) | \(shown)\n"
+        out += "\(pad) | " + String(repeating: " ", count: caretAt) + String(repeating: "^", count: caretWidth) + "\n"
+        for h in d.hints { out += "\(pad) = hint: \(DiagnosticRenderer.escaped(h))\n" }
         return out
+    }
+
+    /// How a character is shown: control characters (NUL, ESC, DEL, ...) as `\u{0}`, so
+    /// they neither cut the message short nor drive the terminal; a tab as one space, so the
+    /// caret stays under its column.
+    static func display(_ c: Character) -> String {
+        if c == "\t" { return " " }
+        guard c.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return String(c) }
+        return c.unicodeScalars.map { s in
+            s.properties.generalCategory == .control ? "\\u{\(String(s.value, radix: 16))}" : String(s)
+        }.joined()
+    }
+
+    /// `text` with its control characters shown escaped (newlines too: a message is one line).
+    public static func escaped(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return text }
+        return text.map { display($0) == " " && $0 == "\t" ? "\\t" : display($0) }.joined()
+    }
+
+    /// The part of a line to show, and where the caret goes in it (in displayed
+    /// characters): the whole line when short, else a window around the caret with `...`
+    /// where the line was cut.
+    static func excerpt(_ chars: [Character], caretStart: Int, caretLength: Int) -> (text: String, caretAt: Int, caretWidth: Int) {
+        let start = min(max(0, caretStart), chars.count)
+        let end = min(chars.count, start + caretLength)
+        let widths = chars.map { display($0).count }
+        let total = widths.reduce(0, +)
+        var from = 0, to = chars.count
+        if total > window {
+            from = max(0, start - window / 3)
+            to = from
+            var w = 0
+            while to < chars.count, w + widths[to] <= window { w += widths[to]; to += 1 }
+            to = max(to, min(end, from + 1))
+        }
+        var text = from > 0 ? "..." : ""
+        var caretAt = text.count
+        var caretWidth = 0
+        for i in from..<to {
+            let d = display(chars[i])
+            if i < start { caretAt += d.count } else if i < end { caretWidth += d.count }
+            text += d
+        }
+        if to < chars.count { text += "..." }
+        if start >= to { caretAt = text.count }
+        return (text, caretAt, max(1, caretWidth))
     }
 }
 

@@ -21,6 +21,14 @@ struct Evaluator {
     var results: [String: any Reportable] = [:]
     /// Names being evaluated, to report `let a = b; let b = a`.
     var evaluating: Set<String> = []
+    /// Levels of expression being evaluated through `let` names right now: each expression
+    /// is at most `Parser.maxDepth` deep, but a chain of lets stacks them, so the sum is bounded.
+    var letDepth = 0
+    /// The most levels a chain of `let`s may stack (four times the parser's limit).
+    static let maxLetDepth = 4 * Parser.maxDepth
+    /// Levels of `eval` on the stack now, and the backstop for threads with small stacks.
+    var depth = 0
+    var stack = StackGuard()
     /// Warnings met (e.g. a text literal that matches no row).
     var warnings: [LangError] = []
 
@@ -113,6 +121,12 @@ struct Evaluator {
     // MARK: Evaluation
 
     mutating func eval(_ e: Expr, _ src: SourceFile) throws -> Value {
+        depth += 1
+        defer { depth -= 1 }
+        if depth >= 16, stack.exhausted() {
+            throw fail("expression nested too deeply for this thread's stack (\(depth) levels)", e, src,
+                       hints: ["split it into parts with `let` names"])
+        }
         switch e.kind {
         case .number(let x): return .scalar(.number(x))
         case .string(let s): return .scalar(.text(s))
@@ -170,8 +184,13 @@ struct Evaluator {
             if evaluating.contains(name) {
                 throw fail("`\(name)` is defined in terms of itself", e, src)
             }
+            guard letDepth + b.expr.height <= Evaluator.maxLetDepth else {
+                throw fail("`\(name)` is defined through `let`s nested too deeply (more than \(Evaluator.maxLetDepth) levels in all)", e, src,
+                           hints: ["a chain of `let`s each using the one before stacks their expressions; compute fewer steps"])
+            }
             evaluating.insert(name)
-            defer { evaluating.remove(name) }
+            letDepth += b.expr.height
+            defer { evaluating.remove(name); letDepth -= b.expr.height }
             do {
                 return try eval(b.expr, b.source)
             } catch let err as LangError where err.source.name != src.name || err.diagnostic.range != e.range {

@@ -1,3 +1,5 @@
+import Runtime
+
 /// Recursive-descent parser with precedence climbing for expressions.
 ///
 /// Statements end at a newline, except that a line beginning with `|` continues the
@@ -9,6 +11,18 @@ public struct Parser {
     var tokens: [Token]
     var index = 0
     public private(set) var diagnostics: [Diagnostic] = []
+    /// Expressions being parsed inside one another right now (brackets, `not`, `-`, operands).
+    var nesting = 0
+    /// Backstop for threads with small stacks (consulted past a few levels only).
+    var stack = StackGuard()
+
+    /// The deepest expression accepted. Like SQLite's SQLITE_MAX_EXPR_DEPTH (1000), a limit
+    /// turns pathological input into an error instead of a stack overflow: the parser, the
+    /// evaluator, formula naming and every other walk recurse once per level, with frames of
+    /// up to a few hundred bytes each in debug builds, and may run on threads with 512 KiB
+    /// stacks (Swift concurrency's pool, test runners). 256 levels keep the deepest walk well
+    /// under that, while no study needs more than a dozen (split deeper logic with `let`).
+    public static let maxDepth = 256
 
     public init(_ source: SourceFile) {
         self.source = source
@@ -202,6 +216,7 @@ public struct Parser {
             case "flow", "count":
                 kind = .run(try parseFlowOrCount(start: start))
             default:
+                if let d = unknownStatement() { throw d }
                 kind = try parseShowOrPipeline()
             }
         } else if current.isIdentifier {
@@ -216,6 +231,33 @@ public struct Parser {
     mutating func parseShowOrPipeline() throws(Diagnostic) -> StatementKind {
         if peekToken().kind == .dot { return .show(try parseExpression()) }
         return .run(try parsePipeline())
+    }
+
+    /// A statement whose first word is neither a statement keyword nor a source name: a
+    /// source (table or cohort) is followed by `|`, `+`, `where` or the end of the line, so
+    /// any other next token means the first word was meant as a statement word (`cohrt omd`,
+    /// `lett x = 1`). The parser does not know which names are bound, so it never decides on
+    /// the word alone: `registry | count` and `registry` stay pipelines.
+    func unknownStatement() -> Diagnostic? {
+        let word = current, next = peekToken()
+        switch next.kind {
+        case .pipe, .plus, .newline, .eof, .dot: return nil
+        case .identifier where next.isWord("where"): return nil
+        default: break
+        }
+        // Only the closest keywords: `cohrt` is `cohort`, not also `count`.
+        let near = Suggest.nearest(word.text, among: Grammar.statementKeywords)
+        let best = near.map { Suggest.distance(word.text.lowercased(), $0) }.min()
+        let closest = near.filter { Suggest.distance(word.text.lowercased(), $0) == best }
+        var hints = closest.isEmpty ? [] : ["did you mean " + closest.map { "`\($0)`" }.joined(separator: " or ") + "?"]
+        if Verb.named(word.text) != nil {
+            hints.append("`\(word.text)` is a stage: write it after a source, e.g. `cohort omd | \(word.text) ...`")
+        } else if next.kind == .assign {
+            hints.append("to define a derived column, write `let \(word.text) = ...`")
+        }
+        hints.append("a statement starts with " + Grammar.statementKeywords.map { "`\($0)`" }.joined(separator: ", ")
+                     + ", or is a pipeline: a table or cohort name, then `| stage`")
+        return Diagnostic(.error, "unknown statement `\(word.text)`", at: word.range, hints: hints)
     }
 
     /// `flow omd` / `count omd by x` is shorthand for `cohort omd | flow` / `| count by x`.
@@ -613,14 +655,14 @@ public struct Parser {
                         while match(.comma) { items.append(try parseExpression()) }
                     }
                     _ = try expect(.rightBracket, "`]` to close the list")
-                    left = Expr(.inList(left, items, negated: negated), left.range.lowerBound..<previousEnd)
+                    left = try bounded(Expr(.inList(left, items, negated: negated), left.range.lowerBound..<previousEnd), at: tokens[index - 1].range)
                     continue
                 }
                 if isWord("is") {
                     _ = advance()
                     let negated = matchWord("not")
                     try expectWord("missing", "after `is` (`x is missing` or `x is not missing`)")
-                    left = Expr(.isMissing(left, negated: negated), left.range.lowerBound..<previousEnd)
+                    left = try bounded(Expr(.isMissing(left, negated: negated), left.range.lowerBound..<previousEnd), at: tokens[index - 1].range)
                     continue
                 }
             }
@@ -628,17 +670,40 @@ public struct Parser {
             if case .assign = current.kind {
                 throw error("`=` assigns; write `==` to compare", hints: ["e.g. `histology == \"adenocarcinoma\"`"])
             }
-            _ = advance()
+            let opToken = advance()
             let right = try parseBinary(minPrecedence: op.precedence + 1, formula: formula)
             if op.isComparison, case .binary(let inner, _, _) = left.kind, inner.isComparison {
                 throw error("comparisons do not chain: write `a < b and b < c`", at: left.range.lowerBound..<right.range.upperBound)
             }
-            left = Expr(.binary(op, left, right), left.range.lowerBound..<right.range.upperBound)
+            left = try bounded(Expr(.binary(op, left, right), left.range.lowerBound..<right.range.upperBound), at: opToken.range)
         }
     }
 
+    /// The error for an expression deeper than `maxDepth`, at the token where it got too deep.
+    func tooDeep(at range: Range<Int>) -> Diagnostic {
+        Diagnostic(.error, nesting > Parser.maxDepth || nesting == 0
+                   ? "expression nested too deeply: more than \(Parser.maxDepth) levels of brackets, operators, `not` or `-`"
+                   : "expression nested too deeply for the stack of this thread (\(nesting) levels)",
+                   at: range, hints: ["split it into parts with `let` names; a long chain of `or` is often `x in [a, b, c]`"])
+    }
+
+    /// A node built by the expression parser, refused when deeper than `maxDepth`.
+    func bounded(_ e: Expr, at range: Range<Int>) throws(Diagnostic) -> Expr {
+        guard e.height <= Parser.maxDepth else { throw tooDeep(at: range) }
+        return e
+    }
+
     /// prefix -> "not" prefix-at-level-3 | "-" prefix | postfix
+    /// Every nested expression passes here, so this is where recursion is bounded.
     mutating func parsePrefix(formula: Bool) throws(Diagnostic) -> Expr {
+        nesting += 1
+        defer { nesting -= 1 }
+        guard nesting <= Parser.maxDepth, nesting < 16 || !stack.exhausted() else { throw tooDeep(at: current.range) }
+        let e = try parseUnbounded(formula: formula)
+        return try bounded(e, at: e.range)
+    }
+
+    mutating func parseUnbounded(formula: Bool) throws(Diagnostic) -> Expr {
         if isWord("not") {
             let t = advance()
             let operand = try parseBinary(minPrecedence: 4, formula: formula)

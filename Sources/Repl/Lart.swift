@@ -57,7 +57,9 @@ func readText(_ path: String) -> String? {
 func writeErr(_ s: String) {
     var text = s
     if !text.hasSuffix("\n") { text += "\n" }
-    fputs(text, stderr)
+    // fwrite, not fputs: a NUL in the text must not end the message.
+    let bytes = Array(text.utf8)
+    _ = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, stderr) }
 }
 
 extension OutputFormat: ExpressibleByArgument {}
