@@ -12,7 +12,7 @@ public struct Expr: Sendable {
     public init(_ kind: ExprKind, _ range: Range<Int>) {
         self.kind = kind; self.range = range
         switch kind {
-        case .number, .string, .bool, .date, .duration, .name: height = 1
+        case .number, .string, .bool, .date, .duration, .name, .resultPart: height = 1
         case .negate(let x), .not(let x), .isMissing(let x, _): height = x.height + 1
         case .binary(_, let l, let r): height = max(l.height, r.height) + 1
         case .call(_, let args): height = (args.map(\.value.height).max() ?? 0) + 1

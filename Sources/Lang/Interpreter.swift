@@ -51,9 +51,44 @@ public final class Interpreter {
     /// When set (by `knit`), output stages keep the files they would write here instead.
     var fileCapture: FileCapture?
 
-    public init(baseDirectory: String = ".", overrides: [String: String] = [:]) {
+    /// When true (`lart run`, `lart check`), every override must name a `param` the script
+    /// declares; at the REPL, overrides wait for the `param` statements typed later.
+    public let strictOverrides: Bool
+
+    public init(baseDirectory: String = ".", overrides: [String: String] = [:], strictOverrides: Bool = false) {
         self.baseDirectory = baseDirectory
         self.overrides = overrides
+        self.strictOverrides = strictOverrides
+    }
+
+    /// `--param` names the script does not declare, as errors located in a rendering of the
+    /// command line, with the declared names offered.
+    func undeclaredOverrides(_ statements: [Statement]) -> [LangError] {
+        guard strictOverrides else { return [] }
+        var declared = [String]()
+        for s in statements { if case .param(let n, _) = s.kind { declared.append(n.text) } }
+        var errors = [LangError]()
+        for name in overrides.keys.sorted() where !declared.contains(name) {
+            let text = "--param \(name)=\(overrides[name] ?? "")"
+            let line = SourceFile(name: "command line", text: text)
+            let hints = Suggest.hint(for: name, among: declared)
+                + [declared.isEmpty ? "the script declares no parameters: add `param \(name) = ...` to it"
+                                    : "the script declares: " + declared.joined(separator: ", ")]
+            errors.append(LangError(Diagnostic(.error, "unknown parameter `\(name)`: the script has no `param \(name)`",
+                                               at: 8..<8 + name.utf8.count, hints: hints), in: line))
+        }
+        return errors
+    }
+
+    /// What `lart run` does: checks the whole script first, as `check` does (names, types,
+    /// units, output paths), in a session of its own, and runs nothing when that fails; then
+    /// runs it, reusing the tables the check read.
+    public func runChecked(_ text: String, file: String = "<input>") -> RunReport {
+        let checker = Interpreter(baseDirectory: baseDirectory, overrides: overrides, strictOverrides: strictOverrides)
+        let errors = checker.check(text, file: file)
+        if !errors.isEmpty { return RunReport(items: [], errors: errors) }
+        loadedFiles.merge(checker.loadedFiles) { current, _ in current }
+        return run(text, file: file)
     }
 
     public var settings: Settings { env.settings }
@@ -94,6 +129,8 @@ public final class Interpreter {
             report.errors = diagnostics.map { LangError($0, in: source) }
             return report
         }
+        report.errors = undeclaredOverrides(statements)
+        if !report.errors.isEmpty { return report }
         for s in statements {
             do {
                 try execute(s, source, into: &report)
@@ -114,7 +151,8 @@ public final class Interpreter {
         let source = SourceFile(name: file, text: text)
         let (statements, diagnostics) = Parser.parse(source)
         if !diagnostics.isEmpty { return diagnostics.map { LangError($0, in: source) } }
-        var errors = [LangError]()
+        var errors = undeclaredOverrides(statements)
+        if !errors.isEmpty { return errors }
         for s in statements {
             defer { _ = notes.drain() }
             do {
@@ -124,6 +162,9 @@ public final class Interpreter {
             } catch {
                 errors.append(LangError(Diagnostic(.error, "\(error)", at: s.range), in: source))
             }
+            // Without its data, every later statement would report the same missing name.
+            if case .use = s.kind, !errors.isEmpty, errors.last?.source.name == source.name,
+               errors.last?.diagnostic.range.overlaps(s.range) == true { return errors }
         }
         return errors
     }

@@ -32,16 +32,28 @@ struct Lart: ParsableCommand {
 
 enum LartVersion { static let string = LangInfo.version }
 
-/// `--param name=value` pairs.
+/// `--param name=value` pairs. A value that is a file path (it names an existing file, or
+/// ends in a data-file extension) is relative to the current directory, as any path typed on
+/// a command line is: it is made absolute here, before the script (whose own paths are
+/// relative to its folder) sees it.
 func parseParams(_ raw: [String]) throws -> [String: String] {
     var out = [String: String]()
     for p in raw {
         guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
             throw ValidationError("--param takes name=value, got '\(p)'")
         }
-        out[String(p[..<eq])] = String(p[p.index(after: eq)...])
+        out[String(p[..<eq])] = absolutePathIfFile(String(p[p.index(after: eq)...]))
     }
     return out
+}
+
+func absolutePathIfFile(_ value: String) -> String {
+    guard !value.isEmpty, !value.hasPrefix("/") else { return value }
+    let extensions = [".csv", ".sqlite", ".sqlite3", ".db", ".lart", ".svg", ".json", ".md", ".txt"]
+    guard access(value, F_OK) == 0 || extensions.contains(where: { value.lowercased().hasSuffix($0) }) else { return value }
+    guard let cwd = getcwd(nil, 0) else { return value }
+    defer { free(cwd) }
+    return String(cString: cwd) + "/" + value
 }
 
 func directory(of path: String) -> String {
@@ -79,7 +91,7 @@ func openScript(_ file: String, params: [String]) throws -> (Interpreter, String
         writeErr("error: cannot read \(file): no such file or not readable")
         throw ExitCode(ExitStatus.usage)
     }
-    return (Interpreter(baseDirectory: directory(of: file), overrides: overrides), text)
+    return (Interpreter(baseDirectory: directory(of: file), overrides: overrides, strictOverrides: true), text)
 }
 
 struct Run: ParsableCommand {
@@ -94,7 +106,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let (session, text) = try openScript(file, params: param)
-        let report = session.run(text, file: file)
+        let report = session.runChecked(text, file: file)
         let printer = ReportPrinter(format: format, colour: terminalHasColour())
         var (out, err) = printer.output(report, file: file)
         if provenance {

@@ -25,15 +25,25 @@ struct GoldenTests {
         return out.sorted()
     }
 
-    /// Runs a script as `lart run` does and returns its transcript.
+    /// Runs a script as `lart run` does (checked first, then run) and returns its transcript.
     static func transcript(of path: String) throws -> String {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let dir = (path as NSString).deletingLastPathComponent
-        let session = Interpreter(baseDirectory: dir)
+        // A first line `# lart run --param name=value ...` gives the script command-line
+        // parameters, as `lart run` would (undeclared names are errors).
+        var overrides = [String: String]()
+        if let first = text.split(separator: "\n", maxSplits: 1).first, first.hasPrefix("# lart run ") {
+            let words = first.split(separator: " ").map(String.init)
+            for (i, w) in words.enumerated() where w == "--param" && i + 1 < words.count {
+                let pair = words[i + 1].split(separator: "=", maxSplits: 1).map(String.init)
+                if pair.count == 2 { overrides[pair[0]] = pair[1] }
+            }
+        }
+        let session = Interpreter(baseDirectory: dir, overrides: overrides, strictOverrides: true)
         // Name the file relative to the repository, so transcripts do not depend on where
         // the checkout lives.
         let name = path.hasPrefix(repo.path + "/") ? String(path.dropFirst(repo.path.count + 1)) : path
-        let report = session.run(text, file: name)
+        let report = session.runChecked(text, file: name)
         return ReportPrinter(format: .text).transcript(report) + "exit: \(report.ok ? 0 : 1)\n"
     }
 

@@ -6,6 +6,7 @@ extension Interpreter {
     /// the file, or drawn with characters when no file is named.
     func runPlot(_ stage: Stage, _ run: inout PipelineRun) throws {
         let src = run.source
+        _ = try outputPath(stage, src)
         let (target, logrank) = try plotTarget(stage, run)
         guard let plottable = target as? any Plottable else {
             throw fail("a `\(target.kind)` result has no figure; plot follows km, cuminc, cox or flow", stage.verbRange, src)
@@ -161,7 +162,7 @@ extension Interpreter {
     /// `| export "file.csv|md|json|txt"`: the result before it, in the format of the extension.
     func runExport(_ stage: Stage, _ run: inout PipelineRun) throws {
         let previous = try previousResult(stage, run)
-        let path = stage.label ?? ""
+        let path = try outputPath(stage, run.source) ?? ""
         let text: String
         if path.hasSuffix(".csv") {
             text = CSVRenderer.render(previous.tables(), presentation: env.settings.presentation)
@@ -176,6 +177,26 @@ extension Interpreter {
         }
         let written = try write(text, to: path, what: "table", stage, run.source)
         run.items.append(.result(written))
+    }
+
+    /// The file an output stage writes (nil: a plot drawn on the terminal), checked without
+    /// writing, so that `lart check` and the check before `lart run` find a bad one: an
+    /// extension the stage writes, in a folder that exists and is writable.
+    func outputPath(_ stage: Stage, _ src: SourceFile) throws -> String? {
+        guard let path = stage.label else { return nil }
+        if stage.verb == .plot, !path.lowercased().hasSuffix(".svg"), Raster.format(forPath: path) == nil {
+            throw fail("figures are written as .svg, .pdf or .png (300 dpi): name the file `....svg`", stage.range, src)
+        }
+        if stage.verb == .export, ![".csv", ".md", ".json", ".txt"].contains(where: { path.hasSuffix($0) }) {
+            throw fail("export writes .csv, .md, .json or .txt files", stage.range, src,
+                       hints: ["the extension picks the format, e.g. `export \"table2.csv\"`"])
+        }
+        let full = path.hasPrefix("/") ? path : baseDirectory + "/" + path
+        if let problem = TextFile.cannotWrite(full) {
+            throw fail("cannot write \(path): \(problem)", stage.range, src,
+                       hints: ["output paths are relative to the script's folder (at the REPL: the working directory)"])
+        }
+        return path
     }
 
     func previousResult(_ stage: Stage, _ run: PipelineRun) throws -> any Reportable {

@@ -87,12 +87,23 @@ extension Interpreter {
     /// formula terms) without fitting anything: the work of `lart check`.
     func checkPipeline(_ p: Pipeline, _ src: SourceFile) throws {
         var data = try pipelineSource(p, src)
+        var producer: Stage? = nil
         for stage in p.stages {
             switch stage.verb.kind {
             case .row:
                 data = try applyRowStage(stage, data, src, cohortName: data.name)
-            case .analysis, .output:
-                if let ep = stage.endpoint { _ = try outcome(ep, data, src) }
+            case .output:
+                if producer == nil {
+                    throw fail("`\(stage.verb.rawValue)` writes the result of the stage before it: write `... | km pfs | \(stage.verb.rawValue) \"file\"`", stage.verbRange, src)
+                }
+                _ = try outputPath(stage, src)
+            case .analysis:
+                producer = stage
+                if let ep = stage.endpoint {
+                    let o = try outcome(ep, data, src)
+                    // `at 1y` needs the endpoint's unit: known without running anything.
+                    if let at = stage.option(.at) { _ = try timePoints(at.values, unit: o.unit, src) }
+                }
                 _ = try grouping(stage.option(.by)?.values ?? [], data, src)
                 if let e = stage.option(.strata)?.values.first { _ = try grouping(e, data, src) }
                 if let f = stage.formula { _ = try buildDesign(f, data, src) }

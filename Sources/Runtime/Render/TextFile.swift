@@ -6,14 +6,45 @@ import Darwin
 
 /// Writing output files (figures, exported tables).
 public enum TextFile {
+    /// Writes atomically: the text goes to a temporary file in the same folder, which is
+    /// then renamed over `path`, so a reader never sees half a file and a failed write
+    /// leaves any previous file as it was.
     public static func write(_ text: String, to path: String) throws {
-        guard let f = fopen(path, "wb") else {
+        if let problem = cannotWrite(path) { throw DataError(file: path, message: problem) }
+        let temporary = path + ".lart-tmp-\(getpid())"
+        guard let f = fopen(temporary, "wbx") ?? { unlink(temporary); return fopen(temporary, "wbx") }() else {
             throw DataError(file: path, message: "cannot write the file (\(String(cString: strerror(errno))))")
         }
-        defer { fclose(f) }
         let bytes = Array(text.utf8)
         let n = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, f) }
-        if n != bytes.count { throw DataError(file: path, message: "short write") }
+        let flushed = fflush(f) == 0 && fsync(fileno(f)) == 0
+        fclose(f)
+        guard n == bytes.count, flushed else {
+            unlink(temporary)
+            throw DataError(file: path, message: "short write (\(String(cString: strerror(errno))))")
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw DataError(file: path, message: "cannot write the file (\(reason))")
+        }
+    }
+
+    /// Why `path` cannot be written, found without writing: its folder is missing, is not a
+    /// folder or is not writable, or the path names a folder. Nil when it looks writable.
+    public static func cannotWrite(_ path: String) -> String? {
+        let folder: String
+        if let slash = path.lastIndex(of: "/") {
+            folder = slash == path.startIndex ? "/" : String(path[..<slash])
+        } else {
+            folder = "."
+        }
+        var st = stat()
+        guard stat(folder, &st) == 0 else { return "the folder \(folder) does not exist" }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else { return "\(folder) is not a folder" }
+        guard access(folder, W_OK) == 0 else { return "the folder \(folder) is not writable" }
+        if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { return "\(path) is a folder" }
+        return nil
     }
 }
 
