@@ -20,8 +20,10 @@ public struct RunReport: Sendable {
     public var items: [Item] = []
     /// Parse errors (all of them) or the first runtime error.
     public var errors: [LangError] = []
+    /// Stopped by a cancellation (Ctrl-C) before the end; results before it are kept.
+    public var interrupted = false
 
-    public var ok: Bool { errors.isEmpty }
+    public var ok: Bool { errors.isEmpty && !interrupted }
     public var results: [Output] { items.compactMap { if case .result(let o) = $0 { return o }; return nil } }
 }
 
@@ -54,11 +56,16 @@ public final class Interpreter {
     /// When true (`lart run`, `lart check`), every override must name a `param` the script
     /// declares; at the REPL, overrides wait for the `param` statements typed later.
     public let strictOverrides: Bool
+    /// Asked to stop (Ctrl-C): checked between statements and stages and inside the
+    /// estimators' long loops. A cancelled statement leaves earlier definitions as they were.
+    public let cancellation: Cancellation
 
-    public init(baseDirectory: String = ".", overrides: [String: String] = [:], strictOverrides: Bool = false) {
+    public init(baseDirectory: String = ".", overrides: [String: String] = [:], strictOverrides: Bool = false,
+                cancellation: Cancellation = Cancellation()) {
         self.baseDirectory = baseDirectory
         self.overrides = overrides
         self.strictOverrides = strictOverrides
+        self.cancellation = cancellation
     }
 
     /// `--param` names the script does not declare, as errors located in a rendering of the
@@ -84,8 +91,10 @@ public final class Interpreter {
     /// units, output paths), in a session of its own, and runs nothing when that fails; then
     /// runs it, reusing the tables the check read.
     public func runChecked(_ text: String, file: String = "<input>") -> RunReport {
-        let checker = Interpreter(baseDirectory: baseDirectory, overrides: overrides, strictOverrides: strictOverrides)
+        let checker = Interpreter(baseDirectory: baseDirectory, overrides: overrides, strictOverrides: strictOverrides,
+                                  cancellation: cancellation)
         let errors = checker.check(text, file: file)
+        if cancellation.isCancelled { return RunReport(items: [], errors: [], interrupted: true) }
         if !errors.isEmpty { return RunReport(items: [], errors: errors) }
         loadedFiles.merge(checker.loadedFiles) { current, _ in current }
         return run(text, file: file)
@@ -133,7 +142,13 @@ public final class Interpreter {
         if !report.errors.isEmpty { return report }
         for s in statements {
             do {
+                try cancellation.check()
                 try execute(s, source, into: &report)
+            } catch is Cancelled {
+                // Whatever the statement was computing is dropped; definitions made before stay.
+                invalidate()
+                report.interrupted = true
+                return report
             } catch let e as LangError {
                 report.errors.append(e)
                 return report
@@ -155,6 +170,7 @@ public final class Interpreter {
         if !errors.isEmpty { return errors }
         for s in statements {
             defer { _ = notes.drain() }
+            if cancellation.isCancelled { return errors }
             do {
                 try define(s, source, checkOnly: true)
             } catch let e as LangError {

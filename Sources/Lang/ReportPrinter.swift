@@ -17,7 +17,7 @@ public struct ReportPrinter {
     /// Markdown, CSV) or one JSON document; on standard error the errors. `lart run`, the
     /// REPL and the golden tests all print through this.
     public func output(_ report: RunReport, file: String) -> (stdout: String, stderr: String) {
-        let errors = report.errors.map(\.description).joined()
+        let errors = report.errors.map(\.description).joined() + (report.interrupted ? "interrupted\n" : "")
         switch format {
         case .json:
             return (jsonDocument(report, file: file).serialized(indent: 2) + "\n", errors)
@@ -68,7 +68,7 @@ public struct ReportPrinter {
             ("results", .array(results)),
             ("warnings", .array(warnings)),
             ("errors", .array(report.errors.map(diagnosticJSON))),
-        ])
+        ] + (report.interrupted ? [("interrupted", JSONValue.bool(true))] : []))
     }
 
     public func diagnosticJSON(_ e: LangError) -> JSONValue {

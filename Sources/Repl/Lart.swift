@@ -91,7 +91,8 @@ func openScript(_ file: String, params: [String]) throws -> (Interpreter, String
         writeErr("error: cannot read \(file): no such file or not readable")
         throw ExitCode(ExitStatus.usage)
     }
-    return (Interpreter(baseDirectory: directory(of: file), overrides: overrides, strictOverrides: true), text)
+    return (Interpreter(baseDirectory: directory(of: file), overrides: overrides, strictOverrides: true,
+                        cancellation: signalCancellation()), text)
 }
 
 struct Run: ParsableCommand {
@@ -106,6 +107,7 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let (session, text) = try openScript(file, params: param)
+        installRunInterruptHandler()
         let report = session.runChecked(text, file: file)
         let printer = ReportPrinter(format: format, colour: terminalHasColour())
         var (out, err) = printer.output(report, file: file)
@@ -126,6 +128,7 @@ struct Run: ParsableCommand {
         if explain {
             writeErr(session.explained.isEmpty ? "-- no SQL was sent" : session.explained.map { "-- \($0.origin)\n\($0.sql);" }.joined(separator: "\n\n"))
         }
+        if report.interrupted { throw ExitCode(ExitStatus.interrupted) }
         if !report.ok { throw ExitCode(ExitStatus.scriptError) }
     }
 }
@@ -156,7 +159,8 @@ struct Repl: ParsableCommand {
         let params = try parseParams(param)
         let interactive = !plain && isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0
         let home = getenv("HOME").map { String(cString: $0) } ?? "."
-        var loop = ReplLoop(session: Interpreter(baseDirectory: ".", overrides: params), format: format,
+        if !interactive { installRunInterruptHandler() }
+        var loop = ReplLoop(session: Interpreter(baseDirectory: ".", overrides: params, cancellation: signalCancellation()), format: format,
                             interactive: interactive, historyPath: history ?? home + "/.lart_history")
         let status = loop.run()
         if status != ExitStatus.ok { throw ExitCode(status) }

@@ -52,14 +52,22 @@ let sigintSeen = Atomic<Bool>(false)
 /// The prompt to redisplay after Ctrl-C.
 nonisolated(unsafe) private var currentPrompt: UnsafeMutablePointer<CChar>? = nil
 
-/// Ctrl-C at the prompt: forget the current line, start a fresh one (readline restores the
-/// terminal and re-enters reading after the handler returns).
+/// The first-line prompt, shown after Ctrl-C: the statement being continued is dropped.
+nonisolated(unsafe) private let primaryPrompt = strdup("lart> ")  // set once, never written
+
+/// Ctrl-C at the prompt: forget the current line and any statement being continued, start
+/// a fresh one at the first-line prompt (readline restores the terminal and re-enters
+/// reading after the handler returns). Ctrl-C while a statement runs: ask it to stop.
 private func onSIGINT(_ signal: Int32) {
+    guard readingLine.load(ordering: .relaxed) else {
+        interruptRequested.store(true, ordering: .relaxed)
+        return
+    }
     sigintSeen.store(true, ordering: .relaxed)
     rl_crlf()
     rl_on_new_line()
     rl_replace_line("", 0)
-    if let p = currentPrompt { rl_set_prompt(p) }
+    rl_set_prompt(primaryPrompt)
     rl_redisplay()
 }
 
@@ -106,7 +114,10 @@ struct ReadlineEditor: LineEditor {
         if let p = currentPrompt { free(p) }
         currentPrompt = strdup(prompt)
         sigintSeen.store(false, ordering: .relaxed)
-        guard let raw = readline(prompt) else {
+        readingLine.store(true, ordering: .relaxed)
+        let read = readline(prompt)
+        readingLine.store(false, ordering: .relaxed)
+        guard let raw = read else {
             if sigintSeen.exchange(false, ordering: .relaxed) { return .interrupted }
             return .end
         }

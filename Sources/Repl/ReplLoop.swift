@@ -72,7 +72,9 @@ struct ReplLoop {
         entry += 1
         let started = ContinuousClock.now
         let name = interactive ? "input \(entry)" : "stdin"
+        interruptRequested.store(false, ordering: .relaxed)
         show(session.run(text, file: name), file: name)
+        interruptRequested.store(false, ordering: .relaxed)
         if timer {
             let d = ContinuousClock.now - started
             let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18

@@ -34,6 +34,7 @@ extension Interpreter {
         }
         var options = CoxOptions()
         options.ties = ties
+        options.cancellation = cancellation
         guard let formula = stage.formula else { throw fail("`cox` needs a formula: `cox ENDPOINT ~ TERM + TERM`", stage.verbRange, src) }
 
         func fitOne(_ built: BuiltDesign) throws -> (CoxResult, [Double], [Bool], CoxDesign, [Int]?) {

@@ -16,7 +16,8 @@ extension Interpreter {
         let (rows, dropped) = completeCases(built.design, outcome, strata: nil)
         let design = subset(built.design, rows)
         var result = try FineGray.fit(time: rows.pick(outcome.time), status: rows.pick(outcome.status),
-                                      covariates: design.columns, names: design.columnNames, failCode: 1)
+                                      covariates: design.columns, names: design.columnNames, failCode: 1,
+                                      options: { var o = FineGrayOptions(); o.cancellation = cancellation; return o }())
         result.endpointName = endpoint.text
         result.cohortName = data.name
         result.timeUnit = outcome.unit

@@ -17,8 +17,9 @@ extension Interpreter {
         }
         let atValues = stage.option(.at)?.values ?? []
         let times = try timePoints(atValues, unit: outcome.unit, src)
-        let options = KaplanMeierOptions(confidenceLevel: 0.95, transform: transform, times: times,
+        var options = KaplanMeierOptions(confidenceLevel: 0.95, transform: transform, times: times,
                                          medianInterval: env.settings.medianInterval)
+        options.cancellation = cancellation
         var result = try KaplanMeier.fit(time: rows.pick(outcome.time), event: rows.pick(outcome.status).map { $0 == 1 },
                                          group: g.map { rows.pick($0.codes) }, groupLabels: g?.labels ?? [],
                                          entry: outcome.start.map { rows.pick($0) }, options: options)

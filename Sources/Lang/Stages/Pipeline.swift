@@ -40,6 +40,7 @@ extension Interpreter {
         var run = PipelineRun(data: try pipelineSource(p, src), source: src)
         for stage in p.stages {
             let before = run.items.count
+            try cancellation.check()
             do {
                 try runStage(stage, &run)
             } catch let e as AnalysisError {

@@ -51,6 +51,8 @@ public struct CoxOptions: Sendable {
     public var tolerChol: Double = SymmetricFactorization.defaultTolerance
     /// Level of the hazard-ratio intervals.
     public var confidenceLevel: Double = 0.95
+    /// Checked before each Newton-Raphson step (each a pass over the data).
+    public var cancellation: Cancellation? = nil
 
     public init(ties: CoxTies = .efron, maxIterations: Int = 20, epsilon: Double = 1e-9,
                 tolerInf: Double = 2e-5, confidenceLevel: Double = 0.95) {
@@ -830,6 +832,7 @@ struct NewtonRaphson {
         let p = engine.data.p
         let eps = options.epsilon
         var beta = [Double](repeating: 0, count: p)
+        try options.cancellation?.check()
         var current = engine.evaluate(beta)
         guard current.logLikelihood.isFinite else {
             throw AnalysisError(options.ties == .exact
@@ -858,6 +861,7 @@ struct NewtonRaphson {
             // survival's coxfit6 rule.
             var halving = 0.0
             for iter in 1...options.maxIterations {
+                try options.cancellation?.check()
                 current = engine.evaluate(newBeta)
                 factor = SymmetricFactorization(current.information, tolerance: options.tolerChol)
                 let finite = current.logLikelihood.isFinite && current.score.allSatisfy(\.isFinite)
@@ -886,6 +890,7 @@ struct NewtonRaphson {
             beta = newBeta
             var halving = false
             for iter in 1...options.maxIterations {
+                try options.cancellation?.check()
                 current = engine.evaluate(beta)
                 factor = SymmetricFactorization(current.information, tolerance: options.tolerChol)
                 if abs(1 - best / current.logLikelihood) <= eps && !halving {

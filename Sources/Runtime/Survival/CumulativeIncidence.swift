@@ -12,6 +12,8 @@ public struct CumulativeIncidenceOptions: Sendable {
     /// The cause of interest. Every cause gets its curves (as `cuminc` does); this cause is
     /// listed first in the text table, and a warning is given when it has no events.
     public var failCode = 1
+    /// Checked before each group's curves.
+    public var cancellation: Cancellation? = nil
 
     public init(times: [Double] = [], failCode: Int = 1) {
         self.times = times
@@ -133,6 +135,7 @@ public enum CumulativeIncidence {
     public static func estimate(time: [Double], status: [Int], group: [Int]? = nil, groupLabels: [String] = [],
                                 causeLabels: [Int: String] = [:],
                                 options: CumulativeIncidenceOptions = .init()) throws -> CumulativeIncidenceResult {
+        try options.cancellation?.check()
         guard time.count == status.count else {
             throw AnalysisError("cumulative incidence: \(time.count) times but \(status.count) status values")
         }

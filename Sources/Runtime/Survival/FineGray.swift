@@ -12,6 +12,8 @@ public struct FineGrayOptions: Sendable {
     public var maxIterations = 10
     /// Level of the subdistribution hazard ratio intervals.
     public var confidenceLevel = 0.95
+    /// Checked before each Newton-Raphson step.
+    public var cancellation: Cancellation? = nil
 
     public init(gtol: Double = 1e-6, maxIterations: Int = 10, confidenceLevel: Double = 0.95) {
         self.gtol = gtol
@@ -147,6 +149,7 @@ public enum FineGray {
         var converged = false
         var iterations = 0
         for iteration in 0...options.maxIterations {
+            try options.cancellation?.check()
             iterations = iteration
             let gradientSize = (0..<p).map { abs(current.score[$0]) * max(abs(b[$0]), 1) }.max()!
             if gradientSize < max(abs(current.logLik), 1) * options.gtol { converged = true; break }

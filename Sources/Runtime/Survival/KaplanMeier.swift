@@ -76,6 +76,8 @@ public struct KaplanMeierOptions: Sendable {
     public var times: [Double] = []
     /// How the report forms the median's interval (R's band inversion by default).
     public var medianInterval = MedianInterval.inverted
+    /// Checked before each group's curve.
+    public var cancellation: Cancellation? = nil
 
     public init(confidenceLevel: Double = 0.95, transform: ConfidenceTransform = .log, times: [Double] = [],
                 medianInterval: MedianInterval = .inverted) {
@@ -223,6 +225,7 @@ public enum KaplanMeier {
     ///   codes out of range, a confidence level outside (0, 1), or no usable rows.
     public static func fit(time: [Double], event: [Bool], group: [Int]? = nil, groupLabels: [String] = [],
                            entry: [Double]? = nil, options: KaplanMeierOptions = .init()) throws -> KaplanMeierResult {
+        try options.cancellation?.check()
         guard time.count == event.count else {
             throw AnalysisError("time has \(time.count) values but event has \(event.count)")
         }

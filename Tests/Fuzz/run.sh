@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Build the fuzz targets (instrumented with libFuzzer and AddressSanitizer, in their own
+# scratch folder) and run one: bash Tests/Fuzz/run.sh TARGET SECONDS [libFuzzer flags...]
+# TARGET: parser | interpreter | sqlite. Crashes land in Tests/Fuzz/artifacts/.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+target="${1:?usage: run.sh parser|interpreter|sqlite SECONDS}"
+seconds="${2:-600}"
+shift 2 || true
+cd "$here"
+swift build -c release --product "lart-fuzz-$target" --scratch-path "$here/.build-fuzz" \
+    -Xswiftc -sanitize=fuzzer,address >&2
+corpus="$here/corpus/$target"
+work="$here/work/$target"      # the corpus libFuzzer grows (not committed)
+mkdir -p "$work" "$here/artifacts"
+max_len=100000
+[ "$target" = sqlite ] && max_len=70000
+exec "$here/.build-fuzz/release/lart-fuzz-$target" "$work" "$corpus" \
+    -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb=4096 -timeout=10 \
+    -artifact_prefix="$here/artifacts/" -print_final_stats=1 "$@"
