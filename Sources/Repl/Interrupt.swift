@@ -23,6 +23,16 @@ private func onRunSIGINT(_ signal: Int32) {
 
 func installRunInterruptHandler() {
     signal(SIGINT, onRunSIGINT)
+    unblockSIGINT()
+}
+
+/// A parent may start us with SIGINT blocked (some process launchers do): a handler is
+/// then never called, so unblock it.
+func unblockSIGINT() {
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
 }
 
 /// Exit status of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).

@@ -108,6 +108,7 @@ struct ReadlineEditor: LineEditor {
         stifle_history(2000)
         _ = read_history(historyPath)
         signal(SIGINT, onSIGINT)
+        unblockSIGINT()
     }
 
     mutating func readLine(prompt: String) -> LineInput {
