@@ -8,6 +8,10 @@ import Runtime
 /// - a number (`age`, `log(bili)`): one column named as written;
 /// - `a:b` the products of their columns; `a*b` is `a + b + a:b`.
 extension Interpreter {
+    /// Most levels a text column may have as a model term (an identifier or free text
+    /// column would otherwise become hundreds of dummies and a meaningless fit).
+    static let maxTextLevels = 20
+
     struct BuiltDesign {
         var design: CoxDesign
         /// Term names in order (for `each`).
@@ -49,6 +53,12 @@ extension Interpreter {
         let name = Interpreter.displayName(part, src)
         switch v {
         case .column(.string(let codes, let dict)):
+            var present = Set<UInt32>()
+            for c in codes where c != Column.stringNA { present.insert(c) }
+            if present.count > Interpreter.maxTextLevels {
+                throw fail("`\(name)` is a text column with \(present.count) levels: as a model term it would become \(present.count - 1) dummy columns", part.range, src,
+                           hints: ["a text term may have at most \(Interpreter.maxTextLevels) levels; group it first (`ifelse`, `in [...]`), or write `factor(\(name))` if you mean every level"])
+            }
             let order = try levelOrder(variableName(part), codes: codes, dictionary: dict, part, src, cut: { if case .call("cut", _) = part.kind { return true }; return false }())
             do { return (name, try DesignMatrix.factor(codes: codes, dictionary: dict, order: order, name: name)) } catch let e as AnalysisError { throw fail(e.message, part.range, src) }
         case .column(.date):

@@ -15,6 +15,7 @@ extension Interpreter {
             time: rows.pick(outcome.time), status: rows.pick(outcome.status),
             group: g.map { rows.pick($0.codes) } ?? [Int](repeating: 0, count: rows.count), groupLabels: g?.labels ?? ["(all)"],
             causeLabels: [1: endpoint.text, 2: "competing"], options: { var o = CumulativeIncidenceOptions(times: times); o.cancellation = cancellation; return o }())
+        result.warnings += afterFollowUpWarnings(stage, times: times, outcome, rows, g, src)
         result.timeUnit = outcome.unit
         result.endpointName = endpoint.text
         result.cohortName = data.name

@@ -134,6 +134,34 @@ extension Interpreter {
         return zip(g.labels, counts).filter { $0.1 == 1 }.map { "group `\($0.0)` has a single patient: its estimates carry almost no information" }
     }
 
+    /// Warnings for `at` times after the last follow-up (of each group): no patient is at
+    /// risk then, so the number shown is only the last estimate carried forward.
+    func afterFollowUpWarnings(_ stage: Stage, times: [Double], _ outcome: SurvivalOutcome, _ rows: RowSelection,
+                               _ g: Grouping?, _ src: SourceFile) -> [String] {
+        guard let written = stage.option(.at)?.values, written.count == times.count, !times.isEmpty else { return [] }
+        var last = [Double](repeating: -.infinity, count: g?.labels.count ?? 1)
+        for i in rows {
+            let k = g.map { $0.codes[i] } ?? 0
+            if k >= 0, k < last.count, outcome.time[i] > last[k] { last[k] = outcome.time[i] }
+        }
+        var out = [String]()
+        let unit = outcome.unit
+        for (t, e) in zip(times, written) {
+            let text = src.slice(e.range)
+            let shown = Double(text) == t ? "\(text) \(unit)" : "\(text) (\(Format.significant(t, digits: 4)) \(unit))"
+            let late = last.indices.filter { last[$0].isFinite && t > last[$0] }
+            if late.isEmpty { continue }
+            if g == nil || late.count == last.count, let top = late.map({ last[$0] }).max() {
+                out.append("at \(shown) is after the last follow-up (\(Format.significant(top, digits: 4)) \(unit)): no patient at risk; the estimate is the last one carried forward")
+            } else if let g {
+                for k in late {
+                    out.append("at \(shown) is after the last follow-up of `\(g.labels[k])` (\(Format.significant(last[k], digits: 4)) \(unit)): no patient of that group at risk; its estimate is the last one carried forward")
+                }
+            }
+        }
+        return out
+    }
+
     func droppedNote(_ dropped: Int) -> [String] {
         dropped > 0 ? ["\(dropped) row\(dropped == 1 ? "" : "s") with a missing time, event or group left out"] : []
     }
