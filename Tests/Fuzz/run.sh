@@ -9,7 +9,7 @@ seconds="${2:-600}"
 shift 2 || true
 cd "$here"
 swift build -c release --product "lart-fuzz-$target" --scratch-path "$here/.build-fuzz" \
-    -Xswiftc -sanitize=fuzzer,address >&2
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld >&2
 corpus="$here/corpus/$target"
 work="$here/work/$target"      # the corpus libFuzzer grows (not committed)
 mkdir -p "$work" "$here/artifacts"
