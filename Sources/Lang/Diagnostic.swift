@@ -83,14 +83,18 @@ public struct DiagnosticRenderer: Sendable {
     static func excerpt(_ chars: [Character], caretStart: Int, caretLength: Int) -> (text: String, caretAt: Int, caretWidth: Int) {
         let start = min(max(0, caretStart), chars.count)
         let end = min(chars.count, start + caretLength)
-        let widths = chars.map { display($0).count }
-        let total = widths.reduce(0, +)
+        // Every character is shown at least one wide: only a line of more than `window`
+        // characters can need a window, and then only the characters in it are measured.
         var from = 0, to = chars.count
-        if total > window {
+        if chars.count > window || chars.reduce(0, { $0 + display($1).count }) > window {
             from = max(0, start - window / 3)
             to = from
             var w = 0
-            while to < chars.count, w + widths[to] <= window { w += widths[to]; to += 1 }
+            while to < chars.count {
+                let width = display(chars[to]).count
+                if w + width > window { break }
+                w += width; to += 1
+            }
             to = max(to, min(end, from + 1))
         }
         var text = from > 0 ? "..." : ""

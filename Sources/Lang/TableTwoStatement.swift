@@ -69,7 +69,7 @@ extension Interpreter {
 /// later statements that name it resolve.
 struct DeclaredResult: Reportable {
     var verb: Verb?
-    var kind: String { "declared" }
+    var kind: String { verb?.rawValue ?? "declared" }
     func tables() -> [ResultTable] { [] }
     func json() -> JSONValue { .object([("declared", .string(verb?.rawValue ?? ""))]) }
 }

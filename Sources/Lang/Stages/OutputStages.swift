@@ -193,7 +193,8 @@ extension Interpreter {
         }
         let full = path.hasPrefix("/") ? path : baseDirectory + "/" + path
         if let problem = TextFile.cannotWrite(full) {
-            throw fail("cannot write \(path): \(problem)", stage.range, src,
+            // Name folders as the script wrote them, not with the script's folder in front.
+            throw fail("cannot write \(path): \(problem.replacing(baseDirectory + "/", with: ""))", stage.range, src,
                        hints: ["output paths are relative to the script's folder (at the REPL: the working directory)"])
         }
         return path
