@@ -32,6 +32,30 @@ enum Help {
                 """
         }
         if let topic, let t = statementHelp[topic] { return t }
+        if let topic, let f = HelpTopics.functions.first(where: { $0.name == topic }) {
+            return "\(f.name): function\n  syntax:  \(f.syntax)\n  example: \(f.example)"
+        }
+        if let topic, let key = SettingKey(rawValue: topic) {
+            // The example: the syntax before its description, with the first of each choice.
+            let syntax = key.help.components(separatedBy: "   ").first ?? key.help
+            let example = syntax.split(separator: " ").map { $0.split(separator: "|").first.map(String.init) ?? String($0) }.joined(separator: " ")
+            return "\(key.rawValue): setting\n  syntax:  \(key.help)\n  example: \(example)"
+        }
+        if let topic, let u = HelpTopics.units.first(where: { $0.suffix == topic }) {
+            return "\(u.suffix): duration unit, \(u.meaning)\n  syntax:  NUMBER\(u.suffix)\n  example: \(u.example)"
+        }
+        if topic == "functions" {
+            return "Functions (.help NAME for one):\n" + HelpTopics.functions.map { "  \($0.syntax)\n    e.g. \($0.example)" }.joined(separator: "\n")
+        }
+        if topic == "settings" {
+            return "Settings (.help NAME for one):\n" + SettingKey.allCases.map { "  \($0.help)" }.joined(separator: "\n")
+        }
+        if topic == "units" {
+            return "Duration units (12mo, 90d, ...):\n" + HelpTopics.units.map { "  \($0.suffix)  \($0.meaning); e.g. \($0.example)" }.joined(separator: "\n")
+        }
+        if topic == "stages" {
+            return "Stages (.help NAME for one):\n" + Verb.allCases.map { "  \($0.rawValue): \($0.spec.summary)\n    e.g. \($0.spec.example)" }.joined(separator: "\n")
+        }
         if let topic { return "no help for `\(topic)`; .help lists the topics" }
         return """
             Statements (one per line; a line starting with | continues the one above):
@@ -51,7 +75,10 @@ enum Help {
               set month = 30.4375d / set conventions spss
             Stages: \(Verb.allCases.map(\.rawValue).joined(separator: ", "))
             Meta-commands: .help [topic], .tables, .columns NAME, .cohorts, .endpoints, .read FILE,
-              .mode text|markdown|json|csv, .timer on|off, .quit
+              .mode text|markdown|json|csv, .timer on|off, .output [FILE], .once FILE, .bail on|off,
+              .show, .quit
+            Topics: .help stages | functions | settings | units, or one name (.help km, .help log, .help ties, .help mo).
+            A line that starts with | continues the statement before it.
             .help km (or any stage) shows its syntax and an example.
             """
     }

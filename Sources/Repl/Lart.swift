@@ -154,9 +154,23 @@ struct Repl: ParsableCommand {
     @Flag(name: .long, help: "Read plain lines (no line editing), as when input is piped.") var plain = false
     @Option(name: .long, help: "History file (default ~/.lart_history).") var history: String?
     @Option(name: .long, help: "Rebind a script parameter (repeatable).") var param: [String] = []
+    @Option(name: .customShort("c"), help: "Run these statements and exit (as a one-line script; paths from the working directory).")
+    var command: String?
 
     func run() throws {
         let params = try parseParams(param)
+        if let command {
+            // One shot: `lart -c "use \"d.csv\" as d; ..."` runs like a script in the working directory.
+            installRunInterruptHandler()
+            let session = Interpreter(baseDirectory: ".", overrides: params, strictOverrides: true, cancellation: signalCancellation())
+            let report = session.runChecked(command, file: "command line")
+            let (out, err) = ReportPrinter(format: format, colour: terminalHasColour()).output(report, file: "command line")
+            print(out, terminator: "")
+            if !err.isEmpty { writeErr(err) }
+            if report.interrupted { throw ExitCode(ExitStatus.interrupted) }
+            if !report.ok { throw ExitCode(ExitStatus.scriptError) }
+            return
+        }
         let interactive = !plain && isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0
         let home = getenv("HOME").map { String(cString: $0) } ?? "."
         if !interactive { installRunInterruptHandler() }

@@ -16,6 +16,14 @@ struct ReplLoop {
     var entry = 0
     /// Exit status for piped input: 1 if any statement failed.
     var sawError = false
+    /// `.output FILE`: results go to this file (appended) until `.output` alone.
+    var outputFile: String? = nil
+    /// `.once FILE`: the next statement's results go to this file.
+    var onceFile: String? = nil
+    /// `.bail on`: stop at the first error.
+    var bail = false
+    /// The last statement run, which a line starting with `|` continues.
+    var lastStatement: String? = nil
     /// Terminal plots in colour (a colour terminal on standard output).
     let colour = terminalHasColour()
 
@@ -53,14 +61,20 @@ struct ReplLoop {
                     continue
                 }
                 if pending.isEmpty && (trimmed.isEmpty || trimmed.hasPrefix("#")) { continue }
+                // At the prompt, a line that starts with `|` continues the statement before it.
+                if pending.isEmpty, trimmed.hasPrefix("|"), let last = lastStatement {
+                    pending = last
+                }
                 pending += (pending.isEmpty ? "" : "\n") + line
                 pendingLines += 1
                 // Piped input: a following line that starts with `|` continues the statement.
                 if Interpreter.isComplete(pending) {
                     if let plain = editor as? PlainEditor, plain.nextStartsWithPipe() { continue }
                     editor.addHistory(pending.replacing("\n", with: " "))
-                    execute(pending)
+                    let ok = execute(pending)
+                    lastStatement = pending
                     pending = ""; pendingLines = 0
+                    if !ok && bail { break loop }
                 }
             }
         }
@@ -68,26 +82,43 @@ struct ReplLoop {
         return sawError && !interactive ? ExitStatus.scriptError : ExitStatus.ok
     }
 
-    mutating func execute(_ text: String) {
+    /// Runs statements; false when one failed.
+    @discardableResult
+    mutating func execute(_ text: String) -> Bool {
         entry += 1
         let started = ContinuousClock.now
         let name = interactive ? "input \(entry)" : "stdin"
         interruptRequested.store(false, ordering: .relaxed)
-        show(session.run(text, file: name), file: name)
+        let report = session.run(text, file: name)
+        show(report, file: name)
         interruptRequested.store(false, ordering: .relaxed)
         if timer {
             let d = ContinuousClock.now - started
             let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
             print("Run Time: \(Format.fixed(seconds, decimals: 3)) s")
         }
+        return report.ok
     }
 
     /// Results and warnings on stdout, errors on stderr, as `lart run` prints them.
     mutating func show(_ report: RunReport, file: String) {
-        let (out, err) = ReportPrinter(format: format, colour: colour).output(report, file: file)
-        print(out, terminator: "")
+        let toFile = outputFile != nil || onceFile != nil
+        let (out, err) = ReportPrinter(format: format, colour: colour && !toFile).output(report, file: file)
+        emit(out)
         if !err.isEmpty { writeErr(err) }
         if !report.ok { sawError = true }
+    }
+
+    /// Results to the `.once` file, the `.output` file, or standard output.
+    mutating func emit(_ text: String) {
+        if let once = onceFile {
+            onceFile = nil
+            if !appendText(text, to: once, truncate: true) { writeErr("error: cannot write \(once)") }
+        } else if let file = outputFile {
+            if !appendText(text, to: file, truncate: false) { writeErr("error: cannot write \(file)") }
+        } else {
+            print(text, terminator: "")
+        }
     }
 
     /// Runs a meta-command; false means quit.
@@ -133,11 +164,41 @@ struct ReplLoop {
         case ".timer":
             guard let arg, arg == "on" || arg == "off" else { writeErr("usage: .timer on|off"); return true }
             timer = arg == "on"
+        case ".bail":
+            guard let arg, arg == "on" || arg == "off" else { writeErr("usage: .bail on|off"); return true }
+            bail = arg == "on"
+        case ".output":
+            if let arg {
+                guard appendText("", to: arg, truncate: true) else { writeErr("error: cannot write \(arg)"); return true }
+                outputFile = arg
+            } else {
+                outputFile = nil
+            }
+        case ".once":
+            guard let arg else { writeErr("usage: .once FILE"); return true }
+            onceFile = arg
+        case ".show":
+            var lines = ["version: \(LartVersion.string)", "mode: \(format.rawValue)", "timer: \(timer ? "on" : "off")",
+                         "bail: \(bail ? "on" : "off")", "output: \(outputFile ?? "stdout")"]
+            lines += session.settingsDescription.map { "set \($0.key): \($0.value)" }
+            let sources = session.tableSources
+            lines += sources.isEmpty ? ["tables: none"] : sources.map { "table \($0.name): \($0.path)" }
+            emit(lines.joined(separator: "\n") + "\n")
         default:
             writeErr("error: unknown command \(command); .help lists the commands")
+            // A script piped in with a wrong command should not pass for a good one.
+            if !interactive { sawError = true; return false }
         }
         return true
     }
+}
+
+/// Writes (or appends) text to a file; false when it cannot.
+func appendText(_ text: String, to path: String, truncate: Bool) -> Bool {
+    guard let f = fopen(path, truncate ? "wb" : "ab") else { return false }
+    defer { fclose(f) }
+    let bytes = Array(text.utf8)
+    return bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, f) } == bytes.count
 }
 
 extension String {
