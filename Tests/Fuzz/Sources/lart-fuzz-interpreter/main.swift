@@ -1,5 +1,8 @@
 import Lang
 import Runtime
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 
 // The interpreter on grammar-aware statements over the bundled registry: the input bytes
 // choose productions of lart's grammar (stages, options, expressions, formulas), the
@@ -159,6 +162,8 @@ func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     var g = Generator(c: Choices(bytes: bytes))
     var script = prelude
     for _ in 0..<4 where !g.c.done { script += g.statement() + "\n" }
+    // LART_FUZZ_PRINT=1 shows the script an input stands for (to turn a crash into a test).
+    if getenv("LART_FUZZ_PRINT") != nil { fputs(script, stderr) }
     let session = Interpreter(baseDirectory: "/tmp")
     let report = session.run(script, file: "fuzz.lart")
     for format in [OutputFormat.text, .json, .csv, .markdown] {
