@@ -14,6 +14,8 @@ let package = Package(
         .executableTarget(name: "lart-fuzz-interpreter",
                           dependencies: [.product(name: "Lang", package: "lart"), .product(name: "Runtime", package: "lart")],
                           path: "Sources/lart-fuzz-interpreter", swiftSettings: fuzz),
+        .executableTarget(name: "lart-fuzz-csv", dependencies: [.product(name: "Runtime", package: "lart")],
+                          path: "Sources/lart-fuzz-csv", swiftSettings: fuzz),
         .executableTarget(name: "lart-fuzz-sqlite", dependencies: [.product(name: "Runtime", package: "lart")],
                           path: "Sources/lart-fuzz-sqlite", swiftSettings: fuzz),
     ]

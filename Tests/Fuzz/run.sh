@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Build the fuzz targets (instrumented with libFuzzer and AddressSanitizer, in their own
 # scratch folder) and run one: bash Tests/Fuzz/run.sh TARGET SECONDS [libFuzzer flags...]
-# TARGET: parser | interpreter | sqlite. Crashes land in Tests/Fuzz/artifacts/.
+# TARGET: parser | interpreter | sqlite | csv. Crashes land in Tests/Fuzz/artifacts/.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-target="${1:?usage: run.sh parser|interpreter|sqlite SECONDS}"
+target="${1:?usage: run.sh parser|interpreter|sqlite|csv SECONDS}"
 seconds="${2:-600}"
 shift 2 || true
 cd "$here"
