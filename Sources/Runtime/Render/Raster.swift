@@ -26,7 +26,11 @@ public enum Raster {
 
     /// Renders `svg` into `path`; returns the size of the file written.
     @discardableResult
-    public static func write(svg: String, to path: String, format: Format) throws -> Int {
+    public static func write(svg: String, to finalPath: String, format: Format) throws -> Int {
+        // Rendered to a temporary file beside the target, renamed over it when complete, so a
+        // reader never sees half a figure and a failure leaves any previous one in place.
+        let path = finalPath + ".lart-tmp-\(getpid())"
+        defer { unlink(path) }
         var message = [CChar](repeating: 0, count: 512)
         let bytes = Array(svg.utf8)
         let failed: Int32
@@ -46,16 +50,21 @@ public enum Raster {
         }
         if failed != 0 {
             let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            throw DataError(file: path, message: text)
+            throw DataError(file: finalPath, message: text)
         }
+        let count: Int
         switch format {
         case .pdf:
-            return try BinaryFile.read(path).count
+            count = try BinaryFile.read(path).count
         case .png(let dpi):
             let png = PNG.withResolution(try BinaryFile.read(path), dotsPerInch: dpi)
             try BinaryFile.write(png, to: path)
-            return png.count
+            count = png.count
         }
+        guard rename(path, finalPath) == 0 else {
+            throw DataError(file: finalPath, message: "cannot write the file (\(String(cString: strerror(errno))))")
+        }
+        return count
     }
 }
 
