@@ -110,3 +110,41 @@ struct ReliabilityTests {
         }
     }
 }
+
+/// Cancellation (Ctrl-C) reaches the estimators and leaves the session usable.
+struct CancellationTests {
+    @Test func aCancelledCoxFitThrows() {
+        let c = Cancellation()
+        c.cancel()
+        var options = CoxOptions()
+        options.cancellation = c
+        let design = CoxDesign(columnNames: ["x"], columns: [[0, 1, 0, 1, 1, 0]])
+        #expect(throws: Cancelled.self) {
+            _ = try Cox.fit(time: [1, 2, 3, 4, 5, 6], event: [true, true, false, true, false, true], design: design, options: options)
+        }
+    }
+
+    @Test func anInterruptedRunKeepsEarlierDefinitions() {
+        let c = Cancellation()
+        let session = Interpreter(cancellation: c)
+        let first = session.run("use \"\(ReliabilityTests.registry)\" as registry\nlet older = age >= 60\n")
+        #expect(first.ok)
+        c.cancel()
+        let stopped = session.run("cohort registry where older | count\n")
+        #expect(stopped.interrupted)
+        #expect(!stopped.ok)
+        #expect(stopped.results.isEmpty)
+        c.reset()
+        let again = session.run("cohort registry where older | count\n")
+        #expect(again.ok, "\(again.errors.map(\.description))")
+        #expect(session.tableNames == ["registry"])
+        #expect(session.letNames.contains("older"))
+    }
+
+    @Test func printedInterruptionSaysSo() {
+        var report = RunReport()
+        report.interrupted = true
+        let (_, err) = ReportPrinter(format: .text).output(report, file: "t")
+        #expect(err == "interrupted\n")
+    }
+}
