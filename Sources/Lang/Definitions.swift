@@ -205,7 +205,11 @@ extension Interpreter {
             } catch let e as DataError {
                 throw fail(fileMessage(e, path, resolved), pathExpr.range, src, hints: e.line == nil && kind.readsFiles ? ["paths are relative to the folder of the script (at the REPL: the working directory)"] : [])
             }
-        } else if let (t, l) = loadedFiles[cacheKey] { table = t; label = l } else {
+        } else if let (t, l) = loadedFiles[cacheKey] {
+            table = t; label = l
+            // Read by the check before this run: its warnings are this run's to show.
+            for w in loadWarnings.removeValue(forKey: cacheKey) ?? [] { notes.add(w) }
+        } else {
             do {
                 var source = try DataSources.open(resolved, selection)
                 if var file = source as? CSVSource { file.options = csv; source = file }
@@ -215,7 +219,9 @@ extension Interpreter {
                 for w in read.warnings {
                     var text = w.description
                     if !path.hasPrefix("/") { text = text.replacingOccurrences(of: baseDirectory + "/", with: "") }
-                    notes.add(LangError(Diagnostic(.warning, text, at: pathExpr.range), in: src))
+                    let warning = LangError(Diagnostic(.warning, text, at: pathExpr.range), in: src)
+                    notes.add(warning)
+                    loadWarnings[cacheKey, default: []].append(warning)
                 }
                 t.origin = kind.readsFiles ? path : source.origin
                 table = t

@@ -48,6 +48,9 @@ public final class Interpreter {
     public internal(set) var explained: [SentSQL] = []
     /// Answers of the statements sent, by source and SQL: asked once per session.
     var sqlAnswers: [String: [Table]] = [:]
+    /// Warnings of files read by `check` (by cache key), shown when `runChecked`'s run
+    /// uses them from the cache; a run that reads a file itself shows them there.
+    var loadWarnings: [String: [LangError]] = [:]
     /// Notes met while evaluating (an aggregate's value), reported with the statement.
     let notes = NoteSink()
     /// When set (by `knit`), output stages keep the files they would write here instead.
@@ -97,6 +100,10 @@ public final class Interpreter {
         if cancellation.isCancelled { return RunReport(items: [], errors: [], interrupted: true) }
         if !errors.isEmpty { return RunReport(items: [], errors: errors) }
         loadedFiles.merge(checker.loadedFiles) { current, _ in current }
+        loadWarnings = checker.loadWarnings
+        // What the check read from databases is not read again: its SQL is this run's.
+        sqlAnswers.merge(checker.sqlAnswers) { current, _ in current }
+        explained = checker.explained + explained
         return run(text, file: file)
     }
 
@@ -131,6 +138,7 @@ public final class Interpreter {
     /// Parses and runs `text`. Parse errors stop before anything runs; a runtime error stops
     /// at that statement. Results before it are kept in the report.
     public func run(_ text: String, file: String = "<input>") -> RunReport {
+        defer { loadWarnings.removeAll() }
         let source = SourceFile(name: file, text: text)
         var report = RunReport()
         let (statements, diagnostics) = Parser.parse(source)

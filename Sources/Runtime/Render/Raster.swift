@@ -61,9 +61,7 @@ public enum Raster {
             try BinaryFile.write(png, to: path)
             count = png.count
         }
-        guard rename(path, finalPath) == 0 else {
-            throw DataError(file: finalPath, message: "cannot write the file (\(String(cString: strerror(errno))))")
-        }
+        try OutputFiles.rename(path, to: finalPath)
         return count
     }
 }

@@ -6,28 +6,11 @@ import Darwin
 
 /// Writing output files (figures, exported tables).
 public enum TextFile {
-    /// Writes atomically: the text goes to a temporary file in the same folder, which is
-    /// then renamed over `path`, so a reader never sees half a file and a failed write
-    /// leaves any previous file as it was.
+    /// Writes atomically (`OutputFiles.write`: a temporary file in the same folder, renamed
+    /// over `path`), after saying plainly why the path cannot be written, if it cannot.
     public static func write(_ text: String, to path: String) throws {
         if let problem = cannotWrite(path) { throw DataError(file: path, message: problem) }
-        let temporary = path + ".lart-tmp-\(getpid())"
-        guard let f = fopen(temporary, "wbx") ?? { unlink(temporary); return fopen(temporary, "wbx") }() else {
-            throw DataError(file: path, message: "cannot write the file (\(String(cString: strerror(errno))))")
-        }
-        let bytes = Array(text.utf8)
-        let n = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, f) }
-        let flushed = fflush(f) == 0 && fsync(fileno(f)) == 0
-        fclose(f)
-        guard n == bytes.count, flushed else {
-            unlink(temporary)
-            throw DataError(file: path, message: "short write (\(String(cString: strerror(errno))))")
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw DataError(file: path, message: "cannot write the file (\(reason))")
-        }
+        try OutputFiles.write(text, to: path)
     }
 
     /// Why `path` cannot be written, found without writing: its folder is missing, is not a
