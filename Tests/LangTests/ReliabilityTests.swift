@@ -148,3 +148,19 @@ struct CancellationTests {
         #expect(err == "interrupted\n")
     }
 }
+
+/// Findings of the fuzzers (Tests/Fuzz), kept as regression tests.
+struct FuzzRegressionTests {
+    /// The interpreter fuzzer: a Cox model with a huge hazard ratio, drawn as a forest
+    /// plot, formatted exp(coef) = 1e300 with `%f` into a 64-byte buffer and crashed.
+    @Test func hugeNumbersFormatInFull() {
+        let text = Format.fixed(1e300, decimals: 2)
+        #expect(text.count == 304)
+        #expect(text.hasPrefix("10000000000000000525047602552044202487044685811081591549158541"))
+        #expect(text.hasSuffix(".00"))
+        #expect(Double(text) == 1e300)
+        #expect(Format.estimate(1e300).isEmpty == false)
+        #expect(Format.hrCI(1e300, 1e-300, 1e308).contains("to") || Format.hrCI(1e300, 1e-300, 1e308).contains("-"))
+        #expect(Format.fixed(-1.7976931348623157e308, decimals: 0).count == 310)
+    }
+}

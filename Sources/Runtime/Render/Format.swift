@@ -20,11 +20,18 @@ public enum Format {
     private static func printf(_ format: String, _ precision: Int, _ x: Double) -> String {
         if x.isNaN { return "NA" }
         if x.isInfinite { return x > 0 ? "Inf" : "-Inf" }
-        var buffer = [CChar](repeating: 0, count: 64)
-        let n = withVaList([Int32(precision), x]) { args in
-            buffer.withUnsafeMutableBufferPointer { vsnprintf($0.baseAddress, 64, format, args) }
+        // vsnprintf returns the length the text needs, which is more than the buffer for a
+        // huge number in `%f` (1e300 has 301 digits; found by fuzzing): then size it to fit.
+        var size = 64
+        while true {
+            var buffer = [CChar](repeating: 0, count: size)
+            let n = withVaList([Int32(precision), x]) { args in
+                buffer.withUnsafeMutableBufferPointer { vsnprintf($0.baseAddress, size, format, args) }
+            }
+            guard n >= 0 else { return String(x) }
+            if Int(n) < size { return String(decoding: buffer[0..<Int(n)].map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+            size = Int(n) + 1
         }
-        return String(decoding: buffer[0..<Int(n)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// p-values as R's `format.pval` prints them by default: 3 significant digits, and
