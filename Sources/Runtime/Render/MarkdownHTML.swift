@@ -30,18 +30,5 @@ public enum MarkdownHTML {
     }
 
     /// `text` escaped for HTML element content and attribute values.
-    public static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for ch in text {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(ch)
-            }
-        }
-        return out
-    }
+    public static func escape(_ text: String) -> String { Runtime.escape(text) }
 }
