@@ -36,6 +36,33 @@ struct OutputStageTests {
         #expect(report.results.map { $0.result.kind } == ["km", "file", "cox", "file", "flow", "file", "cox", "file"])
     }
 
+    /// A CSV export is one table a spreadsheet opens safely: a header row, no `#` title or
+    /// notes, numbers as numbers, formula-like text prefixed with `'`; a result's other
+    /// tables go to files beside it.
+    @Test func csvExportIsOneSafeTable() throws {
+        let dir = NSTemporaryDirectory() + "lart-csv-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "id,group,time,status\n1,=SUM(A1),10,1\n2,+x,12,0\n3,=SUM(A1),5,1\n4,+x,7,1\n".write(toFile: dir + "/d.csv", atomically: true, encoding: .utf8)
+        let s = Interpreter(baseDirectory: dir)
+        let report = s.run("""
+            use "d.csv" as d
+            endpoint e = time time event status == 1 unit days
+            cohort d | km e by group at 6 | export "km.csv"
+            cohort d | list | export "rows.csv"
+            """, file: "t.lart")
+        #expect(report.ok, "\(report.errors.map(\.description))")
+        let main = try String(contentsOfFile: dir + "/km.csv", encoding: .utf8)
+        #expect(!main.contains("#"))
+        #expect(main.hasPrefix("group,n,events"))
+        let second = try String(contentsOfFile: dir + "/km-2.csv", encoding: .utf8)
+        #expect(second.hasPrefix("group,time (days),n at risk"))
+        #expect(second.contains(",0.3535533905932738,"))
+        let rows = try String(contentsOfFile: dir + "/rows.csv", encoding: .utf8)
+        #expect(rows.contains("'=SUM(A1)") && rows.contains("'+x"))
+        #expect(!rows.contains(",=SUM") && !rows.contains(",+x"))
+    }
+
     @Test func plotNeedsAFigure() {
         let s = Interpreter(baseDirectory: OutputStageTests.fixtures)
         let r = s.run("use \"public/lung.csv\" as lung\ncount lung | plot \"x.svg\"", file: "t.lart")

@@ -165,7 +165,13 @@ extension Interpreter {
         let path = try outputPath(stage, run.source) ?? ""
         let text: String
         if path.hasSuffix(".csv") {
-            text = CSVRenderer.render(previous.tables(), presentation: env.settings.presentation)
+            // One table per file: the first at the path, the others beside it (`x-2.csv`, ...).
+            let tables = previous.tables().filter { !$0.columns.isEmpty }
+            for (k, table) in tables.enumerated().dropFirst() {
+                let extra = String(path.dropLast(4)) + "-\(k + 1).csv"
+                run.items.append(.result(try write(CSVRenderer.file(table, presentation: env.settings.presentation), to: extra, what: "table", stage, run.source)))
+            }
+            text = tables.first.map { CSVRenderer.file($0, presentation: env.settings.presentation) } ?? ""
         } else if path.hasSuffix(".md") {
             text = MarkdownRenderer.render(previous.tables(), presentation: env.settings.presentation)
         } else if path.hasSuffix(".json") {

@@ -83,6 +83,29 @@ public enum CSVRenderer {
         s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacing("\"", with: "\"\"") + "\"" : s
     }
 
+    /// One table as a file a spreadsheet opens: the header row and the rows, no title or
+    /// notes, numbers as numbers, and text that a spreadsheet would run as a formula (a
+    /// leading `=`, `+`, `-`, `@`, tab or carriage return: OWASP's CSV injection guidance)
+    /// prefixed with `'`.
+    public static func file(_ t: ResultTable, presentation: Presentation = .standard) -> String {
+        var out = t.columns.map { quote(safeText($0)) }.joined(separator: ",") + "\n"
+        for r in t.rows {
+            out += r.map { cell -> String in
+                let text = Format.exact(cell, presentation)
+                switch cell {
+                case .text: return quote(safeText(text))
+                case .integer, .number, .pValue, .percent, .missing, .survival, .hrCI, .time: return quote(text)
+                }
+            }.joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
+    static func safeText(_ s: String) -> String {
+        guard let first = s.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return s }
+        return "'" + s
+    }
+
     public static func render(_ t: ResultTable, presentation: Presentation = .standard) -> String {
         var out = "# " + t.title + "\n"
         // A table without columns is a notice: its title line alone.
