@@ -10,14 +10,10 @@ struct CohortData {
 }
 
 extension Interpreter {
-    func evaluator(for table: Table) -> Evaluator {
-        var ev = Evaluator(table: table, lets: env.lets, params: env.params, monthDays: env.settings.monthDays, notes: notes)
-        ev.results = env.results.mapValues(\.result)
-        return ev
-    }
+    func evaluator(for data: CohortData) -> Evaluator { evaluator(for: data.table, scope: data.name) }
 
-    func evaluator(for data: CohortData) -> Evaluator {
-        var ev = Evaluator(table: data.table, lets: env.lets, params: env.params, monthDays: env.settings.monthDays, notes: notes, scope: data.name)
+    func evaluator(for table: Table, scope: String = "") -> Evaluator {
+        var ev = Evaluator(table: table, lets: env.lets, params: env.params, monthDays: env.settings.monthDays, notes: notes, scope: scope)
         ev.results = env.results.mapValues(\.result)
         return ev
     }

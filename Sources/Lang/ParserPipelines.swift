@@ -1,0 +1,159 @@
+/// Pipelines: sources, stages (checked against `Verb.spec`), options and model formulas.
+extension Parser {
+    // MARK: Pipelines
+
+    /// sources -> NAME ("+" NAME)*
+    mutating func parseSources() throws(Diagnostic) -> [Name] {
+        var out = [try name("a table or cohort name")]
+        while match(.plus) { out.append(try name("a cohort name after `+`")) }
+        return out
+    }
+
+    /// pipeline -> sources ("where" expr)? ("|" stage)*
+    mutating func parsePipeline(stopAtVs: Bool = false) throws(Diagnostic) -> Pipeline {
+        let start = current.range.lowerBound
+        let sources = try parseSources()
+        var stages = [Stage]()
+        if isWord("where") {
+            stages.append(try parseStage())
+        }
+        try parsePipedStages(into: &stages)
+        return Pipeline(sources: sources, stages: stages, range: start..<previousEnd)
+    }
+
+    /// stage -> ("where" | "require" | "exclude") expr STRING?
+    ///        | VERB ENDPOINT? ("~" formula)? option*
+    mutating func parseStage() throws(Diagnostic) -> Stage {
+        let start = current.range.lowerBound
+        guard current.isIdentifier, !current.quoted else { throw expected("a stage after `|` (km, cox, where, ...)") }
+        let verbToken = current
+        guard let verb = Verb.named(verbToken.text) else {
+            let known = Verb.allCases.map(\.rawValue)
+            throw error("unknown stage `\(verbToken.text)`", at: verbToken.range,
+                        hints: Suggest.hint(for: verbToken.text, among: known) + ["stages are: " + known.sorted().joined(separator: ", ")])
+        }
+        let spec = verb.spec
+        _ = advance()
+        switch verb.kind {
+        case .row:
+            let cond = try parseExpression()
+            var label: String? = nil
+            if case .string(let s) = current.kind { _ = advance(); label = s }
+            return Stage(verb: verb, verbRange: verbToken.range, condition: cond, label: label, range: start..<previousEnd)
+        case .output:
+            var path: String? = nil
+            if case .string(let p) = current.kind {
+                _ = advance()
+                path = p
+            } else if !spec.pathOptional {
+                throw expected("a file name in quotes after `\(verb.rawValue)` (e.g. `\(spec.example)`)")
+            }
+            let options = try parseOptions(for: verb)
+            return Stage(verb: verb, verbRange: verbToken.range, label: path, options: options, range: start..<previousEnd)
+        case .analysis:
+            break
+        }
+        if spec.arguments {
+            var args = [try parseExpression()]
+            while match(.comma) { skipNewlines(); args.append(try parseExpression()) }
+            return Stage(verb: verb, verbRange: verbToken.range, options: try parseOptions(for: verb), range: start..<previousEnd, arguments: args)
+        }
+        var endpoint: Name? = nil
+        if spec.endpoint != .none, current.isIdentifier, OptionKey(rawValue: current.text).map({ spec.options[$0] == nil }) ?? true || current.quoted {
+            endpoint = try name("an endpoint")
+        } else if spec.endpoint == .required {
+            throw expected("an endpoint name after `\(verb.rawValue)` (e.g. `\(spec.example)`)")
+        }
+        var formula: Formula? = nil
+        if spec.formula {
+            _ = try expect(.tilde, "`~` and the covariates after `\(verb.rawValue) \(endpoint?.text ?? "")` (e.g. `\(spec.example)`)")
+            formula = try parseFormula()
+        }
+        let options = try parseOptions(for: verb)
+        return Stage(verb: verb, verbRange: verbToken.range, endpoint: endpoint, formula: formula, options: options, range: start..<previousEnd)
+    }
+
+    /// option -> KEY (expr | expr ("," expr)* | WORD)?   as the verb's table says
+    mutating func parseOptions(for verb: Verb) throws(Diagnostic) -> [StageOption] {
+        let spec = verb.spec
+        var options = [StageOption]()
+        while current.isIdentifier, !current.quoted {
+            let keyToken = current
+            guard let key = OptionKey(rawValue: keyToken.text), let kind = spec.options[key] else {
+                let allowed = spec.optionWords
+                throw error("`\(keyToken.text)` is not an option of `\(verb.rawValue)`", at: keyToken.range,
+                            hints: Suggest.hint(for: keyToken.text, among: allowed)
+                                + [allowed.isEmpty ? "`\(verb.rawValue)` takes no options" : "options of `\(verb.rawValue)`: " + allowed.joined(separator: ", ")])
+            }
+            if options.contains(where: { $0.key == key }) {
+                throw error("option `\(key.rawValue)` is given twice", at: keyToken.range)
+            }
+            _ = advance()
+            switch kind {
+            case .expr:
+                options.append(StageOption(key: key, keyRange: keyToken.range, values: [try parseExpression()], word: nil))
+            case .list:
+                var values = [try parseExpression()]
+                while match(.comma) { skipNewlines(); values.append(try parseExpression()) }
+                options.append(StageOption(key: key, keyRange: keyToken.range, values: values, word: nil))
+            case .word:
+                options.append(StageOption(key: key, keyRange: keyToken.range, values: [], word: try parseWord("a value after `\(key.rawValue)`")))
+            case .flag:
+                options.append(StageOption(key: key, keyRange: keyToken.range, values: [], word: nil))
+            case .size:
+                options.append(StageOption(key: key, keyRange: keyToken.range, values: try parseSize(), word: nil))
+            }
+        }
+        if !atStatementEnd && !check(.pipe) && !isWord("vs") && !check(.colon) {
+            let allowed = spec.optionWords
+            throw expected(allowed.isEmpty ? "`|` or the end of the statement" : "an option of `\(verb.rawValue)` (\(allowed.joined(separator: ", "))), `|` or the end of the statement")
+        }
+        return options
+    }
+
+    /// size -> LENGTH "x" LENGTH, a length `85mm`, `8.5cm`, `3.3in` or a number of mm;
+    /// the two values as numbers of millimetres.
+    mutating func parseSize() throws(Diagnostic) -> [Expr] {
+        func length(_ what: String) throws(Diagnostic) -> Expr {
+            let t = current
+            switch t.kind {
+            case .length(let mm), .number(let mm):
+                guard mm > 0 else { throw error("a \(what) must be more than 0", at: t.range) }
+                _ = advance()
+                return Expr(.number(mm), t.range)
+            default:
+                throw expected("the \(what) of the figure, e.g. `size 85mm x 70mm` (mm, cm or in)")
+            }
+        }
+        let width = try length("width")
+        try expectWord("x", "between the width and the height (size 85mm x 70mm)")
+        return [width, try length("height")]
+    }
+
+    /// formula -> "each" "(" fterm ("," fterm)* ")" | fterm ("+" fterm)*
+    /// fterm   -> fatom ((":" | "*") fatom)*
+    mutating func parseFormula() throws(Diagnostic) -> Formula {
+        let start = current.range.lowerBound
+        if isWord("each"), peekToken().kind == .leftParen {
+            _ = advance(); _ = advance()
+            var terms = [try parseFormulaTerm()]
+            while match(.comma) { terms.append(try parseFormulaTerm()) }
+            _ = try expect(.rightParen, "`)` to close `each(`")
+            return Formula(terms: terms, each: true, range: start..<previousEnd)
+        }
+        var terms = [try parseFormulaTerm()]
+        while match(.plus) { terms.append(try parseFormulaTerm()) }
+        return Formula(terms: terms, each: false, range: start..<previousEnd)
+    }
+
+    mutating func parseFormulaTerm() throws(Diagnostic) -> FormulaTerm {
+        let start = current.range.lowerBound
+        var parts = [try parseExpression(formula: true)]
+        var crossed = false
+        while check(.colon) || check(.star) {
+            if advance().kind == .star { crossed = true }
+            parts.append(try parseExpression(formula: true))
+        }
+        return FormulaTerm(parts: parts, crossed: crossed, range: start..<previousEnd)
+    }
+}
