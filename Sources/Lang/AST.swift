@@ -118,6 +118,9 @@ public struct Stage: Sendable {
     public var range: Range<Int>
     /// Expressions right after the verb (`summary a, b`).
     public var arguments: [Expr] = []
+    /// `export adtte pfs, os "adtte.csv"`: a dataset built from the rows rather than the
+    /// result before the stage.
+    public var dataset: ExportDataset? = nil
 
     public init(verb: Verb, verbRange: Range<Int>, endpoint: Name? = nil, formula: Formula? = nil, condition: Expr? = nil,
                 label: String? = nil, options: [StageOption] = [], range: Range<Int>, arguments: [Expr] = []) {
@@ -126,6 +129,12 @@ public struct Stage: Sendable {
     }
 
     public func option(_ key: OptionKey) -> StageOption? { options.first { $0.key == key } }
+}
+
+/// What `export DATASET ENDPOINT, ... "file"` writes from a cohort's rows.
+public enum ExportDataset: Sendable {
+    /// CDISC ADaM ADTTE: one record per patient and endpoint, in the order named.
+    case adtte(endpoints: [Name], range: Range<Int>)
 }
 
 public struct StageOption: Sendable {
@@ -162,8 +171,8 @@ public enum StatementKind: Sendable {
     case cohort(Name, Pipeline)
     /// `set key = value` or `set key word`
     case set(Name, Expr?, Name?)
-    /// `table1 a vs b: var, var` (a and b sources; vars expressions)
-    case table1(Pipeline, Pipeline?, [Expr])
+    /// `table1 a vs b: var, var` (a and b sources; vars expressions), then `| export "file"`s
+    case table1(Pipeline, Pipeline?, [Expr], outputs: [Stage])
     /// `cohort pipeline`, `flow x`, `count x`, or a bare pipeline: run and show results.
     case run(Pipeline)
     /// `let name = cohort ... | stage`: run, show, and bind the last result to `name`.
@@ -178,7 +187,7 @@ public enum StatementKind: Sendable {
     case show(Expr)
     /// `table2 uni, multi, ...`: bound Cox results side by side, one row per term, one
     /// column group per endpoint.
-    case table2([Name])
+    case table2([Name], outputs: [Stage])
     /// `why ID in COHORT`: the steps that kept or dropped one patient.
     case why(id: Expr, cohort: Name)
 }

@@ -61,17 +61,21 @@ extension Interpreter {
         case .set(let key, let e, let word):
             try applySetting(key, e, word, src)
             invalidate()
-        case .table1(let a, let b, let vars):
+        case .table1(let a, let b, let vars, let outputs):
             if checkOnly {
                 var sink = RunReport()
                 _ = try tableOne(a, b, vars, src, warnings: &sink)
+                for o in outputs { _ = try outputPath(o, src) }
             }
         case .why(let id, let cohort):
             if checkOnly { _ = try why(id, cohort, src) }
         case .run(let p):
             if checkOnly { try checkPipeline(p, src) }
-        case .table2(let names):
-            if checkOnly { _ = try tableTwo(names, src) }
+        case .table2(let names, let outputs):
+            if checkOnly {
+                _ = try tableTwo(names, src)
+                for o in outputs { _ = try outputPath(o, src) }
+            }
         case .show(let e):
             if checkOnly, case .resultPart(let path) = e.kind, !(env.results[path.result.text]?.result is DeclaredResult) {
                 _ = try showPart(e, src)
@@ -114,6 +118,8 @@ extension Interpreter {
     /// `levels` and `label` name a column of a loaded table or a `let`.
     func requireVariable(_ n: Name, _ src: SourceFile, statement: String) throws {
         if env.lets[n.text] != nil || n.text == "cohort" { return }
+        // An endpoint's label names it in an ADTTE export (PARAM).
+        if statement == "label", env.endpoints[n.text] != nil { return }
         if env.tables.values.contains(where: { $0[n.text] != nil }) { return }
         let known = Array(Set(env.tables.values.flatMap(\.names))) + Array(env.lets.keys)
         throw fail("`\(statement)` names an unknown column `\(n.text)`", n.range, src,

@@ -254,11 +254,14 @@ extension Interpreter {
             }
             env.lets.removeValue(forKey: n.text)
             env.results[n.text] = BoundResult(result: last.result, screenTerms: screenTerms, name: n, source: src)
-        case .table1(let a, let b, let vars):
+        case .table1(let a, let b, let vars, let outputs):
             let result = try tableOne(a, b, vars, src, warnings: &report)
             report.items.append(.result(output(result, s, src)))
-        case .table2(let names):
-            report.items.append(.result(output(try tableTwo(names, src), s, src)))
+            for o in outputs { report.items += try export(result, o, src).map { .result(output($0, s, src)) } }
+        case .table2(let names, let outputs):
+            let result = try tableTwo(names, src)
+            report.items.append(.result(output(result, s, src)))
+            for o in outputs { report.items += try export(result, o, src).map { .result(output($0, s, src)) } }
         case .show(let e):
             report.items.append(.result(output(try showPart(e, src), s, src)))
         case .why(let id, let cohort):

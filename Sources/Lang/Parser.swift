@@ -212,7 +212,7 @@ public struct Parser {
                 _ = advance()
                 var names = [try name("a bound Cox result after `table2`")]
                 while match(.comma) { skipNewlines(); names.append(try name("a bound Cox result after `,`")) }
-                kind = .table2(names)
+                kind = .table2(names, outputs: try parseTableOutputs("table2"))
             case "flow", "count":
                 kind = .run(try parseFlowOrCount(start: start))
             default:
@@ -439,7 +439,19 @@ public struct Parser {
         _ = try expect(.colon, "`:` before the list of variables (table1 omd vs opd: sex, age)")
         var vars = [try parseExpression()]
         while match(.comma) { skipNewlines(); vars.append(try parseExpression()) }
-        return .table1(a, b, vars)
+        return .table1(a, b, vars, outputs: try parseTableOutputs("table1"))
+    }
+
+    /// `table1 ... | export "t1.tex"`: the stages after a table statement write it; only
+    /// `export` may follow.
+    mutating func parseTableOutputs(_ statement: String) throws(Diagnostic) -> [Stage] {
+        var stages = [Stage]()
+        try parsePipedStages(into: &stages)
+        if let other = stages.first(where: { $0.verb != .export || $0.dataset != nil }) {
+            throw error("`\(other.verb.rawValue)` cannot follow `\(statement)`: write the table to a file with `| export \"table.csv\"` (.csv, .md, .json, .tex, .txt)",
+                        at: other.verbRange)
+        }
+        return stages
     }
 
     /// A word value, allowing a hyphenated word such as `log-log`.

@@ -41,6 +41,7 @@ extension Parser {
             if case .string(let s) = current.kind { _ = advance(); label = s }
             return Stage(verb: verb, verbRange: verbToken.range, condition: cond, label: label, range: start..<previousEnd)
         case .output:
+            let dataset = verb == .export ? try parseExportDataset() : nil
             var path: String? = nil
             if case .string(let p) = current.kind {
                 _ = advance()
@@ -49,7 +50,9 @@ extension Parser {
                 throw expected("a file name in quotes after `\(verb.rawValue)` (e.g. `\(spec.example)`)")
             }
             let options = try parseOptions(for: verb)
-            return Stage(verb: verb, verbRange: verbToken.range, label: path, options: options, range: start..<previousEnd)
+            var stage = Stage(verb: verb, verbRange: verbToken.range, label: path, options: options, range: start..<previousEnd)
+            stage.dataset = dataset
+            return stage
         case .analysis:
             break
         }
@@ -71,6 +74,23 @@ extension Parser {
         }
         let options = try parseOptions(for: verb)
         return Stage(verb: verb, verbRange: verbToken.range, endpoint: endpoint, formula: formula, options: options, range: start..<previousEnd)
+    }
+
+    /// export-dataset -> "adtte" NAME ("," NAME)*   (before the file name of `export`)
+    mutating func parseExportDataset() throws(Diagnostic) -> ExportDataset? {
+        guard current.isIdentifier, !current.quoted else { return nil }
+        let word = current
+        guard word.text == "adtte" else {
+            throw error("`export` writes the result before it (`export \"table.csv\"`) or a dataset of the cohort's rows (`export adtte pfs, os \"adtte.csv\"`)",
+                        at: word.range, hints: Suggest.hint(for: word.text, among: ["adtte"]))
+        }
+        _ = advance()
+        guard current.isIdentifier, current.quoted || OptionKey(rawValue: current.text) == nil else {
+            throw expected("the endpoints to write after `export adtte` (e.g. `export adtte pfs, os \"adtte.csv\"`)")
+        }
+        var endpoints = [try name("an endpoint")]
+        while match(.comma) { skipNewlines(); endpoints.append(try name("an endpoint after `,`")) }
+        return .adtte(endpoints: endpoints, range: word.range.lowerBound..<previousEnd)
     }
 
     /// option -> KEY (expr | expr ("," expr)* | WORD)?   as the verb's table says

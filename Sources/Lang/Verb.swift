@@ -88,8 +88,9 @@ public enum Verb: String, Sendable, CaseIterable {
                          + "to .svg, .pdf or .png (300 dpi), or in the terminal without a file",
                      example: "cohort omd | km pfs by tki | plot \"fig-pfs.png\" xmax 60mo percent pvalue")
         case .export:
-            VerbSpec(path: true,
-                     summary: "write the result before it to a file: .csv, .md, .json or .txt by the extension",
+            VerbSpec(path: true, options: [.id: .expr],
+                     summary: "write the result before it to a file: .csv, .md, .json, .tex or .txt by the extension; "
+                         + "`export adtte pfs, os \"adtte.csv\" [id COLUMN]` writes the endpoints of the cohort's rows as a CDISC ADaM ADTTE dataset",
                      example: "cohort omd | cox pfs ~ tki | export \"table2.csv\"")
         case .rmst:
             VerbSpec(endpoint: .required, options: [.by: .list, .tau: .expr],
@@ -111,6 +112,8 @@ public enum OptionKey: String, Sendable, CaseIterable {
     case title, xlab, ylab, xmax, ticks, percent, median, pvalue, size, censor, risktable
     // Restricted mean, weights (added after the figure options).
     case tau, weights, robust
+    // `export adtte ... id COLUMN`: the patient identifier.
+    case id
 }
 
 /// What a verb accepts: an endpoint, a formula, a path, arguments, options.

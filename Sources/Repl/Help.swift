@@ -22,7 +22,7 @@ enum Help {
             let argument: String
             switch verb.kind {
             case .row: argument = " CONDITION [\"reason\"]"
-            case .output: argument = spec.pathOptional ? " [\"FILE\"]" : " \"FILE\""
+            case .output: argument = (verb == .export ? " [adtte ENDPOINT, ...]" : "") + (spec.pathOptional ? " [\"FILE\"]" : " \"FILE\"")
             case .analysis: argument = spec.arguments ? " EXPR, EXPR ..." : ""
             }
             return """

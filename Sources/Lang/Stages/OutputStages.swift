@@ -100,7 +100,7 @@ extension Interpreter {
                 guard curves || forest else {
                     throw fail("`\(key.rawValue)` does not apply to a `\(target.kind)` figure", option.keyRange, src)
                 }
-            case .title, .by, .at, .rho, .strata, .trend, .ties, .limit, .tau, .weights, .robust:
+            case .title, .by, .at, .rho, .strata, .trend, .ties, .limit, .tau, .weights, .robust, .id:
                 break
             }
             func text() throws -> String {
@@ -152,37 +152,54 @@ extension Interpreter {
                     throw fail("a figure from 20 to 1000 mm on each side, please (size 85mm x 70mm)", option.keyRange, src)
                 }
                 o.widthMM = w; o.heightMM = h
-            case .by, .at, .rho, .strata, .trend, .ties, .limit, .tau, .weights, .robust:
+            case .by, .at, .rho, .strata, .trend, .ties, .limit, .tau, .weights, .robust, .id:
                 throw fail("`\(key.rawValue)` is not an option of `plot`", option.keyRange, src)
             }
         }
         return o
     }
 
-    /// `| export "file.csv|md|json|txt"`: the result before it, in the format of the extension.
+    /// `| export "file.csv|md|json|tex|txt"`: the result before it, in the format of the
+    /// extension; `| export adtte pfs, os "adtte.csv"`: the endpoints of the cohort's rows as
+    /// a CDISC ADaM ADTTE dataset, in the same formats.
     func runExport(_ stage: Stage, _ run: inout PipelineRun) throws {
-        let previous = try previousResult(stage, run)
-        let path = try outputPath(stage, run.source) ?? ""
+        let result: any Reportable
+        switch stage.dataset {
+        case .adtte(let endpoints, _)?:
+            let (dataset, notes) = try adtteDataset(endpoints, stage, run.data, run.source)
+            for n in notes { run.items.append(.warning(LangError(Diagnostic(.note, n, at: stage.range), in: run.source))) }
+            result = dataset
+            run.produced = true  // the file is the stage's output: no row count after it
+        case nil:
+            result = try previousResult(stage, run)
+        }
+        run.items += try export(result, stage, run.source).map { .result($0) }
+    }
+
+    /// Writes a result in the format of the stage's file; the notices of the files written
+    /// (a CSV holds one table: a result's other tables go to files beside it).
+    func export(_ result: any Reportable, _ stage: Stage, _ src: SourceFile) throws -> [FileWritten] {
+        let path = try outputPath(stage, src) ?? ""
+        let presentation = env.settings.presentation
+        var written = [FileWritten]()
         let text: String
-        if path.hasSuffix(".csv") {
+        switch ExportFormat(path: path) {
+        case .csv:
             // One table per file: the first at the path, the others beside it (`x-2.csv`, ...).
-            let tables = previous.tables().filter { !$0.columns.isEmpty }
+            let tables = result.tables().filter { !$0.columns.isEmpty }
             for (k, table) in tables.enumerated().dropFirst() {
                 let extra = String(path.dropLast(4)) + "-\(k + 1).csv"
-                run.items.append(.result(try write(CSVRenderer.file(table, presentation: env.settings.presentation), to: extra, what: "table", stage, run.source)))
+                written.append(try write(CSVRenderer.file(table, presentation: presentation), to: extra, what: "table", stage, src))
             }
-            text = tables.first.map { CSVRenderer.file($0, presentation: env.settings.presentation) } ?? ""
-        } else if path.hasSuffix(".md") {
-            text = MarkdownRenderer.render(previous.tables(), presentation: env.settings.presentation)
-        } else if path.hasSuffix(".json") {
-            text = previous.json().serialized(indent: 2) + "\n"
-        } else if path.hasSuffix(".txt") {
-            text = TextRenderer.render(previous.tables(), presentation: env.settings.presentation)
-        } else {
-            throw fail("export writes .csv, .md, .json or .txt files", stage.range, run.source)
+            text = tables.first.map { CSVRenderer.file($0, presentation: presentation) } ?? ""
+        case .markdown: text = MarkdownRenderer.render(result.tables(), presentation: presentation)
+        case .json: text = result.json().serialized(indent: 2) + "\n"
+        case .latex: text = LaTeXRenderer.render(result.tables(), presentation: presentation)
+        case .text: text = TextRenderer.render(result.tables(), presentation: presentation)
+        case nil: throw fail(ExportFormat.message, stage.range, src)
         }
-        let written = try write(text, to: path, what: "table", stage, run.source)
-        run.items.append(.result(written))
+        written.append(try write(text, to: path, what: stage.dataset == nil ? "table" : "dataset", stage, src))
+        return written
     }
 
     /// The file an output stage writes (nil: a plot drawn on the terminal), checked without
@@ -193,8 +210,11 @@ extension Interpreter {
         if stage.verb == .plot, !path.lowercased().hasSuffix(".svg"), Raster.format(forPath: path) == nil {
             throw fail("figures are written as .svg, .pdf or .png (300 dpi): name the file `....svg`", stage.range, src)
         }
-        if stage.verb == .export, ![".csv", ".md", ".json", ".txt"].contains(where: { path.hasSuffix($0) }) {
-            throw fail("export writes .csv, .md, .json or .txt files", stage.range, src,
+        if stage.verb == .export, stage.dataset == nil, let id = stage.option(.id) {
+            throw fail("`id` names the patients of `export adtte`; `export \"file\"` writes the result before it as it is", id.keyRange, src)
+        }
+        if stage.verb == .export, ExportFormat(path: path) == nil {
+            throw fail(ExportFormat.message, stage.range, src,
                        hints: ["the extension picks the format, e.g. `export \"table2.csv\"`"])
         }
         let full = path.hasPrefix("/") ? path : baseDirectory + "/" + path
@@ -227,4 +247,22 @@ extension Interpreter {
         }
         return FileWritten(path: path, what: what, bytes: text.utf8.count)
     }
+}
+
+/// The formats `export` writes, by the file's extension.
+enum ExportFormat {
+    case csv, markdown, json, latex, text
+
+    init?(path: String) {
+        switch path.split(separator: ".").last.map({ $0.lowercased() }) {
+        case "csv": self = .csv
+        case "md": self = .markdown
+        case "json": self = .json
+        case "tex": self = .latex
+        case "txt": self = .text
+        default: return nil
+        }
+    }
+
+    static let message = "export writes .csv, .md, .json, .tex or .txt files"
 }

@@ -94,7 +94,9 @@ extension Interpreter {
             case .row:
                 data = try applyRowStage(stage, data, src, cohortName: data.name)
             case .output:
-                if producer == nil {
+                if case .adtte(let endpoints, _)? = stage.dataset {
+                    _ = try adtteDataset(endpoints, stage, data, src)
+                } else if producer == nil {
                     throw fail("`\(stage.verb.rawValue)` writes the result of the stage before it: write `... | km pfs | \(stage.verb.rawValue) \"file\"`", stage.verbRange, src)
                 }
                 _ = try outputPath(stage, src)
