@@ -9,6 +9,9 @@ public struct Output: Sendable {
     public var result: any Reportable
     /// The settings for printing in force when the result was made (`set digits`, ...).
     public var presentation: Presentation = .standard
+    /// For a figure (a file `plot` wrote, or a terminal plot): the index, among the run's
+    /// results, of the result it drew, so JSON names it instead of repeating it.
+    public var draws: Int? = nil
 }
 
 /// What a run produced, in order: results and warnings; and the error that stopped it.

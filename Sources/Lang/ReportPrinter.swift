@@ -57,7 +57,9 @@ public struct ReportPrinter {
             switch item {
             case .result(let o):
                 results.append(.object([("file", .string(o.file)), ("line", .int(o.line)), ("statement", .string(o.statement)),
-                                        ("kind", .string(o.result.kind)), ("result", o.result.json())]))
+                                        ("kind", .string(o.result.kind))]
+                                       + (o.draws.map { [("draws", JSONValue.int($0))] } ?? [])
+                                       + [("result", o.result.json())]))
             case .warning(let w): warnings.append(diagnosticJSON(w))
             }
         }

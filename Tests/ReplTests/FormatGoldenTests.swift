@@ -13,6 +13,7 @@ struct FormatGoldenTests {
         ("Tests/LangTests/Golden/study/cox.lart", "markdown"),
         ("Tests/LangTests/Golden/study/cox.lart", "json"),
         ("Tests/LangTests/Golden/study/flow.lart", "markdown"),
+        ("Tests/LangTests/Golden/study/plots.lart", "json"),
         ("Tests/LangTests/Golden/diagnostics/unknown_column.lart", "json"),
     ]
 
@@ -35,5 +36,24 @@ struct FormatGoldenTests {
         if format == "json" {
             #expect((try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) != nil, "not valid JSON")
         }
+    }
+
+    /// A figure does not repeat the result it drew: its entry names it by index (`draws`),
+    /// and every result is in the document once.
+    @Test func figuresReferToTheResultTheyDrew() throws {
+        let r = try CLITests.lart(["run", "Tests/LangTests/Golden/study/plots.lart", "--format", "json"])
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let results = try #require(doc["results"] as? [[String: Any]])
+        let plots = results.enumerated().filter { $0.element["kind"] as? String == "plot" }
+        #expect(plots.count == 5)
+        for (i, entry) in plots {
+            let drawn = try #require(entry["draws"] as? Int, "plot \(i) names no result")
+            #expect(drawn < i)
+            #expect(["km", "cuminc", "cox", "cox_screen"].contains(results[drawn]["kind"] as? String ?? ""), "\(results[drawn]["kind"] ?? "")")
+            let figure = try #require(entry["result"] as? [String: Any])
+            #expect(Set(figure.keys) == ["kind", "caption"], "a plot repeats what it drew: \(figure.keys)")
+        }
+        // The curves before a log-rank or Gray test are what the plot after the test drew.
+        #expect(results[plots[2].element["draws"] as! Int]["kind"] as? String == "cuminc")
     }
 }

@@ -7,7 +7,9 @@ extension Interpreter {
     func runPlot(_ stage: Stage, _ run: inout PipelineRun) throws {
         let src = run.source
         _ = try outputPath(stage, src)
-        let (target, logrank) = try plotTarget(stage, run)
+        let (target, logrank, drawn) = try plotTarget(stage, run)
+        // The figure (a file or a terminal plot) is the next result; it refers to the one it drew.
+        if let drawn { run.draws[run.nextResultOrdinal] = drawn }
         guard let plottable = target as? any Plottable else {
             throw fail("a `\(target.kind)` result has no figure; plot follows km, cuminc, cox or flow", stage.verbRange, src)
         }
@@ -45,17 +47,18 @@ extension Interpreter {
 
     /// The result a `plot` draws: the one before it, passing over files written, previews,
     /// and a log-rank or Gray test that follows the curves (the log-rank test is returned,
-    /// for the p-value on the figure).
-    func plotTarget(_ stage: Stage, _ run: PipelineRun) throws -> (any Reportable, LogRankResult?) {
-        var logrank: LogRankResult? = nil
-        for item in run.items.reversed() {
-            guard case .result(let r) = item else { continue }
+    /// for the p-value on the figure), with the ordinal among the run's results of the one
+    /// drawn.
+    func plotTarget(_ stage: Stage, _ run: PipelineRun) throws -> (any Reportable, LogRankResult?, Int?) {
+        var logrank: (LogRankResult, Int)? = nil
+        let results = run.items.compactMap { item -> (any Reportable)? in if case .result(let r) = item { return r }; return nil }
+        for (k, r) in results.enumerated().reversed() {
             if r is FileWritten || r is FigurePreview || r is GrayTestReport { continue }
-            if let lr = r as? LogRankResult, logrank == nil { logrank = lr; continue }
-            return (r, logrank)
+            if let lr = r as? LogRankResult, logrank == nil { logrank = (lr, k); continue }
+            return (r, logrank?.0, k)
         }
-        if let logrank { return (logrank, nil) }
-        return (try previousResult(stage, run), nil)
+        if let (lr, k) = logrank { return (lr, nil, k) }
+        return (try previousResult(stage, run), nil, nil)
     }
 
     /// The log-rank test between the groups of the `km` before the plot.

@@ -20,6 +20,12 @@ struct PipelineRun {
     /// The last result, for output stages.
     var last: (any Reportable)?
     var produced = false
+    /// Figures and the results they drew, both as ordinals among `items`' results (warnings
+    /// inserted later do not move them).
+    var draws: [Int: Int] = [:]
+
+    /// The ordinal the next result will have.
+    var nextResultOrdinal: Int { items.reduce(0) { if case .result = $1 { $0 + 1 } else { $0 } } }
 
     enum Produced {
         case result(any Reportable)
@@ -53,9 +59,15 @@ extension Interpreter {
             // A pipeline of row steps alone shows how many rows are left.
             run.emit(CountResult(source: run.data.name, total: run.data.table.rowCount))
         }
+        let base = report.results.count
+        var ordinal = 0
         for item in run.items {
             switch item {
-            case .result(let r): report.items.append(.result(output(r, s, src)))
+            case .result(let r):
+                var o = output(r, s, src)
+                o.draws = run.draws[ordinal].map { base + $0 }
+                report.items.append(.result(o))
+                ordinal += 1
             case .warning(let w): report.items.append(.warning(w))
             }
         }

@@ -187,7 +187,8 @@ public enum TextPlot {
 
 /// `plot` without a file: the figure drawn with characters. In text output it prints as
 /// the plot (`text(colour:)`; the REPL chooses colour for a colour terminal), in Markdown
-/// as a code block; its JSON holds what is drawn.
+/// as a code block; its JSON names the figure, and the result it drew is the document's
+/// entry its `draws` names.
 public struct FigurePreview: Reportable {
     public var figure: Figure
     public var caption: String
@@ -204,30 +205,14 @@ public struct FigurePreview: Reportable {
         [ResultTable(title: caption, columns: [], rows: [])]
     }
 
+    /// What was drawn, not the numbers again: the result the plot drew is in the same JSON
+    /// document (the entry's `draws` gives its index).
     public func json() -> JSONValue {
-        switch figure {
-        case .steps(let f):
-            return .object([
-                ("kind", .string("curves")), ("caption", .string(caption)),
-                ("x_max", .number(f.xMax)), ("x_ticks", .nums(f.xTicks)), ("y_max", .number(f.yMax)),
-                ("series", .array(f.series.map { s in
-                    .object([("label", .string(s.label)), ("time", .nums(s.time)), ("value", .nums(s.value)),
-                             ("start", .number(s.start)), ("end", .number(s.end)), ("censored", .nums(s.censored)),
-                             ("median", .num(s.median))])
-                })),
-                ("at_risk", .array(f.riskRows.map { .object([("label", .string($0.label)), ("n", .ints($0.counts))]) })),
-                ("notes", .strings(f.notes)),
-            ])
-        case .forest(let f):
-            return .object([
-                ("kind", .string("forest")), ("caption", .string(caption)),
-                ("rows", .array(f.rows.map { r in
-                    .object([("label", .string(r.label)), ("heading", .bool(r.heading)), ("hr", .number(r.hr)),
-                             ("lower", .number(r.lower)), ("upper", .number(r.upper)), ("p", .number(r.p))])
-                })),
-            ])
-        case .flow, .flowTree:
-            return .object([("kind", .string("diagram")), ("caption", .string(caption))])
+        let kind = switch figure {
+        case .steps: "curves"
+        case .forest: "forest"
+        case .flow, .flowTree: "diagram"
         }
+        return .object([("kind", .string(kind)), ("caption", .string(caption))])
     }
 }
