@@ -359,11 +359,30 @@ struct FlowTreeTests {
         let r = FlowResult(cohort: "pn", steps: steps)
         let row = r.tables()[0].rows[1].map(Format.text)
         #expect(row == ["pn", "require nodes > 0", "30", "20", "no positive nodes: 2; condition missing: 18"])
-        guard case .flow(let f)? = r.figure() else { Issue.record("no flow figure"); return }
+        // One cohort's flow is drawn in the print layout of the flow tree, as one chain.
+        guard case .flowTree(let f)? = r.figure() else { Issue.record("no flow tree figure"); return }
         let svg = f.svg()
-        #expect(svg.contains("Excluded (n = 20): no positive nodes (n = 2); condition missing (n = 18)"))
+        #expect(svg.contains(">Excluded (n = 20)<") && svg.contains(">no positive nodes (n = 2)<") && svg.contains(">condition missing (n = 18)<"))
         #expect(SVGSummary.parse(svg).1)
         let json = r.json().serialized()
         #expect(json.contains("\"n_excluded\":20,\"n_failed\":2,\"n_missing\":18"))
+    }
+
+    /// `flow a + b` of cohorts from one source is drawn as their tree; stacked cohorts of
+    /// different sources keep the plain diagram (a tree has one source).
+    @Test func stackedFlowIsDrawnAsTheTree() {
+        let a = [FlowFixtures.step(.source, "patients", nil, 50, 50, "patients"),
+                 FlowFixtures.step(.require, "x > 0", "no x", 50, 30, "a")]
+        let b = [FlowFixtures.step(.source, "patients", nil, 50, 50, "patients"),
+                 FlowFixtures.step(.exclude, "y", "y", 50, 40, "b")]
+        let combine = FlowFixtures.step(.combine, "combined: a (30) + b (40)", nil, 70, 70, "a + b")
+        guard case .flowTree(let f)? = FlowResult(cohort: "a + b", steps: a + b + [combine]).figure() else {
+            Issue.record("a stacked flow of one source is not drawn as a tree"); return
+        }
+        #expect(f.tree.cohorts == ["a", "b"])
+        let other = [FlowFixtures.step(.source, "others", nil, 20, 20, "others")]
+        guard case .flow? = FlowResult(cohort: "a + others", steps: a + other + [combine]).figure() else {
+            Issue.record("stacked cohorts of two sources should keep the plain diagram"); return
+        }
     }
 }

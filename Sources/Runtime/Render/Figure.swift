@@ -183,7 +183,30 @@ func escape(_ s: String) -> String {
 }
 
 extension FlowResult: Plottable {
-    public func figure(_ options: FigureOptions) -> Figure? { .flow(FlowFigure(title: options.title ?? "Flow of \(cohort)", steps: steps)) }
+    /// The print layout of the flow tree (`FlowTreeFigure`): one chain for one cohort, the
+    /// branching tree for stacked cohorts of one source (`flow omd + opd`). Only a flow the
+    /// tree cannot show (stacked cohorts of different sources, or steps after stacking) keeps
+    /// the plain diagram.
+    public func figure(_ options: FigureOptions) -> Figure? {
+        let title = options.title ?? "Flow of \(cohort)"
+        if let tree = try? FlowTree(flows: FlowResult.chains(steps)) {
+            return .flowTree(FlowTreeFigure(title: title, tree: tree))
+        }
+        return .flow(FlowFigure(title: title, steps: steps))
+    }
+
+    /// The flows of the cohorts a flow stacks (each from its source step on), without the
+    /// step that stacks them; the flow itself when it stacks nothing.
+    static func chains(_ steps: [FlowStep]) -> [[FlowStep]] {
+        guard let combine = steps.firstIndex(where: { $0.kind == .combine }) else { return [steps] }
+        guard combine == steps.count - 1 else { return [] }  // steps after stacking: no tree
+        var chains = [[FlowStep]]()
+        for step in steps.dropLast() {
+            if step.kind == .source || chains.isEmpty { chains.append([]) }
+            chains[chains.count - 1].append(step)
+        }
+        return chains
+    }
 }
 
 extension FlowTreeResult: Plottable {
