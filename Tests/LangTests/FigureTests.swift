@@ -107,9 +107,12 @@ struct FigureTests {
 
         let forest = try doc("forest-pfs.svg")
         #expect(forest.of(class: "estimate").count == 4 && forest.of(class: "ci").count == 4 && forest.of(class: "reference").count == 1)
-        #expect(forest.of(class: "label").map(\.text) == ["tki", "all_sites_rt", "factor(mets_at_dx)", "2", "3"])
+        // A factor's reference level is a row of its own, "1 (reference)" and no point.
+        #expect(forest.of(class: "label").map(\.text) == ["tki", "all_sites_rt", "factor(mets_at_dx)", "1", "2", "3"])
+        #expect(forest.of(class: "hr-text").map(\.text).contains("1 (reference)"))
         let screen = try doc("forest-screen.svg")
-        #expect(screen.of(class: "estimate").count == 5 && screen.of(class: "hr-text").count == 5)
+        #expect(screen.of(class: "estimate").count == 5 && screen.of(class: "hr-text").count == 7)
+        #expect(screen.of(class: "label").map(\.text) == ["sex", "F", "M", "age >= 60", "egfr", "mutant", "wild_type", "mets_at_dx", "tki"])
     }
 
     @Test func pngAndPdfFiles() throws {

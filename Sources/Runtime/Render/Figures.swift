@@ -83,8 +83,9 @@ extension CoxResult: Plottable {
                                     widthMM: options.widthMM, heightMM: options.heightMM))
     }
 
-    /// One row per coefficient; a term of several columns (a factor) is a heading over its
-    /// levels, each named without the term's prefix (`egfr` over `wild_type`).
+    /// One row per coefficient; a factor (or another term of several columns) is a heading
+    /// over its levels, each named without the term's prefix (`egfr` over `wild_type`), the
+    /// reference level first with "1 (reference)" and no point, as journals print it.
     func forestRows() -> [ForestRow] {
         let hr = hazardRatios, lo = confidenceLower, hi = confidenceUpper, p = pValues
         func row(_ j: Int, label: String, indent: Bool) -> ForestRow {
@@ -93,11 +94,14 @@ extension CoxResult: Plottable {
         }
         var rows = [ForestRow]()
         for term in terms where !term.columns.isEmpty && term.columns.upperBound <= coefficients.count {
-            if term.columns.count == 1 {
+            if term.columns.count == 1 && term.reference == nil {
                 rows.append(row(term.columns.lowerBound, label: columnNames[term.columns.lowerBound], indent: false))
                 continue
             }
             rows.append(.heading(term.name))
+            if let reference = term.reference {
+                rows.append(ForestRow(label: reference, hr: .nan, lower: .nan, upper: .nan, p: .nan, note: "1 (reference)", indent: true))
+            }
             for j in term.columns {
                 let name = columnNames[j]
                 let level = name.hasPrefix(term.name) && name.count > term.name.count ? String(name.dropFirst(term.name.count)) : name

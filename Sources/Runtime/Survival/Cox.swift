@@ -14,9 +14,11 @@ public enum CoxTies: String, Sendable, CaseIterable {
 public struct CoxTerm: Sendable, Equatable {
     public var name: String
     public var columns: Range<Int>
+    /// A factor's reference level, for tables and forest plots that print it as a row.
+    public var reference: String?
 
-    public init(name: String, columns: Range<Int>) {
-        self.name = name; self.columns = columns
+    public init(name: String, columns: Range<Int>, reference: String? = nil) {
+        self.name = name; self.columns = columns; self.reference = reference
     }
 }
 

@@ -15,9 +15,11 @@
 public struct DesignColumns: Sendable, Equatable {
     public var names: [String]
     public var columns: [[Double]]
+    /// A factor's reference level (the level without a column); nil for other terms.
+    public var reference: String?
 
-    public init(names: [String], columns: [[Double]]) {
-        self.names = names; self.columns = columns
+    public init(names: [String], columns: [[Double]], reference: String? = nil) {
+        self.names = names; self.columns = columns; self.reference = reference
     }
 
     public var count: Int { columns.first?.count ?? 0 }
@@ -70,7 +72,7 @@ public enum DesignMatrix {
             }
             columns.append(column)
         }
-        return DesignColumns(names: kept.map { name + $0 }, columns: columns)
+        return DesignColumns(names: kept.map { name + $0 }, columns: columns, reference: ref)
     }
 
     /// All products of a column of `a` with a column of `b`, `a` varying fastest.
@@ -95,7 +97,7 @@ public enum DesignMatrix {
             let start = columns.count
             names += t.columns.names
             columns += t.columns.columns
-            coxTerms.append(CoxTerm(name: t.name, columns: start..<columns.count))
+            coxTerms.append(CoxTerm(name: t.name, columns: start..<columns.count, reference: t.columns.reference))
         }
         return CoxDesign(columnNames: names, columns: columns, terms: coxTerms)
     }

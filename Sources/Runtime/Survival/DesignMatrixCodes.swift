@@ -35,6 +35,6 @@ extension DesignMatrix {
                 columns[column[Int(c)]][i] = 1
             }
         }
-        return DesignColumns(names: kept.map { name + $0 }, columns: columns)
+        return DesignColumns(names: kept.map { name + $0 }, columns: columns, reference: ref)
     }
 }
