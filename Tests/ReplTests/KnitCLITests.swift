@@ -150,5 +150,18 @@ struct KnitCLITests {
         #expect(dom.contains("<svg"))
         #expect(dom.contains("<figcaption><strong>Figure 1.</strong>"))
         #expect(dom.contains("<a href=\"#fig-km\">Figure 1</a>"))
+        // And it draws: a screenshot of the page is a PNG (look at it with
+        // `chromium --headless --no-sandbox --screenshot=x.png paper.html`).
+        let shot = Process()
+        shot.executableURL = URL(fileURLWithPath: chromium)
+        shot.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1000,1400",
+                          "--screenshot=" + dir + "/paper.png", "file://" + dir + "/paper.html"]
+        shot.standardOutput = FileHandle.nullDevice
+        shot.standardError = FileHandle.nullDevice
+        try shot.run()
+        shot.waitUntilExit()
+        #expect(shot.terminationStatus == 0)
+        let png = try Data(contentsOf: URL(fileURLWithPath: dir + "/paper.png"))
+        #expect(png.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) && png.count > 10_000)
     }
 }
