@@ -340,6 +340,11 @@ extension Interpreter {
                 throw fail("`set p` takes journal or r", wordRange, src, hints: ["journal: < 0.001, 0.012, 0.34; r: < 2e-16, 0.01234"])
             }
             env.settings.presentation.pStyle = style
+        case .study:
+            guard let e, case .string(let id) = e.kind, !id.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw fail("`set study` takes the study identifier in quotes, e.g. `set study \"LART-01\"`", wordRange, src)
+            }
+            env.settings.studyID = id
         case .notes:
             guard let w = word, w.text == "on" || w.text == "off" else {
                 throw fail("`set notes` takes on or off", wordRange, src)

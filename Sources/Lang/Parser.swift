@@ -426,6 +426,7 @@ public struct Parser {
             return .set(key, try parseExpression(), nil)
         }
         if case .number = current.kind { return .set(key, try parsePrimary(), nil) }
+        if case .string = current.kind { return .set(key, try parsePrimary(), nil) }
         let w = try parseWord("a value after `set \(key.text)`")
         return .set(key, nil, w)
     }

@@ -23,6 +23,8 @@ public struct Settings: Sendable {
     public var medianInterval = MedianInterval.inverted
     /// How tables print numbers, survival and p-values, and whether footnotes show.
     public var presentation = Presentation.standard
+    /// The study identifier (`set study "LART-01"`): STUDYID of an ADTTE export.
+    public var studyID: String? = nil
 
     public init() {}
 
@@ -39,7 +41,7 @@ public struct Settings: Sendable {
 
 /// The settings `set` knows, for messages, help and completion.
 public enum SettingKey: String, Sendable, CaseIterable {
-    case month, unit, ci, ties, conventions, digits, survival, p, notes
+    case month, unit, ci, ties, conventions, digits, survival, p, notes, study
 
     public var help: String {
         switch self {
@@ -52,6 +54,7 @@ public enum SettingKey: String, Sendable, CaseIterable {
         case .survival: "set survival percent|proportion   survival and incidence as 85.3% or 0.853"
         case .p: "set p journal|r   p-values as journals print them (< 0.001) or as R does (< 2e-16)"
         case .notes: "set notes on|off   footnotes under tables"
+        case .study: "set study \"LART-01\"   the study identifier (STUDYID of `export adtte`)"
         }
     }
 }

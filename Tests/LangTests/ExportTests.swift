@@ -70,6 +70,21 @@ struct ExportTests {
         #expect(json?.first?["CNSR"] as? Int != nil && json?.first?["AVAL"] as? Double != nil)
     }
 
+    /// `set study "..."` gives STUDYID, the first column.
+    @Test func adtteStudyIdentifier() throws {
+        let (dir, report) = try ExportTests.run("""
+            set study "LART-01"
+            cohort omd | export adtte os "adtte.csv"
+            """)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(report.ok, "\(report.errors.map(\.description))")
+        let lines = try String(contentsOfFile: dir + "/adtte.csv", encoding: .utf8).split(separator: "\n")
+        #expect(lines[0] == "STUDYID,USUBJID,PARAMCD,PARAM,STARTDT,ADT,AVAL,AVALU,CNSR,EVNTDESC,CNSDTDSC")
+        #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("LART-01,P") })
+        let bad = FigureTests.session(dir).run("set study 3", file: "t.lart")
+        #expect(bad.errors.first?.diagnostic.message.contains("`set study` takes the study identifier in quotes") == true)
+    }
+
     @Test func adtteNumericEndpointAndMissingTimes() throws {
         let dir = try FigureTests.tempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

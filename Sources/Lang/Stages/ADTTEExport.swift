@@ -46,7 +46,7 @@ extension Interpreter {
                              + "ADTTE records an analysable time for each")
             }
         }
-        return (ADTTEDataset(parameters: parameters, records: records), notes)
+        return (ADTTEDataset(studyID: env.settings.studyID, parameters: parameters, records: records), notes)
     }
 
     /// USUBJID of each row: the `id` expression, else a column named usubjid, subject_id,

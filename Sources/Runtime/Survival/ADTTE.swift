@@ -8,7 +8,7 @@
 /// ADT (analysis date: the date of the event or of censoring), AVAL (analysis value: the
 /// time from STARTDT to ADT), AVALU (its unit), CNSR (censor: 0 for an event, a positive
 /// integer for censoring), EVNTDESC (event or censoring description), CNSDTDSC (censor date
-/// description); STUDYID when the study is known.
+/// description); STUDYID when the study is known (`set study "LART-01"`).
 ///
 /// Choices where the standard leaves room (documented in grammar.md, `export adtte`):
 /// - AVAL is the time lart analyses, in the endpoint's unit ((ADT - STARTDT) / days per
