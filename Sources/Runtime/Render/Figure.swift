@@ -169,15 +169,24 @@ public struct FlowFigure: Sendable {
 }
 
 func escape(_ s: String) -> String {
-    var out = ""
-    for c in s {
+    replacingCharacters(s) { c in
         switch c {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        default: out.append(c)
+        case "&": "&amp;"
+        case "<": "&lt;"
+        case ">": "&gt;"
+        case "\"": "&quot;"
+        default: nil
         }
+    }
+}
+
+/// `s` with each character that `replacement` maps (to non-nil) replaced: the one loop of
+/// the XML and LaTeX escapes.
+func replacingCharacters(_ s: String, _ replacement: (Character) -> String?) -> String {
+    var out = ""
+    out.reserveCapacity(s.utf8.count)
+    for c in s {
+        if let r = replacement(c) { out += r } else { out.append(c) }
     }
     return out
 }

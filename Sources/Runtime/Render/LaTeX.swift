@@ -60,29 +60,26 @@ public enum LaTeXRenderer {
 
     /// Text as LaTeX typesets it literally.
     public static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for c in s {
+        replacingCharacters(s) { c in
             switch c {
-            case "\\": out += "\\textbackslash{}"
-            case "&", "%", "$", "#", "_", "{", "}": out += "\\" + String(c)
-            case "~": out += "\\textasciitilde{}"
-            case "^": out += "\\textasciicircum{}"
-            case "<": out += "\\textless{}"
-            case ">": out += "\\textgreater{}"
-            case "|": out += "\\textbar{}"
-            case "≥": out += "$\\geq$"
-            case "≤": out += "$\\leq$"
-            case "±": out += "$\\pm$"
-            case "×": out += "$\\times$"
-            case "–": out += "--"
-            case "—": out += "---"
-            case "\n": out += " "
-            case "\u{2007}": out += "\\phantom{0}"
-            case "\u{2008}": out += "\\phantom{.}"
-            default: out.append(c)
+            case "\\": "\\textbackslash{}"
+            case "&", "%", "$", "#", "_", "{", "}": "\\" + String(c)
+            case "~": "\\textasciitilde{}"
+            case "^": "\\textasciicircum{}"
+            case "<": "\\textless{}"
+            case ">": "\\textgreater{}"
+            case "|": "\\textbar{}"
+            case "≥": "$\\geq$"
+            case "≤": "$\\leq$"
+            case "±": "$\\pm$"
+            case "×": "$\\times$"
+            case "–": "--"
+            case "—": "---"
+            case "\n": " "
+            case "\u{2007}": "\\phantom{0}"
+            case "\u{2008}": "\\phantom{.}"
+            default: nil
             }
         }
-        return out
     }
 }
