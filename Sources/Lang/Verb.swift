@@ -159,7 +159,7 @@ public enum Grammar {
         var words = Set(statementKeywords)
         words.formUnion(Verb.allCases.map(\.rawValue))
         words.formUnion(OptionKey.allCases.map(\.rawValue))
-        words.formUnion(["landmark", "start", "stop"])
+        words.formUnion(["landmark", "start", "stop", "adtte"])
         words.formUnion(["as", "from", "to", "censor", "compete", "time", "event", "unit", "and", "or", "not",
                          "in", "is", "missing", "true", "false", "vs", "each", "factor", "first", "log", "exp"])
         return words.sorted()
