@@ -35,7 +35,7 @@ extension Interpreter {
                 }
                 let start = dated?.origin[i]
                 let end = dated.map { $0.origin[i] + Int32((t * $0.daysPerUnit).rounded()) }
-                let (event, dateName) = dated.map { describe(censor, row: i, date: end!, $0, def.source) }
+                let (event, dateName) = dated.map { describe(censor, row: i, date: end!, $0) }
                     ?? numericDescription(censor, def)
                 records.append(ADTTEDataset.Record(subject: subjects[i], parameter: k, startDate: start, analysisDate: end, value: t,
                                                    censor: censor, eventDescription: event, censorDateDescription: dateName))
@@ -86,13 +86,23 @@ extension Interpreter {
         return out
     }
 
-    /// The dates of an endpoint built from dates: its origin per row, and what makes its
-    /// end (the event, competing and censoring dates as written); nil for other endpoints.
+    /// The dates of an endpoint built from dates: its origin per row, and what names the
+    /// date that ends each row (the event, the competing event, censoring); nil for other
+    /// endpoints.
     struct DatedEndpoint {
         var origin: [Int32]
         var daysPerUnit: Double
-        var event: Expr, compete: Expr?, censor: Expr
-        var evaluator: Evaluator
+        var event: DateSource, compete: DateSource?, censor: DateSource
+    }
+
+    /// How a date expression is named in EVNTDESC and CNSDTDSC: a column by its `label` or
+    /// name, anything else as written; `first(a, b)` and `last(a, b)` by the argument whose
+    /// date a row took (each argument evaluated once, over all rows).
+    struct DateSource {
+        var name: String
+        var parts: [(name: String, dates: [Int32])] = []
+
+        func name(row i: Int, date: Int32) -> String { parts.first { $0.dates[i] == date }?.name ?? name }
     }
 
     func datedEndpoint(_ name: Name, _ def: EndpointDefinition, _ data: CohortData) throws -> DatedEndpoint? {
@@ -100,8 +110,18 @@ extension Interpreter {
         case .dates(let origin, let event, let compete, let censor):
             var ev = evaluator(for: data)
             let o = try ev.dates(origin, def.source, what: "the origin of `\(name.text)`")
+            func source(_ e: Expr) -> DateSource {
+                var out = DateSource(name: dateName(e, def.source))
+                if case .call(let f, let args) = e.kind, f == "first" || f == "last" {
+                    for a in args {
+                        guard let dates = try? ev.dates(a.value, def.source, what: "a date") else { continue }
+                        out.parts.append((dateName(a.value, def.source), dates))
+                    }
+                }
+                return out
+            }
             return DatedEndpoint(origin: o, daysPerUnit: env.settings.days(in: env.settings.dateUnit),
-                                 event: event, compete: compete, censor: censor, evaluator: ev)
+                                 event: source(event), compete: compete.map(source), censor: source(censor))
         case .numeric:
             return nil
         case .landmark, .counting:
@@ -111,32 +131,23 @@ extension Interpreter {
         }
     }
 
-    /// EVNTDESC and CNSDTDSC of a record of a date endpoint: the event by the date that made
-    /// it (of `first(a, b)`, the one that came first), a censoring or competing event by its
-    /// date's name; names by their `label` when one is set.
-    func describe(_ censor: ADTTEDataset.Censor, row i: Int, date: Int32, _ d: DatedEndpoint, _ src: SourceFile) -> (String, String) {
-        switch censor {
-        case .event:
-            return (sourceName(d.event, row: i, date: date, d, src), "")
-        case .competingEvent:
-            let name = d.compete.map { sourceName($0, row: i, date: date, d, src) } ?? ""
-            return ("competing event: " + name, name)
-        case .censored:
-            return ("censored", sourceName(d.censor, row: i, date: date, d, src))
-        }
-    }
-
-    /// A date expression named for one row: `first(...)`/`last(...)` by the argument whose
-    /// date it took, a column by its label or name, anything else as written.
-    func sourceName(_ e: Expr, row i: Int, date: Int32, _ d: DatedEndpoint, _ src: SourceFile) -> String {
-        if case .call(let f, let args) = e.kind, f == "first" || f == "last" {
-            var ev = d.evaluator
-            for a in args {
-                if let dates = try? ev.dates(a.value, src, what: "a date"), dates[i] == date { return sourceName(a.value, row: i, date: date, d, src) }
-            }
-        }
+    func dateName(_ e: Expr, _ src: SourceFile) -> String {
         if case .name(let n) = e.kind { return env.labels[n]?.title ?? n }
         return src.slice(e.range)
+    }
+
+    /// EVNTDESC and CNSDTDSC of a record of a date endpoint: the event by the date that made
+    /// it, a censoring or competing event by its date's name.
+    func describe(_ censor: ADTTEDataset.Censor, row i: Int, date: Int32, _ d: DatedEndpoint) -> (String, String) {
+        switch censor {
+        case .event:
+            return (d.event.name(row: i, date: date), "")
+        case .competingEvent:
+            let name = d.compete?.name(row: i, date: date) ?? ""
+            return ("competing event: " + name, name)
+        case .censored:
+            return ("censored", d.censor.name(row: i, date: date))
+        }
     }
 
     /// EVNTDESC and CNSDTDSC of a numeric endpoint: its conditions as written (no dates).
