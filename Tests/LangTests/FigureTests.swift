@@ -158,6 +158,25 @@ struct FigureTests {
         #expect(ReportPrinter(format: .json).render(plots[1]).contains("\"forest\""))
     }
 
+    /// A forest plot names terms and levels by their labels; a factor's reference level is
+    /// its first row, "1 (reference)" without a point.
+    @Test func forestRowsUseLabelsAndShowTheReference() throws {
+        let dir = try FigureTests.tempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let report = FigureTests.session(dir).run(try FigureTests.prelude() + """
+            label sex "Sex" [F: "female", M: "male"]
+            label tki "First-line TKI"
+            label mets_at_dx "Metastases"
+            cohort omd | cox pfs ~ sex + tki + factor(mets_at_dx) | plot "forest.svg"
+            """, file: "forest.lart")
+        #expect(report.ok, "\(report.errors.map(\.description))")
+        let (doc, ok) = SVGElements.parse(try String(contentsOfFile: dir + "/forest.svg", encoding: .utf8))
+        #expect(ok)
+        #expect(doc.of(class: "label").map(\.text) == ["Sex", "female", "male", "First-line TKI", "Metastases", "1", "2", "3"])
+        #expect(doc.of(class: "hr-text").map(\.text).filter { $0 == "1 (reference)" }.count == 2)
+        #expect(doc.of(class: "estimate").count == 4)
+    }
+
     @Test func fileNoticesAreOneLine() throws {
         let dir = try FigureTests.tempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -91,6 +91,7 @@ extension Interpreter {
         else if let ci = target as? CumulativeIncidenceResult { curves = true; unit = ci.timeUnit }
         else { curves = false; unit = "" }
         let forest = target is CoxResult || target is CoxScreenResult
+        if forest { o.termLabels = env.labels.mapValues { TermLabel(title: $0.title, values: $0.values) } }
         for option in stage.options {
             let key = option.key
             // Options of curves only; `xlab` and `size` also suit a forest plot, `title` any figure.

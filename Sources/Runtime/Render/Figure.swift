@@ -70,8 +70,18 @@ public struct FigureOptions: Sendable, Equatable {
     public var heightMM: Double?
     /// The test between Kaplan-Meier curves, which the caller computes (the log-rank test).
     public var test: FigureTest?
+    /// Labels of model terms for forest plots, by variable name (`label sex "Sex" [F:
+    /// "female"]`): a term by its title, a factor's levels by their value labels.
+    public var termLabels: [String: TermLabel] = [:]
 
     public init() {}
+}
+
+/// A variable's label and its values' labels, as `label` declares them.
+public struct TermLabel: Sendable, Equatable {
+    public var title: String?
+    public var values: [String: String]
+    public init(title: String?, values: [String: String]) { self.title = title; self.values = values }
 }
 
 /// A test shown on a figure: "Log-rank p = 0.012".

@@ -77,7 +77,7 @@ extension CumulativeIncidenceResult: Plottable {
 
 extension CoxResult: Plottable {
     public func figure(_ options: FigureOptions) -> Figure? {
-        let rows = forestRows()
+        let rows = forestRows(options.termLabels)
         guard !rows.isEmpty else { return nil }
         return .forest(ForestFigure(title: options.title, xLabel: options.xLabel ?? "Hazard ratio", rows: rows,
                                     widthMM: options.widthMM, heightMM: options.heightMM))
@@ -85,8 +85,10 @@ extension CoxResult: Plottable {
 
     /// One row per coefficient; a factor (or another term of several columns) is a heading
     /// over its levels, each named without the term's prefix (`egfr` over `wild_type`), the
-    /// reference level first with "1 (reference)" and no point, as journals print it.
-    func forestRows() -> [ForestRow] {
+    /// reference level first with "1 (reference)" and no point, as journals print it. Terms
+    /// and levels are named by their labels where `labels` has them (a `factor(x)` term by
+    /// the labels of `x`).
+    func forestRows(_ labels: [String: TermLabel] = [:]) -> [ForestRow] {
         let hr = hazardRatios, lo = confidenceLower, hi = confidenceUpper, p = pValues
         func row(_ j: Int, label: String, indent: Bool) -> ForestRow {
             let note: String? = aliased[j] ? "not estimable (aliased)" : possiblyInfinite[j] ? "not estimable (diverges)" : nil
@@ -94,18 +96,22 @@ extension CoxResult: Plottable {
         }
         var rows = [ForestRow]()
         for term in terms where !term.columns.isEmpty && term.columns.upperBound <= coefficients.count {
+            let variable = term.name.hasPrefix("factor(") && term.name.hasSuffix(")") ? String(term.name.dropFirst(7).dropLast()) : term.name
+            let label = labels[variable]
             if term.columns.count == 1 && term.reference == nil {
-                rows.append(row(term.columns.lowerBound, label: columnNames[term.columns.lowerBound], indent: false))
+                let column = columnNames[term.columns.lowerBound]
+                rows.append(row(term.columns.lowerBound, label: column == term.name ? label?.title ?? column : column, indent: false))
                 continue
             }
-            rows.append(.heading(term.name))
+            rows.append(.heading(label?.title ?? term.name))
+            func level(_ l: String) -> String { label?.values[l] ?? l }
             if let reference = term.reference {
-                rows.append(ForestRow(label: reference, hr: .nan, lower: .nan, upper: .nan, p: .nan, note: "1 (reference)", indent: true))
+                rows.append(ForestRow(label: level(reference), hr: .nan, lower: .nan, upper: .nan, p: .nan, note: "1 (reference)", indent: true))
             }
             for j in term.columns {
                 let name = columnNames[j]
-                let level = name.hasPrefix(term.name) && name.count > term.name.count ? String(name.dropFirst(term.name.count)) : name
-                rows.append(row(j, label: level, indent: true))
+                let l = name.hasPrefix(term.name) && name.count > term.name.count ? String(name.dropFirst(term.name.count)) : name
+                rows.append(row(j, label: level(l), indent: true))
             }
         }
         return rows
@@ -114,7 +120,7 @@ extension CoxResult: Plottable {
 
 extension CoxScreenResult: Plottable {
     public func figure(_ options: FigureOptions) -> Figure? {
-        let rows = fits.flatMap { $0.1.forestRows() }
+        let rows = fits.flatMap { $0.1.forestRows(options.termLabels) }
         guard !rows.isEmpty else { return nil }
         return .forest(ForestFigure(title: options.title, xLabel: options.xLabel ?? "Hazard ratio (univariate)", rows: rows,
                                     widthMM: options.widthMM, heightMM: options.heightMM))
