@@ -161,7 +161,7 @@ extension Interpreter {
     }
 
     /// PARAM: the endpoint's `label`, else the name of a well-known endpoint, else "Time to"
-    /// its event as written.
+    /// its event (a column by its `label`, else as written).
     func parameterName(_ name: String, _ def: EndpointDefinition, _ src: SourceFile) -> String {
         if let title = env.labels[name]?.title { return title }
         let known = ["os": "Overall Survival", "pfs": "Progression-Free Survival", "dfs": "Disease-Free Survival",
@@ -170,7 +170,7 @@ extension Interpreter {
         if let k = known[name.lowercased()] { return k }
         switch def.spec {
         case .dates(_, let event, _, _), .numeric(_, let event, _, _), .counting(_, _, let event, _):
-            return "Time to " + src.slice(event.range)
+            return "Time to " + dateName(event, src)
         case .landmark(let base, _):
             return "Time to " + base.text
         }
