@@ -7,6 +7,9 @@ struct CohortData {
     var flow: [FlowStep]
     /// For stacked sources (`omd + opd`): the order of the `cohort` column's levels.
     var stackOrder: [String]? = nil
+    /// Rows still in the database (every step of the cohort ran there); `table` has the
+    /// columns and no rows until `Interpreter.materialized`.
+    var deferred: DeferredRows? = nil
 }
 
 extension Interpreter {
@@ -19,8 +22,18 @@ extension Interpreter {
     }
 
     /// The rows of a table or cohort by name. `range` is where the name is used (nil when
-    /// asked by the REPL).
-    func cohortData(_ name: String, at use: (Range<Int>, SourceFile)?, visiting: Set<String> = []) throws -> CohortData {
+    /// asked by the REPL). With `deferRows`, a cohort whose rows are still in the database
+    /// comes with its columns and flow only (`CohortData.deferred`).
+    func cohortData(_ name: String, at use: (Range<Int>, SourceFile)?, visiting: Set<String> = [], deferRows: Bool = false) throws -> CohortData {
+        let data = try cohortRows(name, at: use, visiting: visiting, deferRows: deferRows)
+        guard !deferRows, data.deferred != nil else { return data }
+        let rows = try materialized(data)
+        cache[name] = rows
+        return rows
+    }
+
+    private func cohortRows(_ name: String, at use: (Range<Int>, SourceFile)?, visiting: Set<String>, deferRows: Bool) throws -> CohortData {
+        if deferRows, let deferred = try databaseTableCount(name, at: use) { return deferred }
         if let described = env.tables[name] {
             let t = try tableRows(name, described, at: use)
             return CohortData(name: name, table: t, flow: [FlowStep(kind: .source, condition: tableLabel(name), reason: nil, before: t.rowCount, after: t.rowCount, cohort: name)])
@@ -54,9 +67,9 @@ extension Interpreter {
     }
 
     /// The rows a pipeline starts from: one source, or several stacked with a `cohort` column.
-    func pipelineSource(_ p: Pipeline, _ src: SourceFile, visiting: Set<String> = []) throws -> CohortData {
+    func pipelineSource(_ p: Pipeline, _ src: SourceFile, visiting: Set<String> = [], deferRows: Bool = false) throws -> CohortData {
         if p.sources.count == 1 {
-            return try cohortData(p.sources[0].text, at: (p.sources[0].range, src), visiting: visiting)
+            return try cohortData(p.sources[0].text, at: (p.sources[0].range, src), visiting: visiting, deferRows: deferRows)
         }
         var parts = [CohortData]()
         for s in p.sources {

@@ -53,7 +53,7 @@ extension Interpreter {
             invalidate()
             // Resolve now, so that a bad name is reported where the cohort is defined (and a
             // failed redefinition leaves the previous one in place).
-            do { _ = try cohortData(n.text, at: nil) } catch {
+            do { _ = try cohortData(n.text, at: nil, deferRows: true) } catch {
                 env.cohorts[n.text] = previous
                 invalidate()
                 throw error
@@ -201,11 +201,19 @@ extension Interpreter {
             // A database table is described now (names, types, errors where the `use` is)
             // and read when first needed, its leading row steps in the database.
             do {
-                guard let source = try DataSources.open(resolved, selection) as? any SQLSource else { throw DataError(file: path, message: "not a database") }
-                let described = try source.describe()
-                table = Table.empty(described, origin: source.origin)
-                label = kind.readsFiles ? path : source.displayName
-                database = DatabaseTable(source: source, described: described, cacheKey: cacheKey, label: label)
+                let db: DatabaseTable
+                if let known = describedDatabases[cacheKey] {
+                    db = known
+                } else {
+                    guard let source = try DataSources.open(resolved, selection) as? any SQLSource else { throw DataError(file: path, message: "not a database") }
+                    db = DatabaseTable(source: source, described: try source.describe(), cacheKey: cacheKey,
+                                       label: kind.readsFiles ? path : source.displayName)
+                    describedDatabases[cacheKey] = db
+                    sourceReads.append(SourceRead(origin: source.origin, kind: .describe))
+                }
+                table = Table.empty(db.described, origin: db.source.origin)
+                label = db.label
+                database = db
             } catch let e as DataSourceError {
                 throw sourceFailure(e, path, pathExpr, selector, src)
             } catch let e as DataError {
@@ -218,8 +226,14 @@ extension Interpreter {
         } else {
             do {
                 var source = try DataSources.open(resolved, selection)
-                if var file = source as? CSVSource { file.options = csv; source = file }
-                let read = try source.readReporting(columns: nil)
+                var columns: [String]? = nil
+                if var file = source as? CSVSource {
+                    file.options = csv; source = file
+                    columns = Interpreter.csvHeader(resolved, csv).flatMap { columnPlan.columns(of: $0) }
+                    if let columns { explained.append(SentSQL(origin: path, sql: columns.joined(separator: ", "), kind: .columns)) }
+                }
+                let read = try source.readReporting(columns: columns)
+                sourceReads.append(SourceRead(origin: source.origin, kind: .read(columns: columns)))
                 var t = read.table
                 // Columns read as text because of a few values: a warning at the `use`.
                 for w in read.warnings {
@@ -350,6 +364,12 @@ extension Interpreter {
                 throw fail("`set notes` takes on or off", wordRange, src)
             }
             env.settings.presentation.notes = w.text == "on"
+        case .pushdown:
+            guard let w = word, let mode = Pushdown(rawValue: w.text) else {
+                throw fail("`set pushdown` takes on or off", wordRange, src,
+                           hints: ["on: row steps and survival aggregates run in the database; off: the table is fetched and they run in lart"])
+            }
+            env.settings.pushdown = mode
         }
     }
 }

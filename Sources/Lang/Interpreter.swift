@@ -50,7 +50,14 @@ public final class Interpreter {
     /// The SQL sent to databases, in order (`lart run --explain`).
     public internal(set) var explained: [SentSQL] = []
     /// Answers of the statements sent, by source and SQL: asked once per session.
-    var sqlAnswers: [String: [Table]] = [:]
+    var sqlAnswers: [String: SQLAnswers] = [:]
+    /// The columns the script can reach (`runChecked`); at the REPL every column.
+    var columnPlan = ColumnPlan.all
+    /// Databases described by `use`, by cache key: a run after its check describes nothing
+    /// again (describing an SQLite table reads it).
+    var describedDatabases: [String: DatabaseTable] = [:]
+    /// Every time a source was described, read or queried, in order (tests count them).
+    public internal(set) var sourceReads: [SourceRead] = []
     /// Warnings of files read by `check` (by cache key), shown when `runChecked`'s run
     /// uses them from the cache; a run that reads a file itself shows them there.
     var loadWarnings: [String: [LangError]] = [:]
@@ -97,16 +104,27 @@ public final class Interpreter {
     /// units, output paths), in a session of its own, and runs nothing when that fails; then
     /// runs it, reusing the tables the check read.
     public func runChecked(_ text: String, file: String = "<input>") -> RunReport {
+        let source = SourceFile(name: file, text: text)
+        let plan = Parser.parse(source).1.isEmpty ? ColumnPlan.of(source) : .all
         let checker = Interpreter(baseDirectory: baseDirectory, overrides: overrides, strictOverrides: strictOverrides,
                                   cancellation: cancellation)
-        let errors = checker.check(text, file: file)
+        checker.columnPlan = plan
+        var errors = checker.check(text, file: file)
+        if !errors.isEmpty && plan != .all && !cancellation.isCancelled {
+            // Diagnostics as with every column read (the "did you mean" among all of them).
+            errors = Interpreter(baseDirectory: baseDirectory, overrides: overrides, strictOverrides: strictOverrides,
+                                 cancellation: cancellation).check(text, file: file)
+        }
         if cancellation.isCancelled { return RunReport(items: [], errors: [], interrupted: true) }
         if !errors.isEmpty { return RunReport(items: [], errors: errors) }
+        columnPlan = plan
+        describedDatabases.merge(checker.describedDatabases) { current, _ in current }
         loadedFiles.merge(checker.loadedFiles) { current, _ in current }
         loadWarnings = checker.loadWarnings
         // What the check read from databases is not read again: its SQL is this run's.
         sqlAnswers.merge(checker.sqlAnswers) { current, _ in current }
         explained = checker.explained + explained
+        sourceReads = checker.sourceReads + sourceReads
         return run(text, file: file)
     }
 

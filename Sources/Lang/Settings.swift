@@ -8,6 +8,15 @@ public enum Conventions: String, Sendable, CaseIterable {
     case spss
 }
 
+/// Where the work on a database table is done (`set pushdown on|off`).
+public enum Pushdown: String, Sendable {
+    /// Row steps and the inputs of Kaplan-Meier, log-rank and cumulative incidence in the
+    /// database (docs/scale.md).
+    case on
+    /// The table's columns are fetched and everything runs in lart.
+    case off
+}
+
 /// Settings a script changes with `set`. Typed: every value a setting can take is a case.
 public struct Settings: Sendable {
     /// Days in a month for durations like `12mo` and for date endpoints in months.
@@ -25,6 +34,10 @@ public struct Settings: Sendable {
     public var presentation = Presentation.standard
     /// The study identifier (`set study "LART-01"`): STUDYID of an ADTTE export.
     public var studyID: String? = nil
+    /// Whether a cohort's row steps (and Kaplan-Meier, log-rank and cumulative incidence
+    /// inputs) run in the database (`set pushdown on`, the default), or the table is fetched
+    /// and everything runs in lart (`off`: for comparison and benchmarks).
+    public var pushdown = Pushdown.on
 
     public init() {}
 
@@ -41,7 +54,7 @@ public struct Settings: Sendable {
 
 /// The settings `set` knows, for messages, help and completion.
 public enum SettingKey: String, Sendable, CaseIterable {
-    case month, unit, ci, ties, conventions, digits, survival, p, notes, study
+    case month, unit, ci, ties, conventions, digits, survival, p, notes, study, pushdown
 
     public var help: String {
         switch self {
@@ -55,6 +68,7 @@ public enum SettingKey: String, Sendable, CaseIterable {
         case .p: "set p journal|r   p-values as journals print them (< 0.001) or as R does (< 2e-16)"
         case .notes: "set notes on|off   footnotes under tables"
         case .study: "set study \"LART-01\"   the study identifier (STUDYID of `export adtte`)"
+        case .pushdown: "set pushdown on|off   run row steps and survival aggregates in the database (on), or fetch the table and run them in lart (off)"
         }
     }
 }

@@ -126,7 +126,9 @@ struct Run: ParsableCommand {
         print(out, terminator: "")
         if !err.isEmpty { writeErr(err) }
         if explain {
-            writeErr(session.explained.isEmpty ? "-- no SQL was sent" : session.explained.map { "-- \($0.origin)\n\($0.sql);" }.joined(separator: "\n\n"))
+            var lines = session.explained.map(\.explained)
+            if !session.explained.contains(where: { $0.kind == .sql }) { lines.append("-- no SQL was sent") }
+            writeErr(lines.joined(separator: "\n\n"))
         }
         if report.interrupted { throw ExitCode(ExitStatus.interrupted) }
         if !report.ok { throw ExitCode(ExitStatus.scriptError) }

@@ -17,7 +17,7 @@ extension Interpreter {
         var flows = [[FlowStep]]()
         for e in stage.arguments {
             guard case .name(let n) = e.kind else { continue }
-            let data = try cohortData(n, at: (e.range, run.source))
+            let data = try cohortData(n, at: (e.range, run.source), deferRows: true)
             guard data.flow.contains(where: { $0.cohort == root }) else {
                 throw fail("cohort `\(n)` does not derive from `\(root)`", e.range, run.source,
                            hints: ["its flow starts at `\(data.flow.first?.cohort ?? "?")`; `flow \(data.flow.first?.cohort ?? root) -> ...` draws its tree"])

@@ -43,7 +43,35 @@ extension Interpreter {
     /// Runs a pipeline, appends its results to the report, and returns the last result.
     @discardableResult
     func runPipeline(_ p: Pipeline, _ s: Statement, _ src: SourceFile, into report: inout RunReport) throws -> Output? {
-        var run = PipelineRun(data: try pipelineSource(p, src), source: src)
+        let deferRows = deferrable(p)
+        let (data, grouped) = try pipelineRows(p, try pipelineSource(p, src, deferRows: deferRows))
+        let run: PipelineRun
+        do {
+            run = try runStages(p, PipelineRun(data: data, source: src))
+        } catch is LangError where grouped {
+            // Messages that name a row (a negative time) name it by the cohort's rows.
+            _ = notes.drain()
+            run = try runStages(p, PipelineRun(data: try pipelineSource(p, src), source: src))
+        }
+        let base = report.results.count
+        var ordinal = 0
+        for item in run.items {
+            switch item {
+            case .result(let r):
+                var o = output(r, s, src)
+                o.draws = run.draws[ordinal].map { base + $0 }
+                report.items.append(.result(o))
+                ordinal += 1
+            case .warning(let w): report.items.append(.warning(w))
+            }
+        }
+        return run.last.map { output($0, s, src) }
+    }
+
+    /// Runs a pipeline's stages on its rows.
+    func runStages(_ p: Pipeline, _ start: PipelineRun) throws -> PipelineRun {
+        var run = start
+        let src = run.source
         for stage in p.stages {
             let before = run.items.count
             try cancellation.check()
@@ -59,19 +87,7 @@ extension Interpreter {
             // A pipeline of row steps alone shows how many rows are left.
             run.emit(CountResult(source: run.data.name, total: run.data.table.rowCount))
         }
-        let base = report.results.count
-        var ordinal = 0
-        for item in run.items {
-            switch item {
-            case .result(let r):
-                var o = output(r, s, src)
-                o.draws = run.draws[ordinal].map { base + $0 }
-                report.items.append(.result(o))
-                ordinal += 1
-            case .warning(let w): report.items.append(.warning(w))
-            }
-        }
-        return run.last.map { output($0, s, src) }
+        return run
     }
 
     /// One stage: an exhaustive switch over the verbs, one runner each (in this folder).
@@ -99,7 +115,8 @@ extension Interpreter {
     /// Resolves what a pipeline names (sources, row steps, endpoints, groups, strata,
     /// formula terms) without fitting anything: the work of `lart check`.
     func checkPipeline(_ p: Pipeline, _ src: SourceFile) throws {
-        var data = try pipelineSource(p, src)
+        // A pipeline the database can serve is checked on the cohort's columns, without rows.
+        var data = try pipelineSource(p, src, deferRows: deferrable(p))
         var producer: Stage? = nil
         for stage in p.stages {
             switch stage.verb.kind {

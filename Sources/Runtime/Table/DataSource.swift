@@ -176,7 +176,7 @@ public struct SQLiteSource: SQLSource {
 
     public var dialect: SQLDialect { .sqlite }
 
-    public func run(_ make: (String) -> [String]) throws -> [Table] {
+    public func run(_ make: (String) -> [String]) throws -> [SQLAnswer] {
         let relation: String
         switch selection {
         case .all:
@@ -186,7 +186,11 @@ public struct SQLiteSource: SQLSource {
         case .table(let name): relation = SQLiteReader.quote(name)
         case .query(let sql): relation = "(\n" + sql + "\n) AS lart_source"
         }
-        return try make(relation).map { try SQLiteReader.query(path: path, sql: $0) }
+        return try make(relation).map { sql in
+            var bytes = 0
+            let t = try SQLiteReader.query(path: path, sql: sql, origin: nil, bytes: &bytes)
+            return SQLAnswer(table: t, bytes: bytes)
+        }
     }
 }
 
@@ -204,7 +208,17 @@ public protocol SQLSource: DataSource {
     /// Runs SELECTs of lart's own, in one read-only session: `make` gets the relation the
     /// selection reads (`"public"."patients"`, or the query in parentheses) and returns the
     /// statements. Columns named as in `describe` keep its kinds.
-    func run(_ make: (String) -> [String]) throws -> [Table]
+    func run(_ make: (String) -> [String]) throws -> [SQLAnswer]
+}
+
+/// The rows a statement returned, and how many bytes of values came with them: the text of
+/// each value as PostgreSQL sent it; for SQLite, the bytes of text values and 8 for each
+/// number (NULL counts nothing).
+public struct SQLAnswer: Sendable {
+    public var table: Table
+    public var bytes: Int
+
+    public init(table: Table, bytes: Int) { self.table = table; self.bytes = bytes }
 }
 
 extension Table {

@@ -97,7 +97,8 @@ public struct PostgresSource: SQLSource {
                 chosen = fields.filter { keep.contains($0.name) }
                 select = "SELECT " + chosen.map { PostgresSource.quote($0.name) }.joined(separator: ", ") + " FROM (\n" + sql + "\n) AS lart_source"
             }
-            return try c.fetch(select, fields: chosen, origin: origin, part: queryPart)
+            var bytes = 0
+            return try c.fetch(select, fields: chosen, origin: origin, part: queryPart, bytes: &bytes)
         }
     }
 
@@ -132,12 +133,14 @@ public struct PostgresSource: SQLSource {
 
     public var dialect: SQLDialect { .postgres }
 
-    public func run(_ make: (String) -> [String]) throws -> [Table] {
+    public func run(_ make: (String) -> [String]) throws -> [SQLAnswer] {
         try withConnection { c in
             let (relation, _) = try self.relation(c)
             return try make(relation).map { sql in
                 let fields = try c.describe(sql, part: queryPart)
-                return try c.fetch(sql, fields: fields, origin: origin, part: queryPart)
+                var bytes = 0
+                let t = try c.fetch(sql, fields: fields, origin: origin, part: queryPart, bytes: &bytes)
+                return SQLAnswer(table: t, bytes: bytes)
             }
         }
     }
@@ -475,8 +478,9 @@ final class PostgresConnection {
         return fields
     }
 
-    /// Runs `sql` through a cursor and parses its rows into typed columns.
-    func fetch(_ sql: String, fields: [Field], origin: String, part: DataSourceError.Part) throws -> Table {
+    /// Runs `sql` through a cursor and parses its rows into typed columns; `bytes` grows by
+    /// the length of the values' text.
+    func fetch(_ sql: String, fields: [Field], origin: String, part: DataSourceError.Part, bytes: inout Int) throws -> Table {
         let what: String
         switch part {
         case .query: what = "the query fails"
@@ -510,6 +514,7 @@ final class PostgresConnection {
                     let row = Int32(r)
                     if PQgetisnull(res, row, col) == 1 { builders[c].appendMissing(); continue }
                     let length = Int(PQgetlength(res, row, col))
+                    bytes += length
                     let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(PQgetvalue(res, row, col)!).assumingMemoryBound(to: UInt8.self), count: length)
                     if let problem = builders[c].append(bytes) {
                         throw DataSourceError(DataError(file: origin, row: rows + r + 1, column: fields[c].name, message: problem), part)

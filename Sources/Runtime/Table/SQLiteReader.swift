@@ -34,6 +34,13 @@ public enum SQLiteReader {
 
     /// The rows of a SELECT statement.
     public static func query(path: String, sql: String, origin: String? = nil) throws -> Table {
+        var bytes = 0
+        return try query(path: path, sql: sql, origin: origin, bytes: &bytes)
+    }
+
+    /// The rows of a SELECT statement; `bytes` grows by the bytes of the values read (text
+    /// as stored, 8 for a number).
+    public static func query(path: String, sql: String, origin: String?, bytes: inout Int) throws -> Table {
         let origin = origin ?? path
         var db: OpaquePointer? = nil
         guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, nil) == SQLITE_OK, let db else {
@@ -67,12 +74,13 @@ public enum SQLiteReader {
                     numbers[c].append(.nan); texts[c].append(nil)
                 case SQLITE_INTEGER:
                     let v = sqlite3_column_int64(stmt, k)
-                    numbers[c].append(Double(v)); texts[c].append(String(v)); sawNumber[c] = true
+                    numbers[c].append(Double(v)); texts[c].append(String(v)); sawNumber[c] = true; bytes += 8
                 case SQLITE_FLOAT:
                     let v = sqlite3_column_double(stmt, k)
-                    numbers[c].append(v); texts[c].append(String(v)); sawNumber[c] = true; sawReal[c] = true
+                    numbers[c].append(v); texts[c].append(String(v)); sawNumber[c] = true; sawReal[c] = true; bytes += 8
                 default:
                     let s = sqlite3_column_text(stmt, k).map { String(cString: $0) } ?? ""
+                    bytes += Int(sqlite3_column_bytes(stmt, k))
                     if s.isEmpty { numbers[c].append(.nan); texts[c].append(nil); continue }
                     numbers[c].append(.nan); texts[c].append(s); sawText[c] = true
                 }
