@@ -11,9 +11,13 @@ public struct Provenance: Sendable {
         public var path: String
         /// The table or query read from a database; nil for a CSV file.
         public var selector: String?
-        /// Lowercase hex; nil when the file could no longer be read.
+        /// Lowercase hex; nil when the file could no longer be read. For a database, the
+        /// SHA-256 of the answers lart received (`Interpreter.answersDigest`).
         public var sha256: String?
+        /// Rows read; for a database, the rows its statements returned.
         public var rows: Int
+        /// For a database, the statements sent (sorted); empty for a file.
+        public var statements: [String] = []
     }
 
     public var version: String
@@ -32,7 +36,13 @@ public struct Provenance: Sendable {
         out += "- lart \(version)\n"
         out += "- \(file): SHA-256 `\(fileSHA256)`\n"
         for i in inputs {
-            out += "- data `\(i.path)`" + (i.selector.map { " (\($0))" } ?? "") + ": \(i.rows) rows, SHA-256 `\(i.sha256 ?? "unreadable")`\n"
+            if i.statements.isEmpty {
+                out += "- data `\(i.path)`" + (i.selector.map { " (\($0))" } ?? "") + ": \(i.rows) rows, SHA-256 `\(i.sha256 ?? "unreadable")`\n"
+                continue
+            }
+            out += "- data `\(i.path)`" + (i.selector.map { " (\($0))" } ?? "") + ": \(i.rows) rows returned by \(i.statements.count) "
+                + "statement\(i.statements.count == 1 ? "" : "s"), SHA-256 of the answers `\(i.sha256 ?? "unreadable")`\n"
+            for sql in i.statements { out += "\n  ```sql\n" + sql.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n  ```\n" }
         }
         if inputs.isEmpty { out += "- no data files\n" }
         out += "- conventions: " + conventionsText + "\n"
@@ -51,7 +61,13 @@ public struct Provenance: Sendable {
         out += "  lart \(version)\n"
         out += "  \(file)  sha256 \(fileSHA256)\n"
         for i in inputs {
-            out += "  data \(i.path)" + (i.selector.map { " (\($0))" } ?? "") + "  \(i.rows) rows  sha256 \(i.sha256 ?? "unreadable")\n"
+            if i.statements.isEmpty {
+                out += "  data \(i.path)" + (i.selector.map { " (\($0))" } ?? "") + "  \(i.rows) rows  sha256 \(i.sha256 ?? "unreadable")\n"
+                continue
+            }
+            out += "  data \(i.path)" + (i.selector.map { " (\($0))" } ?? "") + "  \(i.rows) rows returned by \(i.statements.count) "
+                + "statement\(i.statements.count == 1 ? "" : "s")  answers sha256 \(i.sha256 ?? "unreadable")\n"
+            for sql in i.statements { out += sql.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n") + ";\n" }
         }
         out += "  conventions: " + conventionsText + "\n"
         return out
@@ -66,6 +82,7 @@ public struct Provenance: Sendable {
                 if let s = i.selector { fields.append(("selector", .string(s))) }
                 fields.append(("sha256", i.sha256.map { .string($0) } ?? .null))
                 fields.append(("rows", .int(i.rows)))
+                if !i.statements.isEmpty { fields.append(("sql", .array(i.statements.map { .string($0) }))) }
                 return .object(fields)
             })),
             ("conventions", .object(zip(Provenance.conventionKeys, conventions).map { ($0, .string($1.1)) })),
@@ -77,8 +94,9 @@ extension Interpreter {
     /// The provenance of what this session has run: `file` is the script or document as
     /// named, `text` its contents.
     public func provenance(file: String, text: String) -> Provenance {
-        var inputs = [Provenance.Input]()
-        for (key, (table, _)) in loadedFiles {
+        var inputs = databaseInputs()
+        let databases = Set(describedDatabases.keys)
+        for (key, (table, _)) in loadedFiles where !databases.contains(key) {
             // The cache key: the resolved path, then after a NUL a database's table or query
             // (or a CSV file's reading options, not shown).
             let parts = key.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
@@ -101,5 +119,59 @@ extension Interpreter {
         ]
         return Provenance(version: LangInfo.version, file: file, fileSHA256: SHA256.hex(Array(text.utf8)),
                           inputs: inputs, conventions: conventions)
+    }
+}
+
+extension Interpreter {
+    /// What was read from each database: for a table or query, the statements sent and the
+    /// SHA-256 of their answers (`answersDigest`), and the rows they returned. A database is
+    /// not a file whose bytes can be hashed (and an SQLite file changes its bytes without
+    /// changing its rows), so the data a run stood on is what came back.
+    func databaseInputs() -> [Provenance.Input] {
+        var byTable = [String: [SQLAnswers]]()
+        for a in sqlAnswers.values { byTable[a.cacheKey, default: []].append(a) }
+        return byTable.compactMap { key, answers in
+            guard let db = describedDatabases[key] else { return nil }
+            let sorted = answers.flatMap { a in zip(a.statements, a.tables) }.sorted { $0.0 < $1.0 }
+            let parts = key.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            let selector = parts.count > 1 && (parts[1].hasPrefix("table ") || parts[1].hasPrefix("query ")) ? parts[1] : nil
+            let path = type(of: db.source).readsFiles ? db.label : db.source.origin
+            return Provenance.Input(path: path, selector: selector, sha256: Interpreter.answersDigest(sorted),
+                                    rows: sorted.reduce(0) { $0 + $1.1.rowCount }, statements: sorted.map(\.0))
+        }
+    }
+
+    /// SHA-256 of statements and their answers in a canonical text, so that the same rows
+    /// give the same digest whatever the order the database returned them in: for each
+    /// statement (sorted by its text), the statement, a line; the column names separated by
+    /// tabs, a line; then each row, values separated by tabs (numbers in their shortest
+    /// exact decimal form, dates as YYYY-MM-DD, booleans true/false, missing as `\N`, text
+    /// with `\`, tab and newline escaped as `\\`, `\t`, `\n`), the rows sorted, each ending
+    /// in a newline.
+    static func answersDigest(_ answers: [(String, Table)]) -> String {
+        var bytes = [UInt8]()
+        for (sql, table) in answers {
+            bytes += Array((sql + "\n" + table.names.joined(separator: "\t") + "\n").utf8)
+            var lines = [String]()
+            lines.reserveCapacity(table.rowCount)
+            for r in 0..<table.rowCount {
+                lines.append(table.columns.map { canonical($0, r) }.joined(separator: "\t"))
+            }
+            lines.sort()
+            for line in lines { bytes += Array(line.utf8); bytes.append(10) }
+        }
+        return SHA256.hex(bytes)
+    }
+
+    static func canonical(_ c: Column, _ i: Int) -> String {
+        switch c {
+        case .double(let v): return v[i].isNaN ? "\\N" : String(v[i])
+        case .int(let v): return v[i] == Column.intNA ? "\\N" : String(v[i])
+        case .bool(let v): return v[i] == Column.boolNA ? "\\N" : (v[i] == 1 ? "true" : "false")
+        case .date(let v): return v[i] == Column.dateNA ? "\\N" : CivilDate(days: v[i]).description
+        case .string(let codes, let dict):
+            guard codes[i] != Column.stringNA else { return "\\N" }
+            return dict[Int(codes[i])].replacing("\\", with: "\\\\").replacing("\t", with: "\\t").replacing("\n", with: "\\n")
+        }
     }
 }

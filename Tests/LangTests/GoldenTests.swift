@@ -26,7 +26,10 @@ struct GoldenTests {
     }
 
     /// Runs a script as `lart run` does (checked first, then run) and returns its transcript.
-    static func transcript(of path: String) throws -> String {
+    static func transcript(of path: String) throws -> String { try run(path).transcript }
+
+    /// The transcript, and what `--explain` prints (paths relative to the repository).
+    static func run(_ path: String) throws -> (transcript: String, explain: String) {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let dir = (path as NSString).deletingLastPathComponent
         // A first line `# lart run --param name=value ...` gives the script command-line
@@ -44,7 +47,26 @@ struct GoldenTests {
         // the checkout lives.
         let name = path.hasPrefix(repo.path + "/") ? String(path.dropFirst(repo.path.count + 1)) : path
         let report = session.runChecked(text, file: name)
-        return ReportPrinter(format: .text).transcript(report) + "exit: \(report.ok ? 0 : 1)\n"
+        let explain = session.explained.map(\.explained).joined(separator: "\n\n").replacingOccurrences(of: repo.path + "/", with: "") + "\n"
+        return (ReportPrinter(format: .text).transcript(report) + "exit: \(report.ok ? 0 : 1)\n", explain)
+    }
+
+    /// Scripts with an `.explain` file beside them: the statements sent to the database (and
+    /// the columns read), as `lart run --explain` prints them.
+    static func explained() -> [String] {
+        scripts().filter { FileManager.default.fileExists(atPath: String($0.dropLast(".lart".count)) + ".explain") }
+    }
+
+    @Test(arguments: explained())
+    func explain(_ path: String) throws {
+        let expectedPath = String(path.dropLast(".lart".count)) + ".explain"
+        let actual = try GoldenTests.run(path).explain
+        if ProcessInfo.processInfo.environment["LART_UPDATE_GOLDEN"] == "1" {
+            try actual.write(toFile: expectedPath, atomically: true, encoding: .utf8)
+            return
+        }
+        let expected = try String(contentsOfFile: expectedPath, encoding: .utf8)
+        #expect(actual == expected, "--explain of \(path) differs from \(expectedPath)")
     }
 
     @Test(arguments: scripts())
