@@ -10,6 +10,9 @@ struct CohortData {
     /// Rows still in the database (every step of the cohort ran there); `table` has the
     /// columns and no rows until `Interpreter.materialized`.
     var deferred: DeferredRows? = nil
+
+    /// The number of rows: for rows left in the database, the flow's last count.
+    var rowCount: Int { deferred == nil ? table.rowCount : flow.last?.after ?? 0 }
 }
 
 extension Interpreter {

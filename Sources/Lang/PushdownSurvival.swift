@@ -12,13 +12,14 @@ import Runtime
 /// grows with the table, is the same either way.)
 extension Interpreter {
     /// Whether a pipeline can start from a cohort whose rows are still in the database: one
-    /// source, and stages that need flows or survival inputs only.
+    /// source, and stages that need flows, totals or survival inputs only.
     func deferrable(_ p: Pipeline) -> Bool {
         guard p.sources.count == 1, !p.stages.isEmpty, env.settings.pushdown == .on else { return false }
         return p.stages.allSatisfy { stage in
             switch stage.verb {
             case .flow, .km, .logrank, .cuminc, .gray, .plot, .export: return true
-            case .where, .require, .exclude, .cox, .zph, .finegray, .followup, .count, .list, .summary, .rmst: return false
+            case .count: return stage.option(.by) == nil
+            case .where, .require, .exclude, .cox, .zph, .finegray, .followup, .list, .summary, .rmst: return false
             }
         }
     }
@@ -28,7 +29,8 @@ extension Interpreter {
     /// `grouped` says whether the rows came grouped.
     func pipelineRows(_ p: Pipeline, _ data: CohortData) throws -> (data: CohortData, grouped: Bool) {
         guard let d = data.deferred else { return (data, false) }
-        if p.stages.allSatisfy({ $0.verb == .flow }) { return (data, false) }
+        // Flows and counts need the flow's counts alone.
+        if p.stages.allSatisfy({ $0.verb == .flow || $0.verb == .count }) { return (data, false) }
         guard let inputs = survivalInputs(p.stages, d.db) else { return (try materialized(data), false) }
         var countName = "lart_n"
         while inputs.columns.contains(countName) { countName += "_" }
@@ -127,7 +129,10 @@ extension Interpreter {
                 for option in stage.options where !option.values.allSatisfy(walk) { return nil }
             case .flow, .plot, .export:
                 continue
-            case .where, .require, .exclude, .cox, .zph, .finegray, .followup, .count, .list, .summary, .rmst:
+            case .count:
+                // A total: the rows are the inputs' expansion.
+                guard stage.option(.by) == nil else { return nil }
+            case .where, .require, .exclude, .cox, .zph, .finegray, .followup, .list, .summary, .rmst:
                 return nil
             }
         }

@@ -59,20 +59,17 @@ struct GoldenTests {
 
     @Test(arguments: explained())
     func explain(_ path: String) throws {
-        let expectedPath = String(path.dropLast(".lart".count)) + ".explain"
-        let actual = try GoldenTests.run(path).explain
-        if ProcessInfo.processInfo.environment["LART_UPDATE_GOLDEN"] == "1" {
-            try actual.write(toFile: expectedPath, atomically: true, encoding: .utf8)
-            return
-        }
-        let expected = try String(contentsOfFile: expectedPath, encoding: .utf8)
-        #expect(actual == expected, "--explain of \(path) differs from \(expectedPath)")
+        try GoldenTests.compare(try GoldenTests.run(path).explain, String(path.dropLast(".lart".count)) + ".explain", of: path)
     }
 
     @Test(arguments: scripts())
     func golden(_ path: String) throws {
-        let expectedPath = String(path.dropLast(".lart".count)) + ".expected"
-        let actual = try GoldenTests.transcript(of: path)
+        try GoldenTests.compare(try GoldenTests.transcript(of: path), String(path.dropLast(".lart".count)) + ".expected", of: path)
+    }
+
+    /// Compares `actual` with the file `expectedPath` (rewrites it under
+    /// LART_UPDATE_GOLDEN=1), recording the first line that differs.
+    static func compare(_ actual: String, _ expectedPath: String, of path: String) throws {
         if ProcessInfo.processInfo.environment["LART_UPDATE_GOLDEN"] == "1" {
             try actual.write(toFile: expectedPath, atomically: true, encoding: .utf8)
             return

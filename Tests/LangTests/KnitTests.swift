@@ -35,13 +35,7 @@ struct KnitTests {
     @Test(arguments: documents())
     func golden(_ name: String) throws {
         let expectedPath = KnitTests.folder.appendingPathComponent(String(name.dropLast(3)) + ".expected").path
-        let actual = try KnitTests.knit(name).text
-        if ProcessInfo.processInfo.environment["LART_UPDATE_GOLDEN"] == "1" {
-            try actual.write(toFile: expectedPath, atomically: true, encoding: .utf8)
-            return
-        }
-        let expected = try String(contentsOfFile: expectedPath, encoding: .utf8)
-        #expect(actual == expected, "\(name) differs from \(expectedPath); rewrite with LART_UPDATE_GOLDEN=1 and review")
+        try GoldenTests.compare(try KnitTests.knit(name).text, expectedPath, of: name)
     }
 
     @Test func inlineResultsAndReferences() throws {

@@ -35,14 +35,20 @@ struct PushdownReadsTests {
 
     static func selects(_ s: Interpreter) -> [String] { s.explained.filter { $0.kind == .sql }.map(\.sql) }
 
-    @Test func sqliteReadsNamedColumnsAndGroupedInputs() throws {
-        let (_, fromCSV, r1) = PushdownReadsTests.run("use \"\(PushdownReadsTests.csv)\" as registry", label: "registry (lart_registry.csv)")
-        let (session, fromSQLite, r2) = PushdownReadsTests.run("use \"\(PushdownReadsTests.sqlite)\" as registry", label: "registry (lart_registry.sqlite)")
+    /// The script on `location` and on the CSV file: the same output (but for the source's
+    /// label), and no statement fetching every column. The session and the statements sent.
+    static func sameAsCSV(_ location: String, label: String) -> (Interpreter, [String]) {
+        let (_, fromCSV, r1) = run("use \"\(csv)\" as registry", label: "registry (lart_registry.csv)")
+        let (session, fromSource, r2) = run("use \"\(location)\" as registry", label: label)
         #expect(r1.ok && r2.ok, "\((r1.errors + r2.errors).map(\.description))")
-        #expect(fromSQLite == fromCSV)
-        let sent = PushdownReadsTests.selects(session)
-        // No statement fetches every column.
+        #expect(fromSource == fromCSV)
+        let sent = selects(session)
         #expect(!sent.contains { $0.contains("SELECT *") })
+        return (session, sent)
+    }
+
+    @Test func sqliteReadsNamedColumnsAndGroupedInputs() throws {
+        let (session, sent) = PushdownReadsTests.sameAsCSV(PushdownReadsTests.sqlite, label: "registry (lart_registry.sqlite)")
         // Kaplan-Meier and log-rank: one grouped statement (time in days after the origin).
         let km = sent.filter { $0.contains("GROUP BY") && $0.contains("\"first_line\"") }
         #expect(km.count == 1)
@@ -149,12 +155,7 @@ struct PushdownReadsTests {
     @Test(.enabled(if: PostgresServer.available, PostgresServer.skipped))
     func postgresReadsNamedColumnsAndGroupedInputs() throws {
         let url = try #require(PostgresServer.url)
-        let (_, fromCSV, r1) = PushdownReadsTests.run("use \"\(PushdownReadsTests.csv)\" as registry", label: "registry (lart_registry.csv)")
-        let (session, fromPostgres, r2) = PushdownReadsTests.run("use \"\(url)\" as registry", label: "registry (lart)")
-        #expect(r1.ok && r2.ok, "\((r1.errors + r2.errors).map(\.description))")
-        #expect(fromPostgres == fromCSV)
-        let sent = PushdownReadsTests.selects(session)
-        #expect(!sent.contains { $0.contains("SELECT *") })
+        let (session, sent) = PushdownReadsTests.sameAsCSV(url, label: "registry (lart)")
         #expect(sent.contains { $0.contains("(\"death_date\" - \"lart_date\") AS lart_days_") && $0.contains("GROUP BY 1, 2, 3, 4") })
         let p = session.provenance(file: "t.lart", text: "")
         let input = try #require(p.inputs.first)

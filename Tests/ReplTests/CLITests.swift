@@ -133,14 +133,16 @@ struct CLITests {
             use "\(db)" as registry
             cohort adeno = registry | require histology == "adenocarcinoma" | exclude mets_at_dx > 3
             cohort adeno | count
+            cohort adeno | summary age
             """)
         defer { try? FileManager.default.removeItem(atPath: script) }
         let r = try CLITests.lart(["run", script, "--explain"])
         #expect(r.status == 0)
         #expect(r.stdout.contains("adeno   289"))
         #expect(r.stderr.contains("-- \(db)\nSELECT COUNT(*) AS n_0,"))
-        // Only the columns the script names (and the id column), with what came back.
-        #expect(r.stderr.contains("SELECT \"patient_id\", \"histology\", \"mets_at_dx\" FROM \"patients\"\nWHERE ((NULLIF(\"histology\", '') = 'adenocarcinoma')) IS TRUE\n  AND ((\"mets_at_dx\" > 3)) IS FALSE;\n-- 289 rows, "))
+        // The count is the flow's; the summary fetches the rows, only the columns the script
+        // names (and the id column), with what came back.
+        #expect(r.stderr.contains("SELECT \"patient_id\", \"age\", \"histology\", \"mets_at_dx\" FROM \"patients\"\nWHERE ((NULLIF(\"histology\", '') = 'adenocarcinoma')) IS TRUE\n  AND ((\"mets_at_dx\" > 3)) IS FALSE;\n-- 289 rows, "))
         let csv = try CLITests.lart(["run", "examples/quickstart.lart", "--explain"])
         #expect(csv.stderr.contains("-- columns read: "))
         #expect(csv.stderr.hasSuffix("-- no SQL was sent\n"))

@@ -5,7 +5,7 @@ extension Interpreter {
     func runCount(_ stage: Stage, _ run: inout PipelineRun) throws {
         let data = run.data
         guard let g = try grouping(stage.option(.by)?.values ?? [], data, run.source) else {
-            run.emit(CountResult(source: data.name, total: data.table.rowCount))
+            run.emit(CountResult(source: data.name, total: data.rowCount))
             return
         }
         var counts = [Int](repeating: 0, count: g.labels.count)
