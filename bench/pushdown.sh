@@ -6,8 +6,10 @@
 # Starts a throwaway cluster (.ci/postgres), generates `bench` with PostgreSQL's own
 # generate_series and random() (setseed(0.42), so every run has the same rows): 14 columns
 # with text, dates, numbers and missing values. Then runs one script three ways and reports,
-# for each, the seconds and peak memory (/usr/bin/time) and the rows and bytes lart fetched
-# (summed from `--explain`: each statement's rows and the bytes of its values):
+# for each, the seconds and peak memory (/usr/bin/time), the seconds the server spent on
+# lart's statements (summed from its log, log_min_duration_statement = 0) and the rows and
+# bytes lart fetched (summed from `--explain`: each statement's rows and the bytes of its
+# values):
 #   pushdown   the default: the 4 steps of the cohort and its flow in the database, KM by
 #              group and log-rank from the inputs grouped and counted there;
 #   off        `set pushdown off`: the columns the script names are fetched, all in lart;
@@ -59,6 +61,9 @@ t1=$(date +%s.%N)
 size=$("${psql[@]}" -d lart -At -c "SELECT pg_size_pretty(pg_total_relation_size('bench'))")
 echo "generated in $(echo "$t1 - $t0" | bc) s, table size $size" >&2
 
+# The server logs every statement's duration: the time spent in the database, per run.
+"${psql[@]}" -d lart >/dev/null -c "ALTER SYSTEM SET log_min_duration_statement = 0" -c "SELECT pg_reload_conf()"
+log="$LART_PG_DIR/server.log"
 url="postgresql://lart@127.0.0.1:$port/lart"
 body='use "'"$url"'" table bench as registry
 endpoint os = from lart_date to death_date censor last_contact_date
@@ -73,13 +78,15 @@ printf '%s\n' "$body" >"$work/pushdown.lart"
 printf 'set pushdown off\n%s\n' "$body" >"$work/off.lart"
 printf 'set pushdown off\n%s\ncohort c | list limit 3\n' "$body" >"$work/all.lart"
 
-printf '| run | seconds | peak memory | statements | rows fetched | bytes fetched |\n|---|---|---|---|---|---|\n'
+printf '| run | seconds | of which in the database | peak memory | statements | rows fetched | bytes fetched |\n|---|---|---|---|---|---|---|\n'
 for mode in pushdown off all; do
+  before=$(wc -c <"$log")
   /usr/bin/time -f "%e %M" -o "$work/$mode.time" "$lart" run "$work/$mode.lart" --explain >"$work/$mode.out" 2>"$work/$mode.err"
   read -r secs kb <"$work/$mode.time"
+  db=$(tail -c +"$((before + 1))" "$log" | grep -o 'duration: [0-9.]* ms' | awk '{s+=$2} END {printf "%.1f", s / 1000}')
   stats=$(grep -E '^-- [0-9]+ rows?, [0-9]+ bytes$' "$work/$mode.err" | awk '{n++; r+=$2; b+=$4} END {printf "%d %d %d", n, r, b}')
   read -r n r b <<<"$stats"
-  printf '| %s | %s | %d MB | %d | %d | %d (%.1f MB) |\n' "$mode" "$secs" $((kb / 1024)) "$n" "$r" "$b" "$(echo "$b / 1048576" | bc -l)"
+  printf '| %s | %s | %s | %d MB | %d | %d | %d (%.1f MB) |\n' "$mode" "$secs" "$db" $((kb / 1024)) "$n" "$r" "$b" "$(echo "$b / 1048576" | bc -l)"
 done
 # The analyses are the same whichever way they ran (`all` adds the listed rows).
 diff "$work/pushdown.out" "$work/off.out" >&2 && echo "outputs: pushdown and off identical" >&2

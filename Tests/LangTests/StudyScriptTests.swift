@@ -12,10 +12,11 @@ struct StudyScriptTests {
     static let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let script = repo.appendingPathComponent("examples/lart_study.lart").path
 
-    static func run(overrides: [String: String] = [:]) throws -> RunReport {
+    static func run(overrides: [String: String] = [:], checked: Bool = false) throws -> RunReport {
         let text = try String(contentsOfFile: script, encoding: .utf8)
         let interpreter = Interpreter(baseDirectory: repo.appendingPathComponent("examples").path, overrides: overrides)
-        return interpreter.run(text, file: "examples/lart_study.lart")
+        // `checked`: as `lart run` does, reading only the columns the script names.
+        return checked ? interpreter.runChecked(text, file: "examples/lart_study.lart") : interpreter.run(text, file: "examples/lart_study.lart")
     }
 
     let fixture: Fixture
@@ -141,6 +142,11 @@ struct StudyScriptTests {
         }
         #expect(fromSQLite.count > 10_000)
         #expect(normalized(fromSQLite) == normalized(fromCSV))
+        // As `lart run` runs it: the columns the script names, from both.
+        let checkedCSV = ReportPrinter(format: .text).transcript(try StudyScriptTests.run(checked: true))
+        let checkedSQLite = ReportPrinter(format: .text).transcript(try StudyScriptTests.run(overrides: ["registry": sqlite], checked: true))
+        #expect(checkedCSV == fromCSV)
+        #expect(normalized(checkedSQLite) == normalized(fromCSV))
     }
 
     /// The same registry in PostgreSQL (database `lart`, one table `patients`, loaded by
@@ -160,6 +166,9 @@ struct StudyScriptTests {
         #expect(fromPostgres.count > 10_000)
         #expect(normalized(fromPostgres) == normalized(fromCSV))
         #expect(fromPostgres.contains("registry (lart)"))
+        let checked = try StudyScriptTests.run(overrides: ["registry": url], checked: true)
+        #expect(checked.ok, "\(checked.errors.map(\.description).joined())")
+        #expect(normalized(ReportPrinter(format: .text).transcript(checked)) == normalized(fromCSV))
     }
 
     /// The script runs unchanged on another registry of the same columns: the bundled one
