@@ -90,5 +90,7 @@ for mode in pushdown off all; do
 done
 # The analyses are the same whichever way they ran (`all` adds the listed rows).
 diff "$work/pushdown.out" "$work/off.out" >&2 && echo "outputs: pushdown and off identical" >&2
+echo "--- output with pushdown ---" >&2
+cat "$work/pushdown.out" >&2
 echo "--- statements sent with pushdown ---" >&2
 cat "$work/pushdown.err" >&2
