@@ -65,7 +65,7 @@ extension Interpreter {
         guard let db = env.databases[name] else { return table }
         if let (t, _) = loadedFiles[db.cacheKey] { return t }
         let list = selectList(db)
-        guard let t = try readDatabase(db, at: use, { rel in ["SELECT \(list) FROM \(rel)"] }).first else {
+        guard let t = try readDatabase(db, at: use, { rel in [SQLStatement("SELECT \(list) FROM \(rel)", .rows)] }).first else {
             throw fail("`\(name)` could not be read from \(db.source.origin)", use?.0 ?? 0..<0, use?.1 ?? SourceFile(name: "<repl>", text: ""))
         }
         loadedFiles[db.cacheKey] = (t, db.label)
@@ -74,16 +74,16 @@ extension Interpreter {
 
     /// Runs statements of lart's own on a database table (recorded for `--explain`, with the
     /// rows and bytes each returned); errors point where the table is used.
-    func readDatabase(_ db: DatabaseTable, at use: (Range<Int>, SourceFile)?, _ make: (String) -> [String]) throws -> [Table] {
+    func readDatabase(_ db: DatabaseTable, at use: (Range<Int>, SourceFile)?, _ make: (String) -> [SQLStatement]) throws -> [Table] {
         // Statements already answered (cohorts are recomputed when any definition changes;
         // the SQL holds everything the answer depends on).
-        let key = db.cacheKey + "\u{0}" + make("\u{1}").joined(separator: "\u{0}")
+        let key = db.cacheKey + "\u{0}" + make("\u{1}").map(\.sql).joined(separator: "\u{0}")
         if let known = sqlAnswers[key] { return known.tables }
         do {
             var sent = [String]()
             let answers = try db.source.run { rel in
                 let statements = make(rel)
-                sent = statements
+                sent = statements.map(\.sql)
                 return statements
             }
             sourceReads.append(SourceRead(origin: db.source.origin, kind: .sql(statements: sent.count)))
@@ -145,7 +145,7 @@ extension Interpreter {
             counts.append("SUM(CASE WHEN \(keeps[0...k].joined(separator: " AND ")) THEN 1 ELSE 0 END) AS n_\(k + 1)")
         }
         let use = (sourceName.range, def.source)
-        let results = try readDatabase(db, at: use) { rel in ["SELECT " + counts.joined(separator: ",\n  ") + "\nFROM " + rel] }
+        let results = try readDatabase(db, at: use) { rel in [SQLStatement("SELECT " + counts.joined(separator: ",\n  ") + "\nFROM " + rel, .summary)] }
         guard results.count == 1, results[0].rowCount == 1 else { return nil }
         let numbers = results[0].columns.map { $0.doubles()?.first.map { $0.isNaN ? 0 : Int($0) } ?? 0 }
         var flow = [FlowStep(kind: .source, condition: tableLabel(sourceName.text), reason: nil, before: numbers[0], after: numbers[0], cohort: sourceName.text)]
@@ -168,7 +168,7 @@ extension Interpreter {
     /// flow's count from `SELECT COUNT(*)`. Nil for other tables and with `set pushdown off`.
     func databaseTableCount(_ name: String, at use: (Range<Int>, SourceFile)?) throws -> CohortData? {
         guard env.settings.pushdown == .on, let db = env.databases[name], loadedFiles[db.cacheKey] == nil, let use else { return nil }
-        guard let n = try readDatabase(db, at: use, { rel in ["SELECT COUNT(*) AS n_0 FROM " + rel] }).first?.columns.first?.doubles()?.first,
+        guard let n = try readDatabase(db, at: use, { rel in [SQLStatement("SELECT COUNT(*) AS n_0 FROM " + rel, .summary)] }).first?.columns.first?.doubles()?.first,
               n.isFinite else { return nil }
         let columns = columnPlan.columns(of: db.described.map(\.name)).map(Set.init)
         return CohortData(name: name, table: Table.empty(db.described.filter { columns?.contains($0.name) ?? true }, origin: db.source.origin),
@@ -187,7 +187,7 @@ extension Interpreter {
             return out
         }
         let list = selectList(d.db)
-        let rows = try readDatabase(d.db, at: d.use) { rel in ["SELECT \(list) FROM " + rel + DeferredRows.whereClause(d.keeps)] }
+        let rows = try readDatabase(d.db, at: d.use) { rel in [SQLStatement("SELECT \(list) FROM " + rel + DeferredRows.whereClause(d.keeps), .rows)] }
         guard let table = rows.first else {
             throw fail("`\(data.name)` could not be read from \(d.db.source.origin)", d.use.0, d.use.1)
         }

@@ -45,7 +45,8 @@ extension Interpreter {
         }
         let positions = (1...inputs.columns.count).map(String.init).joined(separator: ", ")
         let answer = try readDatabase(d.db, at: d.use) { rel in
-            ["SELECT " + select.joined(separator: ", ") + ", COUNT(*) AS \(countName) FROM \(rel)" + DeferredRows.whereClause(d.keeps) + "\nGROUP BY \(positions)"]
+            [SQLStatement("SELECT " + select.joined(separator: ", ") + ", COUNT(*) AS \(countName) FROM \(rel)" + DeferredRows.whereClause(d.keeps)
+                          + "\nGROUP BY \(positions)", .summary)]
         }
         guard let grouped = answer.first, let counts = grouped[countName]?.doubles() else { return (try materialized(data), false) }
         var rows = [Int]()

@@ -176,7 +176,7 @@ public struct SQLiteSource: SQLSource {
 
     public var dialect: SQLDialect { .sqlite }
 
-    public func run(_ make: (String) -> [String]) throws -> [SQLAnswer] {
+    public func run(_ make: (String) -> [SQLStatement]) throws -> [SQLAnswer] {
         let relation: String
         switch selection {
         case .all:
@@ -186,9 +186,9 @@ public struct SQLiteSource: SQLSource {
         case .table(let name): relation = SQLiteReader.quote(name)
         case .query(let sql): relation = "(\n" + sql + "\n) AS lart_source"
         }
-        return try make(relation).map { sql in
+        return try make(relation).map { statement in
             var bytes = 0
-            let t = try SQLiteReader.query(path: path, sql: sql, origin: nil, bytes: &bytes)
+            let t = try SQLiteReader.query(path: path, sql: statement.sql, origin: nil, bytes: &bytes)
             return SQLAnswer(table: t, bytes: bytes)
         }
     }
@@ -208,7 +208,22 @@ public protocol SQLSource: DataSource {
     /// Runs SELECTs of lart's own, in one read-only session: `make` gets the relation the
     /// selection reads (`"public"."patients"`, or the query in parentheses) and returns the
     /// statements. Columns named as in `describe` keep its kinds.
-    func run(_ make: (String) -> [String]) throws -> [SQLAnswer]
+    func run(_ make: (String) -> [SQLStatement]) throws -> [SQLAnswer]
+}
+
+/// A SELECT of lart's own, and what its answer is like.
+public struct SQLStatement: Sendable, Equatable {
+    public enum Answer: Sendable, Equatable {
+        /// Rows of the table (possibly millions): fetched in batches.
+        case rows
+        /// Aggregates (counts, grouped inputs): fetched at once, which lets a server run the
+        /// statement in parallel.
+        case summary
+    }
+    public var sql: String
+    public var answer: Answer
+
+    public init(_ sql: String, _ answer: Answer) { self.sql = sql; self.answer = answer }
 }
 
 /// The rows a statement returned, and how many bytes of values came with them: the text of

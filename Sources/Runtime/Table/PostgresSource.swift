@@ -133,13 +133,14 @@ public struct PostgresSource: SQLSource {
 
     public var dialect: SQLDialect { .postgres }
 
-    public func run(_ make: (String) -> [String]) throws -> [SQLAnswer] {
+    public func run(_ make: (String) -> [SQLStatement]) throws -> [SQLAnswer] {
         try withConnection { c in
             let (relation, _) = try self.relation(c)
-            return try make(relation).map { sql in
-                let fields = try c.describe(sql, part: queryPart)
+            return try make(relation).map { statement in
+                let fields = try c.describe(statement.sql, part: queryPart)
                 var bytes = 0
-                let t = try c.fetch(sql, fields: fields, origin: origin, part: queryPart, bytes: &bytes)
+                let t = try c.fetch(statement.sql, fields: fields, origin: origin, part: queryPart, bytes: &bytes,
+                                    cursor: statement.answer == .rows)
                 return SQLAnswer(table: t, bytes: bytes)
             }
         }
@@ -478,53 +479,66 @@ final class PostgresConnection {
         return fields
     }
 
-    /// Runs `sql` through a cursor and parses its rows into typed columns; `bytes` grows by
-    /// the length of the values' text.
-    func fetch(_ sql: String, fields: [Field], origin: String, part: DataSourceError.Part, bytes: inout Int) throws -> Table {
+    /// Runs `sql` and parses its rows into typed columns; `bytes` grows by the length of the
+    /// values' text. Rows come through a cursor, 50,000 at a time; with `cursor: false` (an
+    /// answer known to be small) in one result, so that the server may plan the statement
+    /// in parallel (it never does for a cursor's).
+    func fetch(_ sql: String, fields: [Field], origin: String, part: DataSourceError.Part, bytes: inout Int, cursor: Bool = true) throws -> Table {
         let what: String
         switch part {
         case .query: what = "the query fails"
         case .table, .location: what = "cannot read the table"
         }
-        let declare = PQexecParams(conn, "DECLARE lart_rows NO SCROLL CURSOR FOR " + sql, 0, nil, nil, nil, nil, 0)
-        let declared = PQresultStatus(declare) == PGRES_COMMAND_OK
-        if !declared {
-            let e = failure(declare, what, part: part)
-            PQclear(declare)
-            // Positions are in the statement sent, not in the query as written.
-            if case .query = e.part { throw DataSourceError(e.error, .query(position: nil)) }
-            throw e
-        }
-        PQclear(declare)
         var builders = fields.map { PostgresColumnBuilder(kind: $0.type.kind, padded: $0.type.oid == 1042) }
+        if !cursor {
+            let res = PQexecParams(conn, sql, 0, nil, nil, nil, nil, 0)
+            defer { PQclear(res) }
+            guard PQresultStatus(res) == PGRES_TUPLES_OK else { throw statementFailure(res, what, part: part, row: 0) }
+            try append(res, to: &builders, after: 0, fields: fields, origin: origin, part: part, bytes: &bytes)
+            return Table(names: fields.map(\.name), columns: builders.map { $0.column() }, origin: origin)
+        }
+        let declare = PQexecParams(conn, "DECLARE lart_rows NO SCROLL CURSOR FOR " + sql, 0, nil, nil, nil, nil, 0)
+        defer { PQclear(declare) }
+        guard PQresultStatus(declare) == PGRES_COMMAND_OK else { throw statementFailure(declare, what, part: part, row: nil) }
         var rows = 0
         while true {
             let res = PQexec(conn, "FETCH FORWARD 50000 FROM lart_rows")
             defer { PQclear(res) }
-            guard PQresultStatus(res) == PGRES_TUPLES_OK else {
-                let e = failure(res, what, part: part, row: rows)
-                if case .query = e.part { throw DataSourceError(e.error, .query(position: nil)) }
-                throw e
-            }
+            guard PQresultStatus(res) == PGRES_TUPLES_OK else { throw statementFailure(res, what, part: part, row: rows) }
             let n = Int(PQntuples(res))
             if n == 0 { break }
-            for c in 0..<fields.count {
-                let col = Int32(c)
-                for r in 0..<n {
-                    let row = Int32(r)
-                    if PQgetisnull(res, row, col) == 1 { builders[c].appendMissing(); continue }
-                    let length = Int(PQgetlength(res, row, col))
-                    bytes += length
-                    let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(PQgetvalue(res, row, col)!).assumingMemoryBound(to: UInt8.self), count: length)
-                    if let problem = builders[c].append(bytes) {
-                        throw DataSourceError(DataError(file: origin, row: rows + r + 1, column: fields[c].name, message: problem), part)
-                    }
-                }
-            }
+            try append(res, to: &builders, after: rows, fields: fields, origin: origin, part: part, bytes: &bytes)
             rows += n
         }
         try command("CLOSE lart_rows")
         return Table(names: fields.map(\.name), columns: builders.map { $0.column() }, origin: origin)
+    }
+
+    /// The error of a statement of lart's (positions are in the statement sent, not in the
+    /// query as written).
+    func statementFailure(_ res: OpaquePointer?, _ what: String, part: DataSourceError.Part, row: Int?) -> DataSourceError {
+        let e = failure(res, what, part: part, row: row)
+        if case .query = e.part { return DataSourceError(e.error, .query(position: nil)) }
+        return e
+    }
+
+    /// Appends the rows of one result, the first of them row `after + 1` of the statement.
+    func append(_ res: OpaquePointer?, to builders: inout [PostgresColumnBuilder], after rows: Int, fields: [Field], origin: String,
+                part: DataSourceError.Part, bytes: inout Int) throws {
+        let n = Int(PQntuples(res))
+        for c in 0..<fields.count {
+            let col = Int32(c)
+            for r in 0..<n {
+                let row = Int32(r)
+                if PQgetisnull(res, row, col) == 1 { builders[c].appendMissing(); continue }
+                let length = Int(PQgetlength(res, row, col))
+                bytes += length
+                let value = UnsafeBufferPointer(start: UnsafeRawPointer(PQgetvalue(res, row, col)!).assumingMemoryBound(to: UInt8.self), count: length)
+                if let problem = builders[c].append(value) {
+                    throw DataSourceError(DataError(file: origin, row: rows + r + 1, column: fields[c].name, message: problem), part)
+                }
+            }
+        }
     }
 }
 
