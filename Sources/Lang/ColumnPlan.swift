@@ -8,8 +8,9 @@ import Runtime
 /// a column reached through a `let`, an endpoint, a cohort's conditions, a stage's terms,
 /// options or `by`, `table1`, `summary`, `levels`/`label` or a term list is read; a word that
 /// is not a column costs nothing. Statements that show a table's columns without naming them
-/// (`list`, `why`) read every column. The column that identifies a patient (`id`,
-/// `patient_id`, ... else the first) is always read: messages name rows by it. At the REPL,
+/// (`list`, `why`) read every column. The columns that identify a patient (`id`,
+/// `patient_id`, `subject_id`, `usubjid`) and the first are always read: messages name rows
+/// by them. At the REPL,
 /// where later statements are unknown, there is no plan: every column is read.
 struct ColumnPlan: Sendable, Equatable {
     /// The words of the script; nil: every column.
@@ -32,9 +33,10 @@ struct ColumnPlan: Sendable, Equatable {
     /// The columns of `names` (a source's, in its order) to read; nil: all of them.
     func columns(of names: [String]) -> [String]? {
         guard let words else { return nil }
-        var keep = names.filter { words.contains($0) }
-        let id = Interpreter.idColumnNames.lazy.compactMap { w in names.first { $0.lowercased() == w } }.first ?? names.first
-        if let id, !keep.contains(id) { keep.append(id) }
+        // Every column named as an id (`why`, robust Cox and `export adtte` each pick one by
+        // their own order), and the first.
+        let ids = Set(Interpreter.idColumnNames)
+        var keep = names.filter { words.contains($0) || ids.contains($0.lowercased()) }
         if let first = names.first, !keep.contains(first) { keep.append(first) }
         guard keep.count < names.count else { return nil }
         let wanted = Set(keep)

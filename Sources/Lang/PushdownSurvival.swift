@@ -17,7 +17,9 @@ extension Interpreter {
         guard p.sources.count == 1, !p.stages.isEmpty, env.settings.pushdown == .on else { return false }
         return p.stages.allSatisfy { stage in
             switch stage.verb {
-            case .flow, .km, .logrank, .cuminc, .gray, .plot, .export: return true
+            case .flow, .km, .logrank, .cuminc, .gray, .plot: return true
+            // `export adtte` writes a record per patient: it needs the rows.
+            case .export: return stage.dataset == nil
             case .count: return stage.option(.by) == nil
             case .where, .require, .exclude, .cox, .zph, .finegray, .followup, .list, .summary, .rmst: return false
             }
@@ -128,8 +130,10 @@ extension Interpreter {
                     }
                 }
                 for option in stage.options where !option.values.allSatisfy(walk) { return nil }
-            case .flow, .plot, .export:
+            case .flow, .plot:
                 continue
+            case .export:
+                guard stage.dataset == nil else { return nil }
             case .count:
                 // A total: the rows are the inputs' expansion.
                 guard stage.option(.by) == nil else { return nil }
