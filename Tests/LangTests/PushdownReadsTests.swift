@@ -107,6 +107,26 @@ struct PushdownReadsTests {
         }
     }
 
+    /// `export adtte` writes a record per patient: on a cohort whose steps all ran in the
+    /// database it fetches the rows (with the id column), and writes what the CSV gives.
+    @Test func adtteExportFetchesTheRows() throws {
+        var written = [String]()
+        for data in [PushdownReadsTests.csv, PushdownReadsTests.sqlite] {
+            let dir = try FigureTests.tempDirectory()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let r = Interpreter(baseDirectory: dir).runChecked("""
+                use "\(PushdownReadsTests.repo.path)/\(data)" as registry
+                endpoint os = from lart_date to death_date censor last_contact_date
+                cohort a = registry | require age >= 70
+                cohort a | export adtte os "adtte.csv"
+                """, file: "t.lart")
+            #expect(r.ok, "\(r.errors.map(\.description))")
+            written.append(try String(contentsOfFile: dir + "/adtte.csv", encoding: .utf8))
+        }
+        #expect(written[0].hasPrefix("USUBJID,PARAMCD,"))
+        #expect(written[0] == written[1])
+    }
+
     /// `set pushdown off`: the table's columns are fetched and everything runs in lart; the
     /// output is the same.
     @Test func pushdownOff() throws {
