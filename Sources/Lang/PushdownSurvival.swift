@@ -88,16 +88,24 @@ extension Interpreter {
     /// as days after it.
     func survivalInputs(_ stages: [Stage], _ db: DatabaseTable) -> (columns: [String], origin: String?)? {
         let columns = Set(db.described.map(\.name))
+        let dates = Set(db.described.filter { $0.kind == .date }.map(\.name))
         var found = Set<String>()
         var visiting = Set<String>()
         var absoluteDates = false
         var origins = Set<String>()
+        // In a stage's options (`by`), a date is used for itself: a row whose origin is
+        // missing still has it.
+        var inOption = false
         func walk(_ e: Expr) -> Bool {
             switch e.kind {
             case .number, .string, .bool, .duration: return true
             case .date: absoluteDates = true; return true
             case .name(let n):
-                if columns.contains(n) { found.insert(n); return true }
+                if columns.contains(n) {
+                    found.insert(n)
+                    if inOption && dates.contains(n) { absoluteDates = true }
+                    return true
+                }
                 if let b = env.lets[n] {
                     guard visiting.insert(n).inserted else { return true }
                     return walk(b.expr)
@@ -129,7 +137,12 @@ extension Interpreter {
                         return nil
                     }
                 }
-                for option in stage.options where !option.values.allSatisfy(walk) { return nil }
+                inOption = true
+                defer { inOption = false }
+                for option in stage.options {
+                    visiting = []
+                    guard option.values.allSatisfy(walk) else { return nil }
+                }
             case .flow, .plot:
                 continue
             case .export:

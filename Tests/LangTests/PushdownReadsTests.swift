@@ -107,6 +107,23 @@ struct PushdownReadsTests {
         }
     }
 
+    /// A date in `by` is used for itself, not as days after the origin (a row whose origin is
+    /// missing still has it): the dates are sent as they are, and the output is the CSV's.
+    @Test func datesInGroupsAreSentAsDates() throws {
+        let text = """
+            endpoint os = from lart_date to death_date censor last_contact_date
+            cohort a = registry | require age >= 50
+            cohort a | km os by progression_date is missing
+            """
+        let (session, fromSQLite, r1) = PushdownReadsTests.run("use \"\(PushdownReadsTests.sqlite)\" as registry", text, label: "x")
+        let (_, fromCSV, r2) = PushdownReadsTests.run("use \"\(PushdownReadsTests.csv)\" as registry", text, label: "x")
+        #expect(r1.ok && r2.ok, "\((r1.errors + r2.errors).map(\.description))")
+        #expect(fromSQLite == fromCSV)
+        let grouped = try #require(PushdownReadsTests.selects(session).first { $0.contains("GROUP BY") })
+        #expect(!grouped.contains("julianday"))
+        #expect(grouped.hasPrefix("SELECT \"lart_date\", \"progression_date\", \"death_date\", \"last_contact_date\", COUNT(*)"))
+    }
+
     /// `export adtte` writes a record per patient: on a cohort whose steps all ran in the
     /// database it fetches the rows (with the id column), and writes what the CSV gives.
     @Test func adtteExportFetchesTheRows() throws {
