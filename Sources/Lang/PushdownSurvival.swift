@@ -1,27 +1,29 @@
 import Runtime
 
-/// Kaplan-Meier, log-rank and cumulative incidence on a cohort whose every step ran in the
-/// database: the rows are not fetched; the database groups them by the analysis's raw
-/// inputs (the columns the endpoint's time and status and the groups are computed from) and
-/// counts each combination (`GROUP BY ... COUNT(*)`). lart expands those counts back into
-/// rows and runs the same evaluator and estimators as on rows read whole, so the output is
-/// the same to the byte: the estimators depend only on the multiset of (time, status, group),
-/// not on the order of the rows. (Frequency weights in the estimators would save the
-/// expansion, but every estimate, n.risk, Greenwood's variance, the log-rank variance and
-/// Gray's test would have to be shown equal to expansion; the transfer, which is what
-/// grows with the table, is the same either way.)
+/// Kaplan-Meier, log-rank, cumulative incidence (and Gray's test, reverse Kaplan-Meier
+/// follow-up, counts by group) on a cohort whose every step ran in the database: the rows
+/// are not fetched; the database groups them by the analysis's raw inputs (the columns the
+/// endpoint's time and status and the groups are computed from) and counts each combination
+/// (`GROUP BY ... COUNT(*)`). lart expands those counts back into rows and runs the same
+/// evaluator and estimators as on rows read whole, so the output is the same to the byte:
+/// the estimators depend only on the multiset of (time, status, group), not on the order of
+/// the rows. (Frequency weights in the estimators would save the expansion, but every
+/// estimate, n.risk, Greenwood's variance, the log-rank variance and Gray's test would have
+/// to be shown equal to expansion; the transfer, which is what grows with the table, is the
+/// same either way, and at 10^7 rows lart's share of the run is half a second:
+/// bench/pushdown.md.)
 extension Interpreter {
     /// Whether a pipeline can start from a cohort whose rows are still in the database: one
-    /// source, and stages that need flows, totals or survival inputs only.
+    /// source, and stages that need flows, counts or survival inputs only (each depends on
+    /// the multiset of its inputs, not on the rows' order or their other columns).
     func deferrable(_ p: Pipeline) -> Bool {
         guard p.sources.count == 1, !p.stages.isEmpty, env.settings.pushdown == .on else { return false }
         return p.stages.allSatisfy { stage in
             switch stage.verb {
-            case .flow, .km, .logrank, .cuminc, .gray, .plot: return true
+            case .flow, .km, .logrank, .cuminc, .gray, .followup, .count, .plot: return true
             // `export adtte` writes a record per patient: it needs the rows.
             case .export: return stage.dataset == nil
-            case .count: return stage.option(.by) == nil
-            case .where, .require, .exclude, .cox, .zph, .finegray, .followup, .list, .summary, .rmst: return false
+            case .where, .require, .exclude, .cox, .zph, .finegray, .list, .summary, .rmst: return false
             }
         }
     }
@@ -31,8 +33,8 @@ extension Interpreter {
     /// `grouped` says whether the rows came grouped.
     func pipelineRows(_ p: Pipeline, _ data: CohortData) throws -> (data: CohortData, grouped: Bool) {
         guard let d = data.deferred else { return (data, false) }
-        // Flows and counts need the flow's counts alone.
-        if p.stages.allSatisfy({ $0.verb == .flow || $0.verb == .count }) { return (data, false) }
+        // Flows and totals need the flow's counts alone.
+        if p.stages.allSatisfy({ $0.verb == .flow || ($0.verb == .count && $0.option(.by) == nil) }) { return (data, false) }
         guard let inputs = survivalInputs(p.stages, d.db) else { return (try materialized(data), false) }
         var countName = "lart_n"
         while inputs.columns.contains(countName) { countName += "_" }
@@ -123,7 +125,7 @@ extension Interpreter {
         }
         for stage in stages {
             switch stage.verb {
-            case .km, .logrank, .cuminc, .gray:
+            case .km, .logrank, .cuminc, .gray, .followup, .count:
                 if let ep = stage.endpoint {
                     guard let def = env.endpoints[ep.text] else { return nil }
                     switch def.spec {
@@ -147,10 +149,7 @@ extension Interpreter {
                 continue
             case .export:
                 guard stage.dataset == nil else { return nil }
-            case .count:
-                // A total: the rows are the inputs' expansion.
-                guard stage.option(.by) == nil else { return nil }
-            case .where, .require, .exclude, .cox, .zph, .finegray, .followup, .list, .summary, .rmst:
+            case .where, .require, .exclude, .cox, .zph, .finegray, .list, .summary, .rmst:
                 return nil
             }
         }

@@ -21,6 +21,8 @@ struct PushdownReadsTests {
         flow registry -> adeno
         cohort adeno | km os by tki at 12mo, 2y | logrank
         cohort adeno | cuminc lf by sex at 1y | gray
+        cohort adeno | followup os by tki
+        cohort adeno | count by egfr
         cohort older = registry | require age >= 70 | require lart_dose(rt_dose_gy, rt_fractions) "LART dose"
         cohort older | cox os ~ sex + egfr
         """
@@ -62,6 +64,10 @@ struct PushdownReadsTests {
         // The grouped answers are smaller than the cohort.
         let grouped = session.explained.filter { $0.sql.contains("GROUP BY") }
         #expect(grouped.allSatisfy { ($0.rows ?? .max) <= 289 })
+        // Follow-up by tki has Kaplan-Meier's inputs: the answer is reused. The counts by egfr
+        // (two values in adeno) come grouped too.
+        #expect(sent.filter { $0.contains("GROUP BY") }.count == 3)
+        #expect(session.explained.contains { $0.sql.hasPrefix("SELECT \"egfr\", COUNT(*) AS lart_n") && $0.rows == 2 })
     }
 
     /// The CSV reader is asked for the named columns only; an SQLite database is described
