@@ -202,8 +202,9 @@ extension Interpreter {
             // and read when first needed, its leading row steps in the database.
             do {
                 let db: DatabaseTable
-                if let known = describedDatabases[cacheKey] {
+                if let known = checkedDatabases[cacheKey] {
                     db = known
+                    describedDatabases[cacheKey] = known
                 } else {
                     guard let source = try DataSources.open(resolved, selection) as? any SQLSource else { throw DataError(file: path, message: "not a database") }
                     db = DatabaseTable(source: source, described: try source.describe(), cacheKey: cacheKey,

@@ -53,9 +53,11 @@ public final class Interpreter {
     var sqlAnswers: [String: SQLAnswers] = [:]
     /// The columns the script can reach (`runChecked`); at the REPL every column.
     var columnPlan = ColumnPlan.all
-    /// Databases described by `use`, by cache key: a run after its check describes nothing
-    /// again (describing an SQLite table reads it).
+    /// Databases described by `use`, by cache key.
     var describedDatabases: [String: DatabaseTable] = [:]
+    /// What `runChecked`'s check described: its run describes nothing again (describing an
+    /// SQLite table reads it). At the REPL every `use` describes afresh.
+    var checkedDatabases: [String: DatabaseTable] = [:]
     /// Every time a source was described, read or queried, in order (tests count them).
     public internal(set) var sourceReads: [SourceRead] = []
     /// Warnings of files read by `check` (by cache key), shown when `runChecked`'s run
@@ -118,7 +120,7 @@ public final class Interpreter {
         if cancellation.isCancelled { return RunReport(items: [], errors: [], interrupted: true) }
         if !errors.isEmpty { return RunReport(items: [], errors: errors) }
         columnPlan = plan
-        describedDatabases.merge(checker.describedDatabases) { current, _ in current }
+        checkedDatabases = checker.describedDatabases
         loadedFiles.merge(checker.loadedFiles) { current, _ in current }
         loadWarnings = checker.loadWarnings
         // What the check read from databases is not read again: its SQL is this run's.
