@@ -112,24 +112,12 @@ enum Measure {
             return result!
         }
 
-        let km = try timed(.km) { try kaplanMeier(table) }
-        for (curve, points) in zip(km.curves, km.points) {
-            for (t, point) in zip(landmarks, points) {
-                m.checks.append(("km.\(curve.label).S(\(formatNumber(t)))", point.survival))
-            }
-        }
-        let lr = try timed(.logrank) { try logRank(table) }
-        m.checks.append(("logrank.chisq", lr.chiSquare))
-        let cox = try timed(.cox) { try coxModel(table) }
-        for (name, b) in zip(cox.columnNames, cox.coefficients) { m.checks.append(("cox.coef.\(name)", b)) }
-        m.checks.append(("cox.loglik", cox.logLikelihood))
-        m.checks.append(("cox.iterations", Double(cox.iterations)))
-        m.checks.append(("cox.concordance", cox.concordance.concordance))
-        let ci = try timed(.cuminc) { try cumulativeIncidence(table) }
-        for curve in ci.result.curves where curve.cause == 1 {
-            m.checks.append(("cuminc.\(curve.group).cause1.F(5)", curve.at(5).estimate))
-        }
-        if let gray = ci.result.gray.first { m.checks.append(("gray.cause1.stat", gray.statistic)) }
+        let roles = Roles.cohort
+        let km = try timed(.km) { try kaplanMeier(table, roles) }
+        let lr = try timed(.logrank) { try logRank(table, roles) }
+        let cox = try timed(.cox) { try coxModel(table, roles) }
+        let ci = try timed(.cuminc) { try cumulativeIncidence(table, roles) }
+        m.checks = checks(km: km, logRank: lr, cox: cox, cuminc: ci)
 
         m.peak = max(System.statusBytes("VmHWM") ?? 0, m.peakAfterLoad)
         // After resets VmHWM only covers the last step; the overall peak is the largest seen.
@@ -137,10 +125,49 @@ enum Measure {
         return m
     }
 
+    /// The values compared with R: KM at the landmarks, the log-rank chi-square, the Cox
+    /// coefficients, log-likelihood, iterations and concordance, cumulative incidence of
+    /// cause 1 at 5 and Gray's statistic.
+    static func checks(km: KMOut, logRank lr: LogRankResult, cox: CoxResult, cuminc ci: CIOut) -> [(String, Double)] {
+        var out: [(String, Double)] = []
+        for (curve, points) in zip(km.curves, km.points) {
+            for (t, point) in zip(landmarks, points) {
+                out.append(("km.\(curve.label).S(\(formatNumber(t)))", point.survival))
+            }
+        }
+        out.append(("logrank.chisq", lr.chiSquare))
+        for (name, b) in zip(cox.columnNames, cox.coefficients) { out.append(("cox.coef.\(name)", b)) }
+        out.append(("cox.loglik", cox.logLikelihood))
+        out.append(("cox.iterations", Double(cox.iterations)))
+        out.append(("cox.concordance", cox.concordance.concordance))
+        for curve in ci.result.curves where curve.cause == 1 {
+            out.append(("cuminc.\(curve.group).cause1.F(5)", curve.at(5).estimate))
+        }
+        if let gray = ci.result.gray.first { out.append(("gray.cause1.stat", gray.statistic)) }
+        return out
+    }
+
     // MARK: Steps (inputs from the table, then the analysis)
 
-    static func eventIndicator(_ table: Table) throws -> [Bool] {
-        guard let b = table["event"]?.booleans() else { throw BenchError("event is not 0/1") }
+    /// Which columns play which part in the analyses.
+    struct Roles {
+        var time: String, event: String, group: String, cause: String
+        /// Numeric Cox covariates, then one factor.
+        var numeric: [String], factor: String
+
+        static let cohort = Roles(time: "time", event: "event", group: "group", cause: "cause",
+                                  numeric: ["x1", "x2", "x3", "x4"], factor: "x5")
+        static let registry = Roles(time: "time", event: "status", group: "sex", cause: "cause",
+                                    numeric: ["age", "bmi"], factor: "histology")
+    }
+
+    static func column(_ table: Table, _ name: String) throws -> [Double] {
+        guard let v = table.doubles(name) else { throw BenchError("\(name) is not a numeric column") }
+        return v
+    }
+
+    static func eventIndicator(_ table: Table, _ name: String) throws -> [Bool] {
+        guard let b = table[name]?.booleans() else { throw BenchError("\(name) is not 0/1") }
         return b.map { $0 == 1 }
     }
 
@@ -160,35 +187,38 @@ enum Measure {
 
     struct KMOut { var curves: [KaplanMeierCurve]; var points: [[KaplanMeierPoint]] }
 
-    static func kaplanMeier(_ table: Table) throws -> KMOut {
-        let time = table.doubles("time")!
-        let event = try eventIndicator(table)
-        let (group, labels) = try factorCodes(table, "group")
+    static func kaplanMeier(_ table: Table, _ r: Roles) throws -> KMOut {
+        let time = try column(table, r.time)
+        let event = try eventIndicator(table, r.event)
+        let (group, labels) = try factorCodes(table, r.group)
         let fit = try KaplanMeier.fit(time: time, event: event, group: group, groupLabels: labels,
                                       options: KaplanMeierOptions(times: landmarks))
         return KMOut(curves: fit.curves, points: fit.curves.map { c in landmarks.map { c.at($0) } })
     }
 
-    static func logRank(_ table: Table) throws -> LogRankResult {
-        let time = table.doubles("time")!
-        let event = try eventIndicator(table)
-        let (group, labels) = try factorCodes(table, "group")
+    static func logRank(_ table: Table, _ r: Roles) throws -> LogRankResult {
+        let time = try column(table, r.time)
+        let event = try eventIndicator(table, r.event)
+        let (group, labels) = try factorCodes(table, r.group)
         return try LogRank.test(time: time, event: event, group: group, groupLabels: labels)
     }
 
-    static func coxModel(_ table: Table) throws -> CoxResult {
-        let time = table.doubles("time")!
-        let event = try eventIndicator(table)
+    static func coxModel(_ table: Table, _ r: Roles) throws -> CoxResult {
+        let time = try column(table, r.time)
+        let event = try eventIndicator(table, r.event)
         var terms: [(name: String, columns: DesignColumns)] = []
-        for name in ["x1", "x2", "x3", "x4"] {
-            terms.append((name, DesignMatrix.numeric(table.doubles(name)!, name: name)))
+        for name in r.numeric {
+            terms.append((name, DesignMatrix.numeric(try column(table, name), name: name)))
         }
-        terms.append(("factor(x5)", try DesignMatrix.factor(values: table.strings("x5")!, name: "factor(x5)")))
+        guard let levels = table.strings(r.factor) else { throw BenchError("no column \(r.factor)") }
+        let factor = "factor(\(r.factor))"
+        terms.append((factor, try DesignMatrix.factor(values: levels, name: factor)))
         var design = DesignMatrix.design(terms)
         let (kept, dropped) = DesignMatrix.completeRows(numeric: design.columns + [time])
         if dropped > 0 {
             design = design.rows(kept)
-            var fit = try Cox.fit(time: kept.map { time[$0] }, event: kept.map { event[$0] }, design: design)
+            var fit = try Cox.fit(time: kept.map { time[$0] }, event: kept.map { event[$0] }, design: design,
+                                  options: CoxOptions(ties: .efron))
             fit.nDropped = dropped
             return fit
         }
@@ -197,11 +227,11 @@ enum Measure {
 
     struct CIOut { var result: CumulativeIncidenceResult; var values: [(Double, Double)] }
 
-    static func cumulativeIncidence(_ table: Table) throws -> CIOut {
-        let time = table.doubles("time")!
-        guard case .int(let cause)? = table["cause"] else { throw BenchError("cause is not an integer column") }
+    static func cumulativeIncidence(_ table: Table, _ r: Roles) throws -> CIOut {
+        let time = try column(table, r.time)
+        guard case .int(let cause)? = table[r.cause] else { throw BenchError("\(r.cause) is not an integer column") }
         let status = cause.map { Int($0) }
-        let (group, labels) = try factorCodes(table, "group")
+        let (group, labels) = try factorCodes(table, r.group)
         let result = try CumulativeIncidence.estimate(time: time, status: status, group: group, groupLabels: labels,
                                                       options: CumulativeIncidenceOptions(times: landmarks))
         // Read the curves at the landmarks (cmprsk::timepoints).

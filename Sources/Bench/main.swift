@@ -9,6 +9,11 @@ import Runtime
 //
 //   swift run -c release lart-bench [--rows 100000,1000000,10000000] [--out bench/results.md]
 //                                   [--dir bench/out] [--repeats 3]
+//   swift run -c release lart-bench --registry 1000000,10000000 [--run-rows 1000000]
+//                                   [--out bench/results-registry.md] [--dir bench/out] [--repeats 3]
+//
+// The second form measures the realistic file (`Registry`): `use` of all columns and of
+// the 7 a script uses, and a whole run (load + KM + log-rank + Cox + cumulative incidence).
 //
 // Each size is measured in a fresh process (this executable with --measure), so that the
 // peak resident set (VmHWM) belongs to that size alone.
@@ -21,6 +26,12 @@ struct Options {
     var measure: String? = nil
     var result: String? = nil
     var loadRepeats = 2
+    var registry: [Int]? = nil
+    var runRows = [1_000_000]
+    var outGiven = false
+    var measureUse: String? = nil
+    var measureRun: String? = nil
+    var columns: [String]? = nil
 
     init(_ args: [String]) throws {
         var i = 0
@@ -36,14 +47,20 @@ struct Options {
         while i < args.count {
             switch args[i] {
             case "--rows": rows = try value().split(separator: ",").map(count)
-            case "--out": out = try value()
+            case "--out": out = try value(); outGiven = true
             case "--dir": dir = try value()
             case "--repeats": repeats = try count(Substring(value()))
             case "--measure": measure = try value()
             case "--result": result = try value()
             case "--load-repeats": loadRepeats = try count(Substring(value()))
+            case "--registry": registry = try value().split(separator: ",").map(count)
+            case "--run-rows": runRows = try value().split(separator: ",").map(count)
+            case "--measure-use": measureUse = try value()
+            case "--measure-run": measureRun = try value()
+            case "--columns": columns = try value().split(separator: ",").map(String.init)
             case "-h", "--help":
                 print("usage: lart-bench [--rows 100000,1000000,10000000] [--out bench/results.md] [--dir bench/out] [--repeats 3]")
+                print("       lart-bench --registry 1000000,10000000 [--run-rows 1000000] [--out bench/results-registry.md] [--dir bench/out] [--repeats 3]")
                 exit(0)
             default: throw BenchError("unknown argument \(args[i])")
             }
@@ -63,11 +80,27 @@ func main() throws {
     ProcessTuning.configureAllocator()
     let options = try Options(Array(CommandLine.arguments.dropFirst()))
 
+    func answer(_ text: String) throws {
+        guard let result = options.result else { print(text); return }
+        try System.writeText(text, to: result)
+    }
+    if let path = options.measureUse {
+        try answer(try RegistryBench.measureUse(path: path, columns: options.columns, repeats: options.repeats))
+        return
+    }
+    if let path = options.measureRun {
+        try answer(try RegistryBench.measureRun(path: path, repeats: options.repeats))
+        return
+    }
+    if let rows = options.registry {
+        try RegistryBench.run(rows: rows, runRows: options.runRows, dir: options.dir,
+                              out: options.outGiven ? options.out : "bench/results-registry.md", repeats: options.repeats)
+        return
+    }
     if let path = options.measure {
         // Child: measure one file and write the numbers.
         let m = try Measure.run(path: path, repeats: options.repeats, loadRepeats: options.loadRepeats)
-        guard let result = options.result else { print(m.serialized()); return }
-        try System.writeText(m.serialized(), to: result)
+        try answer(m.serialized())
         return
     }
 
