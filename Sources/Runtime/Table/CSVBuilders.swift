@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Typed column builders: the type inference of one pass, and dictionary encoding of text.
 extension CSVReader {
 
@@ -24,6 +30,16 @@ extension CSVReader {
         var dateFormat = 0
         /// The stored dates were read in a format a later value ruled out: read them again.
         var dateReread = false
+        /// An integer written `-0` was stored as an integer (0): had the column been a double
+        /// column by then it would be -0.0 (see `Chunks.merge`).
+        var negativeZero = false
+
+        /// An integer value (`v` read from `b`).
+        @inline(__always)
+        mutating func appendInt(_ v: Int64, _ b: UnsafeBufferPointer<UInt8>) {
+            if v == 0, b[0] == 45 { negativeZero = true }
+            ints.append(v)
+        }
 
         mutating func appendMissing() {
             switch kind {
@@ -44,7 +60,7 @@ extension CSVReader {
                 if textFromStart { text.append(raw) }
                 return nil
             case .int:
-                if let v = parseInt(b) { ints.append(v); return nil }
+                if let v = parseInt(b) { appendInt(v, b); return nil }
                 if let d = ctx.number(b) {
                     doubles = []
                     doubles.reserveCapacity(expectedRows)
@@ -64,7 +80,7 @@ extension CSVReader {
             case .unknown:
                 if let v = parseInt(b) {
                     kind = .int; ints = [Int64](repeating: Column.intNA, count: leadingMissing)
-                    ints.reserveCapacity(expectedRows); ints.append(v); return nil
+                    ints.reserveCapacity(expectedRows); appendInt(v, b); return nil
                 }
                 if let d = ctx.number(b) {
                     kind = .double; doubles = [Double](repeating: .nan, count: leadingMissing)
@@ -165,43 +181,93 @@ extension CSVReader {
         }
     }
 
-    /// Dictionary encoding of one text column. A handful of distinct values (the usual
-    /// factor) is matched byte by byte without building a String; past that, a hash map.
-    /// Each new value is checked to be UTF-8.
+    /// Dictionary encoding of one text column: values looked up by their bytes in an
+    /// open-addressing hash table (no `String` per row); a `String` is made once per
+    /// distinct value, when it enters, and checked to be UTF-8 then.
     struct TextEncoder {
         var codes = [UInt32]()
         var dictionary = [String]()
         /// A value was not UTF-8.
         var invalidUTF8 = false
-        /// The first `linearLimit` entries' bytes, end to end, and where each starts.
+        /// The entries' bytes, end to end, where each starts (and the end), their hashes.
         private var pool = [UInt8]()
         private var starts = [0]
-        private var lookup = [String: UInt32]()
+        private var hashes = [UInt64]()
+        /// Slots of the hash table: entry + 1, 0 empty. A power of two, at most half full.
+        private var slots = [UInt32](repeating: 0, count: 64)
+        /// The last value's code: runs of one value cost one comparison.
         private var last = -1
-        static let linearLimit = 16
 
         mutating func append(_ b: UnsafeBufferPointer<UInt8>) {
-            let small = dictionary.count <= Self.linearLimit
-            var s: String
-            if small {
-                let hit = pool.withUnsafeBufferPointer { p -> Int in
-                    if last >= 0, Self.same(p, starts[last], starts[last + 1], b) { return last }
-                    for k in 0..<(starts.count - 1) where Self.same(p, starts[k], starts[k + 1], b) { return k }
-                    return -1
-                }
-                if hit >= 0 { last = hit; codes.append(UInt32(hit)); return }
-                s = Self.string(b, &invalidUTF8)
-            } else {
-                s = Self.string(b, &invalidUTF8)
-                if let code = lookup[s] { codes.append(code); return }
+            codes.append(code(b))
+        }
+
+        /// The code of the bytes, adding them when new.
+        @inline(__always)
+        mutating func code(_ b: UnsafeBufferPointer<UInt8>) -> UInt32 {
+            if last >= 0, equal(last, b) { return UInt32(last) }
+            let h = Self.hash(b)
+            let mask = slots.count - 1
+            var i = Int(truncatingIfNeeded: h) & mask
+            while true {
+                let e = Int(slots[i])
+                if e == 0 { break }
+                if hashes[e - 1] == h, equal(e - 1, b) { last = e - 1; return UInt32(e - 1) }
+                i = (i + 1) & mask
             }
-            let code = UInt32(dictionary.count)
-            dictionary.append(s); lookup[s] = code
-            if dictionary.count <= Self.linearLimit {
-                pool.append(contentsOf: b); starts.append(pool.count)
-                last = Int(code)
+            let code = dictionary.count
+            dictionary.append(Self.string(b, &invalidUTF8))
+            pool.append(contentsOf: b); starts.append(pool.count); hashes.append(h)
+            slots[i] = UInt32(code + 1)
+            if dictionary.count * 2 > slots.count { grow() }
+            last = code
+            return UInt32(code)
+        }
+
+        /// The bytes of entry `k`.
+        func withEntry<R>(_ k: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+            pool.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[starts[k]..<starts[k + 1]])) }
+        }
+
+        @inline(__always)
+        private func equal(_ k: Int, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+            let from = starts[k], to = starts[k + 1]
+            guard to - from == b.count else { return false }
+            return pool.withUnsafeBufferPointer { p in
+                b.count == 0 || memcmp(p.baseAddress! + from, b.baseAddress!, b.count) == 0
             }
-            codes.append(code)
+        }
+
+        private mutating func grow() {
+            var bigger = [UInt32](repeating: 0, count: slots.count * 2)
+            let mask = bigger.count - 1
+            for k in 0..<hashes.count {
+                var i = Int(truncatingIfNeeded: hashes[k]) & mask
+                while bigger[i] != 0 { i = (i + 1) & mask }
+                bigger[i] = UInt32(k + 1)
+            }
+            slots = bigger
+        }
+
+        /// A hash of the bytes, eight at a time (multiply and rotate; the length mixed in).
+        @inline(__always)
+        static func hash(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
+            var h: UInt64 = 0x9E37_79B9_7F4A_7C15 &* UInt64(b.count &+ 1)
+            guard let p = b.baseAddress else { return h }
+            let raw = UnsafeRawPointer(p)
+            var i = 0
+            while i + 8 <= b.count {
+                h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
+                h = (h << 31) | (h >> 33)
+                i += 8
+            }
+            if i < b.count {
+                var w: UInt64 = 0
+                var shift: UInt64 = 0
+                while i < b.count { w |= UInt64(p[i]) << shift; shift += 8; i += 1 }
+                h = (h ^ w) &* 0x94D0_49BB_1331_11EB
+            }
+            return h ^ (h >> 29)
         }
 
         /// The bytes as a String; `invalid` set when they are not UTF-8 (then repaired).
@@ -209,13 +275,6 @@ extension CSVReader {
         static func string(_ b: UnsafeBufferPointer<UInt8>, _ invalid: inout Bool) -> String {
             if !CSVReader.isUTF8(b) { invalid = true }
             return String(decoding: b, as: UTF8.self)
-        }
-
-        @inline(__always)
-        static func same(_ pool: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-            guard to - from == b.count else { return false }
-            for i in 0..<b.count where pool[from + i] != b[i] { return false }
-            return true
         }
     }
 }

@@ -101,17 +101,30 @@ public enum CSVReader {
         try bytes.withUnsafeBufferPointer { try parse(buffer: $0, origin: origin, options: options) }
     }
 
+    /// The columns `columns` of a CSV file (all when nil, else in the file's order; a name
+    /// not in the header is an error naming it). Only those columns are parsed: another
+    /// column's values are stepped over, unchecked, and say nothing (no warning, no error
+    /// for an impossible date). `cancellation` is checked as the records are read.
+    public static func read(path: String, options: CSVOptions, columns: [String]?,
+                            cancellation: Cancellation? = nil) throws -> CSVReadResult {
+        let bytes = try readFile(path)
+        return try bytes.withUnsafeBufferPointer {
+            try parse(buffer: $0, origin: path, options: options, columns: columns, cancellation: cancellation)
+        }
+    }
+
 
     // MARK: - Driver
 
-    private static func parse(buffer: UnsafeBufferPointer<UInt8>, origin: String, options: CSVOptions) throws -> CSVReadResult {
+    static func parse(buffer: UnsafeBufferPointer<UInt8>, origin: String, options: CSVOptions, columns: [String]? = nil,
+                      cancellation: Cancellation? = nil, parallel: Parallelism = .machine) throws -> CSVReadResult {
         if let d = options.delimiter, d == 34 || d == 10 || d == 13 || d >= 128 {
             throw DataError(file: origin, message: "the delimiter cannot be a quote, a line end or a byte above 127")
         }
         try checkNotUTF16(buffer, origin: origin)
         let ctx = try Context(origin: origin, delimiter: options.delimiter ?? detectDelimiter(buffer), options: options)
         do {
-            return try parseTable(buffer, ctx)
+            return try parseTable(buffer, ctx, columns: columns, cancellation: cancellation, parallel: parallel)
         } catch let e as DataError {
             // A file in another encoding is reported as such before anything it causes.
             if let encoding = encodingError(buffer, origin: origin) { throw encoding }
@@ -119,8 +132,10 @@ public enum CSVReader {
         }
     }
 
-    private static func parseTable(_ buffer: UnsafeBufferPointer<UInt8>, _ ctx: Context) throws -> CSVReadResult {
+    private static func parseTable(_ buffer: UnsafeBufferPointer<UInt8>, _ ctx: Context, columns wanted: [String]?,
+                                   cancellation: Cancellation?, parallel: Parallelism) throws -> CSVReadResult {
         let origin = ctx.origin
+        try cancellation?.check()
         var scanner = Scanner(buf: buffer, delimiter: ctx.delimiter)
         var header = [String]()
         var headerUTF8 = true
@@ -132,141 +147,40 @@ public enum CSVReader {
         }
         if !headerUTF8, let e = encodingError(buffer, origin: origin) { throw e }
         try checkHeader(header, origin: origin)
-        scanner.names = header
-        let width = header.count
-        // Records are at most the line ends left: reserve that much in each column.
-        var lineEnds = 0
-        if let base = buffer.baseAddress, scanner.pos < buffer.count {
-            var p = UnsafeRawPointer(base + scanner.pos)
-            let end = UnsafeRawPointer(base + buffer.count)
-            while let hit = memchr(p, 10, p.distance(to: end)) { lineEnds += 1; p = UnsafeRawPointer(hit) + 1 }
+        var reading: [Int]? = nil
+        if let wanted {
+            // The error for a column not in the file is the one of `Table.selecting`.
+            let described = header.map { ColumnDescription(name: $0, kind: .string, sourceType: "") }
+            let names = Set(try Table.empty(described, origin: origin).selecting(wanted, origin: origin).names)
+            reading = header.indices.filter { names.contains(header[$0]) }
         }
-        var template = Builder()
-        template.expectedRows = lineEnds + 1
-        var builders = [Builder](repeating: template, count: width)
-        var rows = 0
-        var firstError: (column: Int, message: String)?
-        let missing = ctx.missing
-        let typedMissing = ctx.typedMissing
-        // The builders are reached through their buffer: no copy-on-write check per field.
-        try builders.withUnsafeMutableBufferPointer { bp in
-            while true {
-                let rowNumber = rows + 1
-                let n = try scanner.record(origin) { col, b in
-                    guard col < width else { return }
-                    // The common cases inline: a number in a numeric column (a value that
-                    // parses is not missing, unless a missing value can look like a number),
-                    // a value in a text column. The rest in `field`.
-                    switch bp[col].kind {
-                    case .double: if !typedMissing, let d = parseDouble(b) { bp[col].doubles.append(d); return }
-                    case .int: if !typedMissing, let v = parseInt(b) { bp[col].ints.append(v); return }
-                    case .text:
-                        if bp[col].textFromStart, !missing.contains(b) { bp[col].text.append(b); return }
-                    case .date, .unknown, .bool: break
-                    }
-                    if let msg = field(&bp[col], b, ctx), firstError == nil { firstError = (col, msg) }
-                }
-                guard let n else { break }
-                if let firstError {
-                    throw DataError(file: origin, line: scanner.recordLine, row: rowNumber, column: header[firstError.column], message: firstError.message)
-                }
-                if n != width {
-                    throw DataError(file: origin, line: scanner.recordLine, row: rowNumber,
-                                    message: "has \(n) field\(n == 1 ? "" : "s") but the header has \(width); check for a missing or extra \(ctx.delimiterName)")
-                }
-                rows += 1
-            }
+        let layout = Layout(dataStart: scanner.pos, firstLine: scanner.line, header: header,
+                            projection: Projection(width: header.count, reading: reading))
+        let starts = plan(buffer, from: layout.dataStart, parallel)
+        var pieces: [Piece]
+        var columns: [Column]? = nil
+        if starts.count > 1, let p = try parsePieces(buffer, ctx, layout, starts: starts, cancellation: cancellation) {
+            pieces = p
+            columns = try merge(&pieces, buffer, ctx, layout, cancellation: cancellation)
+        } else {
+            pieces = []
         }
-        if builders.contains(where: { $0.text.invalidUTF8 }), let e = encodingError(buffer, origin: origin) { throw e }
-        var columns = [Column?](repeating: nil, count: width)
-        var textColumns = [Int]()
-        var rereadColumns = [(column: Int, format: Int)]()
-        for c in 0..<width {
-            if builders[c].kind == .text && !builders[c].textFromStart {
-                textColumns.append(c)
-            } else if builders[c].kind == .date && builders[c].dateReread {
-                rereadColumns.append((c, builders[c].dateFormat))
-            } else {
-                columns[c] = builders[c].column(rows: rows)
-            }
-            builders[c] = Builder()
+        if columns == nil {
+            // In one piece: the single-threaded parse (its errors name the right lines and rows).
+            pieces = [try parsePiece(buffer, ctx, layout, from: layout.dataStart, to: buffer.count, line: layout.firstLine,
+                                     rowBase: 0, cancellation: cancellation)]
+            columns = try merge(&pieces, buffer, ctx, layout, cancellation: cancellation)
         }
-        if !textColumns.isEmpty || !rereadColumns.isEmpty {
-            try secondPass(buffer, ctx, width: width, rows: rows, text: textColumns, dates: rereadColumns, into: &columns)
-        }
-        let table = Table(names: header, columns: columns.map { $0! }, origin: origin)
+        let rows = pieces.reduce(0) { $0 + $1.rows }
+        let lines = pieces.reduce(layout.firstLine) { $0 + $1.lines }
+        let table = Table(names: layout.projection.columns.map { header[$0] }, columns: columns!, origin: origin)
         // Where data row r (0-based) is: line r + 2 when the line ends counted are one per
         // record (no blank line, no line end inside quotes); else found by another scan.
         let lastEnds = buffer.last == 10 || buffer.last == 13
-        let oneLinePerRecord = scanner.line - 1 == rows + (lastEnds ? 1 : 0)
+        let oneLinePerRecord = lines - 1 == rows + (lastEnds ? 1 : 0)
         let lineOfRow: ((Int) -> Int)? = oneLinePerRecord ? { $0 + 2 } : nil
         let warnings = try diagnose(table, buffer, ctx, lineOfRow: lineOfRow)
         return CSVReadResult(table: table, warnings: warnings)
-    }
-
-    /// One field, past the inline cases of the field loop: missing values, ISO dates,
-    /// columns whose type is not settled, values that change a column's type.
-    @inline(never)
-    private static func field(_ builder: inout Builder, _ b: UnsafeBufferPointer<UInt8>, _ ctx: Context) -> String? {
-        let missing = ctx.missing
-        switch builder.kind {
-        case .double, .int:
-            if ctx.typedMissing, missing.contains(b) { builder.appendMissing(); return nil }
-        case .date:
-            if builder.dateMask == 1, case .date(let d) = CivilDate.parse(b), !ctx.typedMissing || !missing.contains(b) {
-                builder.dates.append(d.days); return nil
-            }
-        case .text, .unknown, .bool: break
-        }
-        if missing.contains(b) { builder.appendMissing(); return nil }
-        return builder.append(b, ctx)
-    }
-
-    /// Reads again the columns that turned to text after typed values (dictionary-encoding
-    /// them) and the date columns whose format a later value settled.
-    private static func secondPass(_ buffer: UnsafeBufferPointer<UInt8>, _ ctx: Context, width: Int, rows: Int,
-                                   text textColumns: [Int], dates rereadColumns: [(column: Int, format: Int)],
-                                   into columns: inout [Column?]) throws {
-        // slot >= 0: a text column; slot <= -2: date column -2 - slot.
-        var slot = [Int](repeating: -1, count: width)
-        for (k, c) in textColumns.enumerated() { slot[c] = k }
-        for (j, r) in rereadColumns.enumerated() { slot[r.column] = -2 - j }
-        var codes = [[UInt32]](repeating: [], count: textColumns.count)
-        for k in 0..<codes.count { codes[k].reserveCapacity(rows) }
-        var dicts = [[String]](repeating: [], count: textColumns.count)
-        var lookup = [[String: UInt32]](repeating: [:], count: textColumns.count)
-        var dates = [[Int32]](repeating: [], count: rereadColumns.count)
-        for j in 0..<dates.count { dates[j].reserveCapacity(rows) }
-        var invalidUTF8 = false
-        let missing = ctx.missing
-        var again = Scanner(buf: buffer, delimiter: ctx.delimiter)
-        _ = try again.record(ctx.origin) { _, _ in }
-        while try again.record(ctx.origin, { col, b in
-            guard col < width else { return }
-            let k = slot[col]
-            if k == -1 { return }
-            if k >= 0 {
-                if missing.contains(b) { codes[k].append(Column.stringNA); return }
-                let s = TextEncoder.string(b, &invalidUTF8)
-                if let code = lookup[k][s] { codes[k].append(code) } else {
-                    let code = UInt32(dicts[k].count)
-                    dicts[k].append(s); lookup[k][s] = code; codes[k].append(code)
-                }
-            } else {
-                let j = -2 - k
-                if missing.contains(b) { dates[j].append(Column.dateNA); return }
-                switch ctx.formats[rereadColumns[j].format].parse(ctx.typed(b)) {
-                case .date(let d): dates[j].append(d.days)
-                case .invalid, .notADate:
-                    // Every stored value was read in every format still possible.
-                    assertionFailure("a date column's values fit its final format")
-                    dates[j].append(Column.dateNA)
-                }
-            }
-        }) != nil {}
-        if invalidUTF8, let e = encodingError(buffer, origin: ctx.origin) { throw e }
-        for (k, c) in textColumns.enumerated() { columns[c] = .string(codes: codes[k], dictionary: dicts[k]) }
-        for (j, r) in rereadColumns.enumerated() { columns[r.column] = .date(dates[j]) }
     }
 
     private static func checkHeader(_ header: [String], origin: String) throws {

@@ -14,6 +14,10 @@ extension CSVReader {
         var scratch = [UInt8]()
         /// Column names for messages (empty while the header is read).
         var names: [String] = []
+        /// The columns whose fields are passed to `record`'s closure (empty: all). A quoted
+        /// field of another column is stepped over without copying; unquoted fields are
+        /// always passed (in place, which costs nothing).
+        var wanted: [Bool] = []
 
         init(buf: UnsafeBufferPointer<UInt8>, delimiter: UInt8) {
             self.buf = buf
@@ -28,6 +32,14 @@ extension CSVReader {
 
         func columnName(_ col: Int) -> String {
             col < names.count ? names[col] : String(col + 1)
+        }
+
+        /// Steps over blank lines before `end` (as `record` does before a record), counting them.
+        mutating func skipBlankLines(upTo end: Int) {
+            while pos < end, buf[pos] == 10 || buf[pos] == 13 {
+                if buf[pos] == 10 { line += 1 }
+                pos += 1
+            }
         }
 
         /// Reads one record; returns the number of fields, or nil at end of input.
@@ -51,23 +63,44 @@ extension CSVReader {
             while true {
                 if p < n, base[p] == 34 { // quoted field
                     let startLine = ln
+                    let want = wanted.isEmpty || (col < wanted.count && wanted[col])
                     p += 1
-                    scratch.removeAll(keepingCapacity: true)
+                    // The field is passed in place unless it has a doubled quote: then it
+                    // is copied, from there on, into `scratch`.
+                    let from = p
+                    var copying = false
                     var closed = false
                     while p < n {
                         let c = base[p]
                         if c == 34 {
-                            if p + 1 < n, base[p + 1] == 34 { scratch.append(34); p += 2; continue }
+                            if p + 1 < n, base[p + 1] == 34 {
+                                if want {
+                                    if !copying {
+                                        scratch.removeAll(keepingCapacity: true)
+                                        scratch.append(contentsOf: UnsafeBufferPointer(start: base + from, count: p - from))
+                                        copying = true
+                                    }
+                                    scratch.append(34)
+                                }
+                                p += 2; continue
+                            }
                             p += 1; closed = true; break
                         }
                         if c == 10 { ln += 1 }
-                        scratch.append(c); p += 1
+                        if copying { scratch.append(c) }
+                        p += 1
                     }
                     if !closed {
                         throw DataError(file: origin, line: startLine, column: columnName(col),
                                         message: "a quoted field is never closed: add the closing \" (the field runs to the end of the file)")
                     }
-                    try scratch.withUnsafeBufferPointer { try field(col, $0) }
+                    if want {
+                        if copying {
+                            try scratch.withUnsafeBufferPointer { try field(col, $0) }
+                        } else {
+                            try field(col, UnsafeBufferPointer(start: base + from, count: p - 1 - from))
+                        }
+                    }
                     if p < n, base[p] != d, base[p] != 10, base[p] != 13 {
                         throw afterQuote(origin, col, startLine, at: p, line: ln)
                     }

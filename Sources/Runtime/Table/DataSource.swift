@@ -124,6 +124,8 @@ public struct CSVSource: DataSource {
     public let path: String
     /// How the file is read: missing values, delimiter, date formats.
     public var options = CSVOptions()
+    /// Checked while the file is parsed (Ctrl-C): a read stops with `Cancelled`.
+    public var cancellation: Cancellation? = nil
 
     public init(location: String, selection: DataSelection) throws {
         path = location
@@ -138,10 +140,9 @@ public struct CSVSource: DataSource {
     public func read(columns: [String]?) throws -> Table {
         try readReporting(columns: columns).table
     }
+    /// Parses only the columns asked for (see `CSVReader.read(path:options:columns:)`).
     public func readReporting(columns: [String]?) throws -> CSVReadResult {
-        var result = try CSVReader.read(path: path, options: options)
-        result.table = try result.table.selecting(columns, origin: path)
-        return result
+        try CSVReader.read(path: path, options: options, columns: columns, cancellation: cancellation)
     }
 }
 

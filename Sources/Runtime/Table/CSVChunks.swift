@@ -1,0 +1,258 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+
+/// Parsing a CSV file in pieces on all cores, with the result of the single-threaded parse.
+///
+/// 1. `plan`: the data (after the header) is cut into pieces at line ends outside quotes:
+///    the quotes of each stretch are counted (in parallel), so the quote parity at any
+///    byte is known, and each cut is the first line end after its nominal place where the
+///    parity is even. A stray quote in an unquoted field makes the parity lie; step 3
+///    catches that.
+/// 2. `parsePiece` (in parallel): each piece is parsed from fresh builders, as if it were
+///    a file of its own (type inference per piece), its records counted.
+/// 3. Check: each piece must end exactly where the next begins (a record that ran across a
+///    cut means the cut was inside a quoted field). Any error in a piece, a piece that does
+///    not join, or date columns whose pieces disagree on the formats that fit them: the
+///    file is parsed again in one piece, which is the single-threaded parse, errors and
+///    all.
+/// 4. `merge`: each column's type is the join of its pieces' types, in order (what the
+///    single-threaded parse reaches: integers and doubles make doubles, any other mix makes
+///    text); pieces whose values are stored otherwise (numbers in a column that is text,
+///    dates stored in a format a later piece ruled out, `-0` stored as an integer 0 after a
+///    piece of doubles) are read again, in parallel, for those columns only (`reread`);
+///    then each column's pieces are joined, text dictionaries in order of first appearance.
+extension CSVReader {
+
+    /// How a read uses the machine: threads, and the bytes a piece has at least.
+    struct Parallelism {
+        var threads: Int
+        var pieceBytes: Int
+
+        /// Every processor, pieces of 2 MiB or more (at most 16 per thread, so that a busy
+        /// core holds up little).
+        static var machine: Parallelism {
+            Parallelism(threads: max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))), pieceBytes: 2 << 20)
+        }
+
+        static let single = Parallelism(threads: 1, pieceBytes: Int.max)
+    }
+
+    /// The columns read: for each column of the file its index among those read (-1: not read).
+    struct Projection {
+        let slot: [Int]
+        /// The file's column of each column read.
+        let columns: [Int]
+        /// For the scanner: which fields to pass (empty: all).
+        let wanted: [Bool]
+
+        init(width: Int, reading: [Int]?) {
+            guard let reading else {
+                slot = Array(0..<width); columns = Array(0..<width); wanted = []
+                return
+            }
+            var s = [Int](repeating: -1, count: width)
+            for (k, c) in reading.enumerated() { s[c] = k }
+            slot = s; columns = reading
+            wanted = s.map { $0 >= 0 }
+        }
+    }
+
+    /// What one piece of the data gave.
+    struct Piece {
+        var start: Int
+        var end: Int
+        var rows = 0
+        /// Lines the scanner counted in the piece.
+        var lines = 0
+        var builders: [Builder] = []
+    }
+
+    /// Where the records of one file are: the header's end and line, the columns.
+    struct Layout {
+        let dataStart: Int
+        let firstLine: Int
+        let header: [String]
+        let projection: Projection
+        var width: Int { header.count }
+    }
+
+    // MARK: - Cutting
+
+    /// The starts of the pieces (the first is `from`), cut at line ends outside quotes.
+    static func plan(_ buffer: UnsafeBufferPointer<UInt8>, from: Int, _ parallel: Parallelism) -> [Int] {
+        let size = buffer.count - from
+        guard parallel.threads > 1, parallel.pieceBytes > 0, size > parallel.pieceBytes, let base = buffer.baseAddress else { return [from] }
+        let k = min(size / parallel.pieceBytes, parallel.threads * 16)
+        guard k > 1 else { return [from] }
+        let nominal = (0...k).map { from + Int((Int64(size) * Int64($0)) / Int64(k)) }
+        // The quotes in each stretch, counted in parallel.
+        let quotes = UnsafeMutableBufferPointer<Int>.allocate(capacity: k)
+        defer { quotes.deallocate() }
+        quotes.initialize(repeating: 0)
+        concurrently(k) { i in
+            var n = 0
+            var p = UnsafeRawPointer(base + nominal[i])
+            let end = UnsafeRawPointer(base + nominal[i + 1])
+            while p < end, let hit = memchr(p, 34, p.distance(to: end)) { n += 1; p = UnsafeRawPointer(hit) + 1 }
+            quotes[i] = n
+        }
+        var starts = [from]
+        var parity = quotes[0] & 1
+        for i in 1..<k {
+            // The first line end at or after the nominal cut with an even number of quotes
+            // before it (a cut past the nominal place has an even number before it).
+            var p = nominal[i], odd = parity
+            if starts[starts.count - 1] >= p { p = starts[starts.count - 1]; odd = 0 }
+            while p < buffer.count {
+                let c = base[p]
+                if c == 34 { odd ^= 1 } else if c == 10, odd == 0 { break }
+                p += 1
+            }
+            if p + 1 < buffer.count, p + 1 > starts[starts.count - 1] { starts.append(p + 1) }
+            parity ^= quotes[i] & 1
+        }
+        return starts
+    }
+
+    // MARK: - Parsing a piece
+
+    /// Parses the records that start in `from..<to` (the last may run past `to`) into fresh
+    /// builders. Errors name lines from `line` and rows after `rowBase`.
+    static func parsePiece(_ buffer: UnsafeBufferPointer<UInt8>, _ ctx: Context, _ layout: Layout,
+                           from: Int, to: Int, line: Int, rowBase: Int, cancellation: Cancellation?) throws -> Piece {
+        let origin = ctx.origin
+        let width = layout.width
+        var scanner = Scanner(buf: buffer, delimiter: ctx.delimiter)
+        scanner.pos = from
+        scanner.line = line
+        scanner.names = layout.header
+        scanner.wanted = layout.projection.wanted
+        // Records are at most the line ends in the piece: reserve that much in each column.
+        var lineEnds = 0
+        if let base = buffer.baseAddress, from < to {
+            var p = UnsafeRawPointer(base + from)
+            let end = UnsafeRawPointer(base + to)
+            while p < end, let hit = memchr(p, 10, p.distance(to: end)) { lineEnds += 1; p = UnsafeRawPointer(hit) + 1 }
+        }
+        var template = Builder()
+        template.expectedRows = lineEnds + 1
+        var builders = [Builder](repeating: template, count: layout.projection.columns.count)
+        var rows = 0
+        var firstError: (column: Int, message: String)?
+        let missing = ctx.missing
+        let typedMissing = ctx.typedMissing
+        let slot = layout.projection.slot
+        // The builders are reached through their buffer: no copy-on-write check per field.
+        try builders.withUnsafeMutableBufferPointer { bp in
+            try slot.withUnsafeBufferPointer { sp in
+                while scanner.pos < to {
+                    scanner.skipBlankLines(upTo: to)
+                    if scanner.pos >= to { break }
+                    if rows & 0x3FFF == 0x3FFF, let cancellation { try cancellation.check() }
+                    let n = try scanner.record(origin) { col, b in
+                        guard col < width else { return }
+                        let k = sp[col]
+                        if k < 0 { return }
+                        // The common cases inline: a number in a numeric column (a value that
+                        // parses is not missing, unless a missing value can look like a number),
+                        // a value in a text column. The rest in `field`.
+                        switch bp[k].kind {
+                        case .double: if !typedMissing, let d = parseDouble(b) { bp[k].doubles.append(d); return }
+                        case .int: if !typedMissing, let v = parseInt(b) { bp[k].appendInt(v, b); return }
+                        case .text:
+                            if bp[k].textFromStart, !missing.contains(b) { bp[k].text.append(b); return }
+                        case .date, .unknown, .bool: break
+                        }
+                        if let msg = field(&bp[k], b, ctx), firstError == nil { firstError = (col, msg) }
+                    }
+                    guard let n else { break }
+                    let rowNumber = rowBase + rows + 1
+                    if let firstError {
+                        throw DataError(file: origin, line: scanner.recordLine, row: rowNumber,
+                                        column: layout.header[firstError.column], message: firstError.message)
+                    }
+                    if n != width {
+                        throw DataError(file: origin, line: scanner.recordLine, row: rowNumber,
+                                        message: "has \(n) field\(n == 1 ? "" : "s") but the header has \(width); check for a missing or extra \(ctx.delimiterName)")
+                    }
+                    rows += 1
+                }
+            }
+        }
+        return Piece(start: from, end: scanner.pos, rows: rows, lines: scanner.line - line, builders: builders)
+    }
+
+    /// One field, past the inline cases of the field loop: missing values, ISO dates,
+    /// columns whose type is not settled, values that change a column's type.
+    @inline(never)
+    static func field(_ builder: inout Builder, _ b: UnsafeBufferPointer<UInt8>, _ ctx: Context) -> String? {
+        let missing = ctx.missing
+        switch builder.kind {
+        case .double, .int:
+            if ctx.typedMissing, missing.contains(b) { builder.appendMissing(); return nil }
+        case .date:
+            if builder.dateMask == 1, case .date(let d) = CivilDate.parse(b), !ctx.typedMissing || !missing.contains(b) {
+                builder.dates.append(d.days); return nil
+            }
+        case .text, .unknown, .bool: break
+        }
+        if missing.contains(b) { builder.appendMissing(); return nil }
+        return builder.append(b, ctx)
+    }
+
+    /// Parses the data in pieces on `parallel.threads` threads; nil when the pieces do not
+    /// give the single-threaded result by joining (see the type's comment): the caller
+    /// then parses in one piece.
+    static func parsePieces(_ buffer: UnsafeBufferPointer<UInt8>, _ ctx: Context, _ layout: Layout, starts: [Int],
+                            cancellation: Cancellation?) throws -> [Piece]? {
+        let k = starts.count
+        let ends = Array(starts.dropFirst()) + [buffer.count]
+        let slots = UnsafeMutableBufferPointer<Result<Piece, Error>?>.allocate(capacity: k)
+        slots.initialize(repeating: nil)
+        defer { slots.deinitialize(); slots.deallocate() }
+        concurrently(k) { i in
+            slots[i] = Result {
+                if cancellation?.isCancelled == true { throw Cancelled() }
+                return try parsePiece(buffer, ctx, layout, from: starts[i], to: ends[i], line: 1, rowBase: 0, cancellation: cancellation)
+            }
+        }
+        var pieces = [Piece]()
+        pieces.reserveCapacity(k)
+        for i in 0..<k {
+            switch slots[i]! {
+            case .success(let p):
+                // A record that ran past the cut: the cut was inside a quoted field.
+                if p.end != ends[i] { return nil }
+                pieces.append(p)
+            case .failure(let e):
+                if e is Cancelled { throw e }
+                return nil
+            }
+            slots[i] = nil
+        }
+        return pieces
+    }
+}
+
+extension CSVReader {
+    /// Runs `body(0)` ... `body(n - 1)` on all cores (Dispatch; the calling thread takes
+    /// part) and returns when all are done. The body is not `@Sendable`: it only reads what
+    /// the iterations share and writes to its own index of a buffer.
+    static func concurrently(_ n: Int, _ body: (Int) -> Void) {
+        if n <= 1 { if n == 1 { body(0) }; return }
+        withoutActuallyEscaping(body) { b in
+            let shared = Unchecked(b)
+            DispatchQueue.concurrentPerform(iterations: n) { shared.value($0) }
+        }
+    }
+}
+
+/// A value handed to the iterations of `concurrently`, which keep to their own parts.
+private final class Unchecked<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,226 @@
+/// The columns of a file parsed in pieces (`CSVChunks.swift`): each column's type from its
+/// pieces', the pieces whose values must be read again, and the joined columns.
+extension CSVReader {
+
+    /// A column of a piece read again, in the column's final type.
+    enum Reread {
+        /// Dictionary-encoded (the column is text, the piece holds other values).
+        case text
+        /// Dates in this format (a later value ruled out the one stored).
+        case date(format: Int)
+        /// Numbers read as doubles (the piece stored `-0` as an integer after doubles).
+        case double
+    }
+
+    /// The values of one column of one piece read again.
+    struct Reparsed {
+        var text = TextEncoder()
+        var dates = [Int32]()
+        var doubles = [Double]()
+    }
+
+    /// The type the single-threaded parse gives a column whose first values were of type `a`
+    /// and later ones of type `b`.
+    static func join(_ a: Kind, _ b: Kind) -> Kind {
+        switch (a, b) {
+        case (.unknown, _): return b
+        case (_, .unknown): return a
+        case (.int, .double), (.double, .int): return .double
+        case (.int, .int), (.double, .double), (.date, .date), (.bool, .bool): return a
+        case (.int, _), (.double, _), (.date, _), (.bool, _), (.text, _): return .text
+        }
+    }
+
+    /// The final columns from the pieces, in order; the pieces' builders are released as
+    /// their columns are joined. Nil (never for one piece) when the pieces cannot be joined
+    /// into the single-threaded result: a column of dates whose pieces allow different
+    /// formats, or, with more than one date format read, a column with dates and other
+    /// values (which values the single-threaded parse accepts, and which it refuses as
+    /// impossible dates, depends on the formats still possible when it meets them).
+    static func merge(_ pieces: inout [Piece], _ buffer: UnsafeBufferPointer<UInt8>, _ ctx: Context, _ layout: Layout,
+                      cancellation: Cancellation?) throws -> [Column]? {
+        let m = layout.projection.columns.count
+        var kinds = [Kind](repeating: .unknown, count: m)
+        var rereads = [[(column: Int, what: Reread)]](repeating: [], count: pieces.count)
+        let several = pieces.count > 1
+        for j in 0..<m {
+            var kind = Kind.unknown
+            var mask: UInt64 = 0
+            for piece in pieces {
+                let b = piece.builders[j]
+                if b.dateMask != 0 {
+                    if mask == 0 { mask = b.dateMask } else if mask != b.dateMask, several { return nil }
+                }
+                kind = join(kind, b.kind)
+            }
+            if several, ctx.formats.count > 1, mask != 0, kind != .date { return nil }
+            kinds[j] = kind
+            var doublesBefore = false
+            for (i, piece) in pieces.enumerated() {
+                let b = piece.builders[j]
+                switch kind {
+                case .text:
+                    if b.kind != .unknown, !(b.kind == .text && b.textFromStart) { rereads[i].append((j, .text)) }
+                case .date:
+                    let format = mask.trailingZeroBitCount
+                    if b.kind == .date, b.dateFormat != format || b.dateReread { rereads[i].append((j, .date(format: format))) }
+                case .double:
+                    if b.negativeZero, doublesBefore { rereads[i].append((j, .double)) }
+                    if b.kind == .double { doublesBefore = true }
+                case .int, .bool, .unknown: break
+                }
+            }
+        }
+        var again = try reread(pieces, rereads, buffer, ctx, layout, cancellation: cancellation)
+        var columns = [Column]()
+        columns.reserveCapacity(m)
+        var invalidUTF8 = false
+        for j in 0..<m {
+            columns.append(joinColumn(j, kinds[j], &pieces, &again, rereads, &invalidUTF8))
+            for i in pieces.indices { pieces[i].builders[j] = Builder() }
+        }
+        if invalidUTF8, let e = encodingError(buffer, origin: ctx.origin) { throw e }
+        return columns
+    }
+
+    /// Reads again, in parallel, the columns of the pieces listed.
+    private static func reread(_ pieces: [Piece], _ rereads: [[(column: Int, what: Reread)]], _ buffer: UnsafeBufferPointer<UInt8>,
+                               _ ctx: Context, _ layout: Layout, cancellation: Cancellation?) throws -> [[Reparsed]] {
+        let work = pieces.indices.filter { !rereads[$0].isEmpty }
+        let slots = UnsafeMutableBufferPointer<Result<[Reparsed], Error>?>.allocate(capacity: pieces.count)
+        slots.initialize(repeating: .success([]))
+        defer { slots.deinitialize(); slots.deallocate() }
+        concurrently(work.count) { w in
+            let i = work[w]
+            slots[i] = Result {
+                try rereadPiece(pieces[i], rereads[i], buffer, ctx, layout, cancellation: cancellation)
+            }
+        }
+        return try (0..<pieces.count).map { try slots[$0]!.get() }
+    }
+
+    private static func rereadPiece(_ piece: Piece, _ list: [(column: Int, what: Reread)], _ buffer: UnsafeBufferPointer<UInt8>,
+                                    _ ctx: Context, _ layout: Layout, cancellation: Cancellation?) throws -> [Reparsed] {
+        var slot = [Int](repeating: -1, count: layout.width)
+        for (k, r) in list.enumerated() { slot[layout.projection.columns[r.column]] = k }
+        var out = [Reparsed](repeating: Reparsed(), count: list.count)
+        for k in 0..<list.count {
+            switch list[k].what {
+            case .text: out[k].text.codes.reserveCapacity(piece.rows)
+            case .date: out[k].dates.reserveCapacity(piece.rows)
+            case .double: out[k].doubles.reserveCapacity(piece.rows)
+            }
+        }
+        let what = list.map(\.what)
+        let missing = ctx.missing
+        var scanner = Scanner(buf: buffer, delimiter: ctx.delimiter)
+        scanner.pos = piece.start
+        scanner.wanted = slot.map { $0 >= 0 }
+        var rows = 0
+        while scanner.pos < piece.end {
+            scanner.skipBlankLines(upTo: piece.end)
+            if scanner.pos >= piece.end { break }
+            if rows & 0x3FFF == 0x3FFF, let cancellation { try cancellation.check() }
+            rows += 1
+            _ = try scanner.record(ctx.origin) { col, b in
+                guard col < slot.count else { return }
+                let k = slot[col]
+                if k < 0 { return }
+                switch what[k] {
+                case .text:
+                    if missing.contains(b) { out[k].text.codes.append(Column.stringNA) } else { out[k].text.append(b) }
+                case .date(let format):
+                    if missing.contains(b) { out[k].dates.append(Column.dateNA); return }
+                    switch ctx.formats[format].parse(ctx.typed(b)) {
+                    case .date(let d): out[k].dates.append(d.days)
+                    case .invalid, .notADate:
+                        // Every stored value was read in every format still possible.
+                        assertionFailure("a date column's values fit its final format")
+                        out[k].dates.append(Column.dateNA)
+                    }
+                case .double:
+                    if missing.contains(b) { out[k].doubles.append(.nan); return }
+                    guard let d = ctx.number(ctx.typed(b)) else {
+                        assertionFailure("a double column's values are numbers")
+                        out[k].doubles.append(.nan); return
+                    }
+                    out[k].doubles.append(d)
+                }
+            }
+        }
+        return out
+    }
+
+    /// Column `j` from its pieces (and their values read again).
+    private static func joinColumn(_ j: Int, _ kind: Kind, _ pieces: inout [Piece], _ again: inout [[Reparsed]],
+                                   _ rereads: [[(column: Int, what: Reread)]], _ invalidUTF8: inout Bool) -> Column {
+        let total = pieces.reduce(0) { $0 + $1.rows }
+        /// The values piece `i` read again for column `j`, if it did.
+        func reparsed(_ i: Int) -> Int? { rereads[i].firstIndex { $0.column == j } }
+        if pieces.count == 1, rereads[0].isEmpty {
+            // One piece and nothing read again: its arrays as they are.
+            invalidUTF8 = invalidUTF8 || pieces[0].builders[j].text.invalidUTF8
+            return pieces[0].builders[j].column(rows: total)
+        }
+        switch kind {
+        case .unknown:
+            return .string(codes: [UInt32](repeating: Column.stringNA, count: total), dictionary: [])
+        case .int:
+            return .int(assemble(pieces, total) { i, out in
+                let b = pieces[i].builders[j]
+                if b.kind == .unknown { out.initialize(repeating: Column.intNA) } else { _ = out.initialize(from: b.ints) }
+            })
+        case .bool:
+            return .bool(assemble(pieces, total) { i, out in
+                let b = pieces[i].builders[j]
+                if b.kind == .unknown { out.initialize(repeating: Column.boolNA) } else { _ = out.initialize(from: b.bools) }
+            })
+        case .double:
+            return .double(assemble(pieces, total) { i, out in
+                let b = pieces[i].builders[j]
+                if let k = reparsed(i) { _ = out.initialize(from: again[i][k].doubles); return }
+                switch b.kind {
+                case .double: _ = out.initialize(from: b.doubles)
+                case .int: for r in 0..<out.count { out[r] = b.ints[r] == Column.intNA ? .nan : Double(b.ints[r]) }
+                case .unknown, .date, .bool, .text: out.initialize(repeating: .nan)
+                }
+            })
+        case .date:
+            return .date(assemble(pieces, total) { i, out in
+                let b = pieces[i].builders[j]
+                if let k = reparsed(i) { _ = out.initialize(from: again[i][k].dates); return }
+                if b.kind == .unknown { out.initialize(repeating: Column.dateNA) } else { _ = out.initialize(from: b.dates) }
+            })
+        case .text:
+            // One dictionary in order of first appearance: each piece's entries in its order.
+            var merged = TextEncoder()
+            let codes = assemble(pieces, total) { (i: Int, out: UnsafeMutableBufferPointer<UInt32>) in
+                let k = reparsed(i)
+                let encoder = k.map { again[i][$0].text } ?? pieces[i].builders[j].text
+                guard pieces[i].builders[j].kind != .unknown || k != nil else { out.initialize(repeating: Column.stringNA); return }
+                let remap = (0..<encoder.dictionary.count).map { e in encoder.withEntry(e) { merged.code($0) } }
+                for r in 0..<out.count {
+                    let c = encoder.codes[r]
+                    out[r] = c == Column.stringNA ? c : remap[Int(c)]
+                }
+                if let k { again[i][k] = Reparsed() }
+            }
+            invalidUTF8 = invalidUTF8 || merged.invalidUTF8
+            return .string(codes: codes, dictionary: merged.dictionary)
+        }
+    }
+
+    /// An array of `total` values, piece `i` writing its rows (initializing them all).
+    private static func assemble<T>(_ pieces: [Piece], _ total: Int,
+                                    _ write: (Int, UnsafeMutableBufferPointer<T>) -> Void) -> [T] {
+        [T](unsafeUninitializedCapacity: total) { buf, count in
+            var at = 0
+            for i in pieces.indices {
+                let n = pieces[i].rows
+                write(i, UnsafeMutableBufferPointer(rebasing: buf[at..<(at + n)]))
+                at += n
+            }
+            count = total
+        }
+    }
+}

@@ -1,0 +1,202 @@
+import Testing
+@testable import Runtime
+
+/// The parse in pieces on several threads gives exactly the single-threaded parse (types,
+/// values bit for bit, missing values, warnings, errors), whatever the cuts; and a read of
+/// some columns gives those columns of a full read.
+struct CSVPiecesTests {
+
+    /// Every way of cutting small inputs: pieces of at least 1, 2, 3, ... bytes on 2 and 4
+    /// threads (up to 64 pieces).
+    static let cuts: [CSVReader.Parallelism] = [1, 2, 3, 5, 8, 13, 40].flatMap { bytes in
+        [2, 4].map { CSVReader.Parallelism(threads: $0, pieceBytes: bytes) }
+    }
+
+    /// The outcome of a parse, comparable: the table (doubles by bit pattern) and the
+    /// warnings, or the error's text.
+    static func outcome(_ text: String, _ options: CSVOptions, columns: [String]?, _ parallel: CSVReader.Parallelism) -> String {
+        let bytes = Array(text.utf8)
+        do {
+            let r = try bytes.withUnsafeBufferPointer {
+                try CSVReader.parse(buffer: $0, origin: "t.csv", options: options, columns: columns, parallel: parallel)
+            }
+            var s = "rows \(r.table.rowCount)\n"
+            for (name, column) in zip(r.table.names, r.table.columns) {
+                s += name + " "
+                switch column {
+                case .double(let v): s += "double " + v.map { String($0.bitPattern, radix: 16) }.joined(separator: ",")
+                case .int(let v): s += "int " + v.map(String.init).joined(separator: ",")
+                case .bool(let v): s += "bool " + v.map(String.init).joined(separator: ",")
+                case .date(let v): s += "date " + v.map(String.init).joined(separator: ",")
+                case .string(let codes, let dictionary):
+                    s += "string " + codes.map(String.init).joined(separator: ",") + " | " + dictionary.joined(separator: "|")
+                }
+                s += "\n"
+            }
+            for w in r.warnings { s += "warning \(w.kind) \(w.column) \(w.values) \(w.rows) \(w.lines) \(w.message)\n" }
+            return s
+        } catch {
+            return "error \(error)"
+        }
+    }
+
+    /// Checks that every cut gives the single-threaded outcome; returns it.
+    @discardableResult
+    static func same(_ text: String, _ options: CSVOptions = CSVOptions(), columns: [String]? = nil,
+                     sourceLocation: SourceLocation = #_sourceLocation) -> String {
+        let single = outcome(text, options, columns: columns, .single)
+        for cut in cuts {
+            let got = outcome(text, options, columns: columns, cut)
+            #expect(got == single, "threads \(cut.threads), pieces of \(cut.pieceBytes) bytes", sourceLocation: sourceLocation)
+            if got != single { break }
+        }
+        return single
+    }
+
+    @Test func cutsFallAtRecordsEvenWithQuotedLineEnds() {
+        var csv = "id,note,x\n"
+        for k in 0..<40 {
+            let note = k % 3 == 0 ? "\"line one\nline \"\"two\"\"\n\"" : (k % 3 == 1 ? "\"a, b\"" : "plain")
+            csv += "\(k),\(note),\(Double(k) / 4)\n"
+        }
+        let out = Self.same(csv)
+        #expect(out.contains("note string"))
+        #expect(out.hasPrefix("rows 40"))
+    }
+
+    /// The quote parity puts cuts between records, so the pieces join (no single-threaded
+    /// parse again) even with line ends inside quotes.
+    @Test func cutsByQuoteParityJoin() throws {
+        var csv = "id,note\n"
+        for k in 0..<40 { csv += "\(k),\(k % 2 == 0 ? "\"one\ntwo \"\"2\"\"\"" : "plain")\n" }
+        let bytes = Array(csv.utf8)
+        try bytes.withUnsafeBufferPointer { buffer in
+            let ctx = try CSVReader.Context(origin: "t.csv", delimiter: 44, options: CSVOptions())
+            let layout = CSVReader.Layout(dataStart: 8, firstLine: 2, header: ["id", "note"],
+                                          projection: CSVReader.Projection(width: 2, reading: nil))
+            let starts = CSVReader.plan(buffer, from: 8, CSVReader.Parallelism(threads: 4, pieceBytes: 16))
+            #expect(starts.count > 10)
+            let pieces = try CSVReader.parsePieces(buffer, ctx, layout, starts: starts, cancellation: nil)
+            #expect(pieces?.reduce(0) { $0 + $1.rows } == 40)
+        }
+    }
+
+    @Test func aColumnTurningTextInTheLastPieceIsTextEverywhere() {
+        var csv = "n,d,b\n"
+        for k in 0..<60 { csv += "\(k),2019-01-\(k % 28 + 1),\(k % 2 == 0 ? "true" : "false")\n" }
+        csv += "unknown,later,maybe\n"
+        let out = Self.same(csv)
+        #expect(out.contains("n string"))
+        #expect(out.contains("warning nearlyNumbers n [\"unknown\"] [61] [62]"))
+        #expect(out.contains("warning nearlyDates d"))
+        // And turning text in the first piece, numbers after.
+        Self.same("n\nabc\n" + (0..<50).map { "\($0)\n" }.joined())
+    }
+
+    @Test func lineEndsBlankLinesAndTheLastLine() {
+        let body = (0..<30).map { "\($0),x\($0 % 4),\($0 % 5 == 0 ? "" : "1.5")" }
+        Self.same("a,b,c\r\n" + body.joined(separator: "\r\n") + "\r\n")        // CRLF
+        Self.same("a,b,c\n" + body.joined(separator: "\n"))                       // no line end at the end
+        Self.same("a,b,c\n" + body.joined(separator: "\n\n\r\n") + "\n\n")       // blank lines
+        Self.same("a,b,c\n" + (0..<30).map { "\($0),,\n" }.joined())             // empty fields at the end of lines
+        Self.same("\u{FEFF}a,b,c\n1,2,3\n")                                         // byte-order mark, smaller than a piece
+        Self.same("a;b\n1,5;x\n2,25;y\n" + (0..<20).map { "\($0);z\n" }.joined()) // semicolons, decimal commas
+        Self.same("a,b\n")                                                         // no rows
+    }
+
+    @Test func strayQuotesAndErrorsInLaterPieces() {
+        // A quote inside an unquoted field: the quote parity misleads the cuts.
+        Self.same("h,w\n" + (0..<30).map { "\($0),5\" tall\n" }.joined())
+        Self.same("h,w\n" + (0..<30).map { $0 == 7 ? "1,\"open\n" : "\($0),x\n" }.joined())
+        // Errors far from the start name the same line and row.
+        let extra = Self.same("a,b\n" + (0..<40).map { $0 == 33 ? "1,2,3\n" : "\($0),\($0)\n" }.joined())
+        #expect(extra.contains("t.csv:35: row 34: has 3 fields"))
+        let date = Self.same("a,d\n" + (0..<40).map { "\($0),\($0 == 30 ? "2019-02-30" : "2019-02-01")\n" }.joined())
+        #expect(date.contains("row 31, column d"))
+        // An impossible date in a column already text is text, as single-threaded.
+        let text = Self.same("a,d\nx,abc\n" + (0..<40).map { "\($0),\($0 == 30 ? "2019-02-30" : "2019-02-01")\n" }.joined())
+        #expect(text.contains("d string"))
+    }
+
+    @Test func numbersWideningAndNegativeZero() {
+        Self.same("x\n" + (0..<30).map { "\($0)\n" }.joined() + "1.5\n" + (0..<30).map { "\($0)\n" }.joined())
+        // -0 read as an integer and then widened is +0; read in a double column it is -0.
+        let z = Self.same("x\n0.5\n" + (0..<30).map { $0 % 3 == 0 ? "-0\n" : "\($0)\n" }.joined() + "2.5\n")
+        #expect(z.contains("8000000000000000"))
+        Self.same("x\n" + (0..<30).map { $0 % 3 == 0 ? "-0\n" : "\($0)\n" }.joined() + "2.5\n")
+        Self.same("x,y\n" + (0..<40).map { "\($0 < 20 ? "" : "NA"),\($0 < 35 ? "" : "\($0)")\n" }.joined())
+    }
+
+    @Test func datesInFormatsAndMissingValuesLikeNumbers() {
+        let options = CSVOptions(naStrings: ["", "NA", "-99"], dateFormats: ["%d/%m/%Y", "%m/%d/%Y"])
+        // Ambiguous days first (both formats fit), then a day that rules one out.
+        Self.same("d,n\n" + (0..<30).map { "0\($0 % 9 + 1)/0\($0 % 7 + 1)/2019,\($0 % 4 == 0 ? "-99" : "\($0)")\n" }.joined() + "25/12/2019,3\n", options)
+        Self.same("d\n" + (0..<30).map { "0\($0 % 9 + 1)/0\($0 % 7 + 1)/2019\n" }.joined() + "12/25/2019\n", options)
+        Self.same("d\n" + (0..<30).map { "0\($0 % 9 + 1)/0\($0 % 7 + 1)/2019\n" }.joined() + "later\n", options)
+        Self.same("d\n" + (0..<30).map { "\($0)\n" }.joined() + "01/02/2019\n", options)
+    }
+
+    /// Random files from awkward cells: every cut agrees with the single-threaded parse.
+    @Test func randomFilesAgree() {
+        var state: UInt64 = 0x1234_5678
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
+        let cells = ["1", "-0", "2.5", "1e3", "NA", "", "\"\"", "2019-03-05", "2019-02-30", "true", "FALSE", "x", "\"a\nb\"",
+                     "\"q\"\"q\"", " 7 ", "Inf", "NaN", "03/04/2019", "\"NA\"", "10000000000000000000"]
+        for round in 0..<60 {
+            let width = 1 + next(4)
+            var csv = (0..<width).map { "c\($0)" }.joined(separator: ",") + "\n"
+            let kinds = (0..<width).map { _ in next(cells.count) }
+            for _ in 0..<(5 + next(40)) {
+                let row = (0..<width).map { c in next(5) == 0 ? cells[next(cells.count)] : cells[kinds[c]] }
+                csv += row.joined(separator: ",") + (next(10) == 0 ? "\r\n" : "\n")
+            }
+            let options = round % 3 == 0 ? CSVOptions(dateFormats: ["%d/%m/%Y"]) : CSVOptions()
+            Self.same(csv, options)
+            Self.same(csv, options, columns: ["c0"])
+        }
+    }
+
+    // MARK: Projection
+
+    @Test func someColumnsAreThoseOfAFullRead() throws {
+        var csv = "id,skip,note,when,x\n"
+        for k in 0..<50 {
+            csv += "\(k),\"long \"\"quoted\"\"\nskipped\",n\(k % 3),2019-01-\(k % 28 + 1),\(k % 7 == 0 ? "NA" : "\(k).5")\n"
+        }
+        csv += "50,\"2019-02-30\",n1,2019-01-01,oops\n"
+        let full = try CSVReader.parse(Array(csv.utf8), origin: "t.csv", options: CSVOptions())
+        let some = try Array(csv.utf8).withUnsafeBufferPointer {
+            try CSVReader.parse(buffer: $0, origin: "t.csv", options: CSVOptions(), columns: ["x", "id", "when"])
+        }
+        #expect(some.table.names == ["id", "when", "x"])        // the file's order
+        for name in some.table.names {
+            #expect(some.table.strings(name)! == full.table.strings(name)!)
+            #expect(some.table[name]!.kind == full.table[name]!.kind)
+        }
+        // The warning about x is there; nothing is said about the columns not read.
+        #expect(some.warnings.map(\.column) == ["x"])
+        #expect(some.warnings == full.warnings.filter { $0.column == "x" })
+        Self.same(csv, columns: ["x", "id", "when"])
+        Self.same(csv, columns: ["note"])
+        Self.same(csv, columns: [])
+    }
+
+    @Test func anUnknownColumnIsAnErrorNamingIt() {
+        let e = Self.outcome("a,b\n1,2\n", CSVOptions(), columns: ["a", "nope"], .single)
+        #expect(e == "error t.csv: column nope: no such column (columns: a, b)")
+    }
+
+    @Test func aCancelledReadStops() {
+        let c = Cancellation()
+        c.cancel()
+        let bytes = Array("a\n1\n".utf8)
+        #expect(throws: Cancelled.self) {
+            try bytes.withUnsafeBufferPointer {
+                try CSVReader.parse(buffer: $0, origin: "t.csv", options: CSVOptions(), cancellation: c)
+            }
+        }
+    }
+}
