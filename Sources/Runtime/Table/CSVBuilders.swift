@@ -231,10 +231,13 @@ extension CSVReader {
 
         @inline(__always)
         private func equal(_ k: Int, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-            let from = starts[k], to = starts[k + 1]
-            guard to - from == b.count else { return false }
+            let from = starts[k]
+            let n = b.count
+            guard starts[k + 1] - from == n else { return false }
             return pool.withUnsafeBufferPointer { p in
-                b.count == 0 || memcmp(p.baseAddress! + from, b.baseAddress!, b.count) == 0
+                guard let q = b.baseAddress, let e = p.baseAddress else { return true }
+                for i in 0..<n where e[from + i] != q[i] { return false }
+                return true
             }
         }
 

@@ -68,6 +68,8 @@ extension CSVReader {
         var rows = 0
         /// Lines the scanner counted in the piece.
         var lines = 0
+        /// The piece's bytes are UTF-8.
+        var utf8 = true
         var builders: [Builder] = []
     }
 
@@ -183,7 +185,8 @@ extension CSVReader {
                 }
             }
         }
-        return Piece(start: from, end: scanner.pos, rows: rows, lines: scanner.line - line, builders: builders)
+        let utf8 = isUTF8(UnsafeBufferPointer(rebasing: buffer[from..<scanner.pos]))
+        return Piece(start: from, end: scanner.pos, rows: rows, lines: scanner.line - line, utf8: utf8, builders: builders)
     }
 
     /// One field, past the inline cases of the field loop: missing values, ISO dates,

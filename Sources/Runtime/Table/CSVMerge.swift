@@ -37,8 +37,10 @@ extension CSVReader {
     /// formats, or, with more than one date format read, a column with dates and other
     /// values (which values the single-threaded parse accepts, and which it refuses as
     /// impossible dates, depends on the formats still possible when it meets them).
+    /// `parsed` is called once every value is read, before the columns are joined (the
+    /// bytes may be released then).
     static func merge(_ pieces: inout [Piece], _ buffer: UnsafeBufferPointer<UInt8>, _ ctx: Context, _ layout: Layout,
-                      cancellation: Cancellation?) throws -> [Column]? {
+                      cancellation: Cancellation?, parsed: ([Piece]) -> Void) throws -> [Column]? {
         let m = layout.projection.columns.count
         var kinds = [Kind](repeating: .unknown, count: m)
         var rereads = [[(column: Int, what: Reread)]](repeating: [], count: pieces.count)
@@ -72,6 +74,7 @@ extension CSVReader {
             }
         }
         var again = try reread(pieces, rereads, buffer, ctx, layout, cancellation: cancellation)
+        parsed(pieces)
         var columns = [Column]()
         columns.reserveCapacity(m)
         var invalidUTF8 = false
@@ -79,6 +82,7 @@ extension CSVReader {
             columns.append(joinColumn(j, kinds[j], &pieces, &again, rereads, &invalidUTF8))
             for i in pieces.indices { pieces[i].builders[j] = Builder() }
         }
+        // (Released bytes were all UTF-8: then no value is invalid.)
         if invalidUTF8, let e = encodingError(buffer, origin: ctx.origin) { throw e }
         return columns
     }

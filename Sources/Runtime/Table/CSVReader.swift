@@ -46,51 +46,7 @@ public enum CSVReader {
 
     /// The table of a CSV file and what in it was probably not read as meant.
     public static func read(path: String, options: CSVOptions) throws -> CSVReadResult {
-        let bytes = try readFile(path)
-        return try parse(bytes, origin: path, options: options)
-    }
-
-    public static func readFile(_ path: String) throws -> [UInt8] {
-        guard let f = fopen(path, "rb") else {
-            throw DataError(file: path, message: "cannot open the file (\(String(cString: strerror(errno)))); check the path")
-        }
-        defer { fclose(f) }
-        // A regular file is read in one go into a buffer of its size.
-        var st = stat()
-        if fstat(fileno(f), &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size > 0 {
-            let size = Int(st.st_size)
-            var got = 0
-            let out = [UInt8](unsafeUninitializedCapacity: size) { buf, count in
-                while got < size {
-                    let n = fread(buf.baseAddress! + got, 1, size - got, f)
-                    if n == 0 { break }
-                    got += n
-                }
-                count = got
-            }
-            if ferror(f) != 0 { throw DataError(file: path, message: "read error") }
-            let next = fgetc(f)
-            if got == size && next == EOF { return out }
-            // The file changed while being read: read what is left in chunks.
-            var rest = out
-            if next != EOF { rest.append(UInt8(truncatingIfNeeded: next)) }
-            var chunk = [UInt8](repeating: 0, count: 1 << 20)
-            while true {
-                let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, 1 << 20, f) }
-                if n > 0 { rest.append(contentsOf: chunk[0..<n]) }
-                if n < (1 << 20) { break }
-            }
-            return rest
-        }
-        var out = [UInt8]()
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, 1 << 20, f) }
-            if n > 0 { out.append(contentsOf: chunk[0..<n]) }
-            if n < (1 << 20) { break }
-        }
-        if ferror(f) != 0 { throw DataError(file: path, message: "read error") }
-        return out
+        try read(path: path, options: options, columns: nil)
     }
 
     public static func parse(_ bytes: [UInt8], origin: String) throws -> Table {
@@ -107,10 +63,9 @@ public enum CSVReader {
     /// for an impossible date). `cancellation` is checked as the records are read.
     public static func read(path: String, options: CSVOptions, columns: [String]?,
                             cancellation: Cancellation? = nil) throws -> CSVReadResult {
-        let bytes = try readFile(path)
-        return try bytes.withUnsafeBufferPointer {
-            try parse(buffer: $0, origin: path, options: options, columns: columns, cancellation: cancellation)
-        }
+        let parallel = Parallelism.machine
+        let bytes = try readBytes(path, threads: parallel.threads)
+        return try parse(bytes, origin: path, options: options, columns: columns, cancellation: cancellation, parallel: parallel)
     }
 
 
@@ -118,22 +73,31 @@ public enum CSVReader {
 
     static func parse(buffer: UnsafeBufferPointer<UInt8>, origin: String, options: CSVOptions, columns: [String]? = nil,
                       cancellation: Cancellation? = nil, parallel: Parallelism = .machine) throws -> CSVReadResult {
+        try parse(FileBytes(borrowing: buffer), origin: origin, options: options, columns: columns,
+                  cancellation: cancellation, parallel: parallel)
+    }
+
+    static func parse(_ bytes: FileBytes, origin: String, options: CSVOptions, columns: [String]?,
+                      cancellation: Cancellation?, parallel: Parallelism) throws -> CSVReadResult {
+        let buffer = bytes.buffer
         if let d = options.delimiter, d == 34 || d == 10 || d == 13 || d >= 128 {
             throw DataError(file: origin, message: "the delimiter cannot be a quote, a line end or a byte above 127")
         }
         try checkNotUTF16(buffer, origin: origin)
         let ctx = try Context(origin: origin, delimiter: options.delimiter ?? detectDelimiter(buffer), options: options)
         do {
-            return try parseTable(buffer, ctx, columns: columns, cancellation: cancellation, parallel: parallel)
+            return try parseTable(bytes, ctx, columns: columns, cancellation: cancellation, parallel: parallel)
         } catch let e as DataError {
-            // A file in another encoding is reported as such before anything it causes.
-            if let encoding = encodingError(buffer, origin: origin) { throw encoding }
+            // A file in another encoding is reported as such before anything it causes
+            // (bytes released early were UTF-8).
+            if !bytes.released, let encoding = encodingError(buffer, origin: origin) { throw encoding }
             throw e
         }
     }
 
-    private static func parseTable(_ buffer: UnsafeBufferPointer<UInt8>, _ ctx: Context, columns wanted: [String]?,
+    private static func parseTable(_ bytes: FileBytes, _ ctx: Context, columns wanted: [String]?,
                                    cancellation: Cancellation?, parallel: Parallelism) throws -> CSVReadResult {
+        let buffer = bytes.buffer
         let origin = ctx.origin
         try cancellation?.check()
         var scanner = Scanner(buf: buffer, delimiter: ctx.delimiter)
@@ -159,9 +123,23 @@ public enum CSVReader {
         let starts = plan(buffer, from: layout.dataStart, parallel)
         var pieces: [Piece]
         var columns: [Column]? = nil
+        // Where data row r (0-based) is: line r + 2 when the line ends counted are one per
+        // record (no blank line, no line end inside quotes); else found by another scan.
+        let lastEnds = buffer.last == 10 || buffer.last == 13
+        var oneLinePerRecord = false
+        // Once the values are parsed, the bytes are needed again only to name a line in a
+        // file with more lines than records, or a byte that is not UTF-8: else they are
+        // released before the columns are joined (the peak is not the bytes and the
+        // columns twice).
+        func parsed(_ pieces: [Piece]) {
+            let rows = pieces.reduce(0) { $0 + $1.rows }
+            let lines = pieces.reduce(layout.firstLine) { $0 + $1.lines }
+            oneLinePerRecord = lines - 1 == rows + (lastEnds ? 1 : 0)
+            if oneLinePerRecord, headerUTF8, pieces.allSatisfy(\.utf8) { bytes.release() }
+        }
         if starts.count > 1, let p = try parsePieces(buffer, ctx, layout, starts: starts, cancellation: cancellation) {
             pieces = p
-            columns = try merge(&pieces, buffer, ctx, layout, cancellation: cancellation)
+            columns = try merge(&pieces, buffer, ctx, layout, cancellation: cancellation, parsed: parsed)
         } else {
             pieces = []
         }
@@ -169,15 +147,9 @@ public enum CSVReader {
             // In one piece: the single-threaded parse (its errors name the right lines and rows).
             pieces = [try parsePiece(buffer, ctx, layout, from: layout.dataStart, to: buffer.count, line: layout.firstLine,
                                      rowBase: 0, cancellation: cancellation)]
-            columns = try merge(&pieces, buffer, ctx, layout, cancellation: cancellation)
+            columns = try merge(&pieces, buffer, ctx, layout, cancellation: cancellation, parsed: parsed)
         }
-        let rows = pieces.reduce(0) { $0 + $1.rows }
-        let lines = pieces.reduce(layout.firstLine) { $0 + $1.lines }
         let table = Table(names: layout.projection.columns.map { header[$0] }, columns: columns!, origin: origin)
-        // Where data row r (0-based) is: line r + 2 when the line ends counted are one per
-        // record (no blank line, no line end inside quotes); else found by another scan.
-        let lastEnds = buffer.last == 10 || buffer.last == 13
-        let oneLinePerRecord = lines - 1 == rows + (lastEnds ? 1 : 0)
         let lineOfRow: ((Int) -> Int)? = oneLinePerRecord ? { $0 + 2 } : nil
         let warnings = try diagnose(table, buffer, ctx, lineOfRow: lineOfRow)
         return CSVReadResult(table: table, warnings: warnings)
