@@ -3,6 +3,11 @@
 # lart-bench into bench/out), reported in the same Markdown layout as bench/results.md.
 #
 #   Rscript bench/compare.R [--rows 100000,1000000] [--dir bench/out] [--out bench/results-R.md] [--repeats 3]
+#   Rscript bench/compare.R --registry 1000000,10000000 [--run-rows 1000000] [--out bench/results-registry-R.md]
+#
+# The second form reads the registry file of `lart-bench --registry` (fread with all
+# threads: all 14 columns, and `select =` the 7 a script uses) and times a whole run on it
+# (fread of the 7 columns, survfit + summary, survdiff, coxph, cuminc + timepoints).
 #
 # Each size is measured in a fresh R process (this script with --measure), so that the peak
 # resident set (VmHWM from /proc/self/status) belongs to that size alone.
@@ -13,8 +18,9 @@ suppressPackageStartupMessages({
 })
 
 args <- commandArgs(trailingOnly = TRUE)
-opt <- list(rows = "100000,1000000", dir = "bench/out", out = "bench/results-R.md",
-            repeats = "3", measure = NA, result = NA, `load-repeats` = "2")
+opt <- list(rows = "100000,1000000", dir = "bench/out", out = NA,
+            repeats = "3", measure = NA, result = NA, `load-repeats` = "2",
+            registry = NA, `run-rows` = "1000000", `measure-use` = NA, `measure-run` = NA, columns = NA)
 i <- 1
 while (i <= length(args)) {
   key <- sub("^--", "", args[i])
@@ -23,6 +29,7 @@ while (i <= length(args)) {
   i <- i + 2
 }
 repeats <- as.integer(opt$repeats)
+if (is.na(opt$out)) opt$out <- if (is.na(opt$registry)) "bench/results-R.md" else "bench/results-registry-R.md"
 landmarks <- c(2, 5)
 have_fread <- requireNamespace("data.table", quietly = TRUE)
 reader <- if (have_fread) {
@@ -129,6 +136,109 @@ parse_result <- function(lines) {
     else m[[key]] <- as.numeric(value)
   }
   m
+}
+
+# ---- The registry file (lart-bench --registry) --------------------------------------
+
+script_columns <- c("age", "sex", "histology", "bmi", "time", "status", "cause")
+registry_read <- function(path, cols) {
+  data.table::fread(path, select = cols, na.strings = c("", "NA"), data.table = FALSE, showProgress = FALSE)
+}
+
+if (!is.na(opt$`measure-use`)) {
+  data.table::setDTthreads(0)
+  cols <- if (is.na(opt$columns)) NULL else strsplit(opt$columns, ",")[[1]]
+  r <- best_of(repeats, function() registry_read(opt$`measure-use`, cols))
+  d <- r$value
+  writeLines(c(sprintf("rows %d", nrow(d)), sprintf("columns %d", ncol(d)), sprintf("seconds %.17g", r$seconds),
+               sprintf("peak %.0f", vmhwm()), sprintf("threads %d", data.table::getDTthreads()),
+               paste0("kinds ", paste(names(d), vapply(d, function(x) class(x)[1], ""), sep = "=", collapse = ","))),
+             opt$result)
+  quit(status = 0)
+}
+
+if (!is.na(opt$`measure-run`)) {
+  data.table::setDTthreads(0)
+  best <- Inf; best_steps <- NULL; checks <- list()
+  for (k in seq_len(repeats)) {
+    t <- elapsed(); steps <- c()
+    lap <- function(name) { now <- elapsed(); steps[name] <<- now - t; t <<- now }
+    d <- registry_read(opt$`measure-run`, script_columns); lap("load")
+    km <- summary(survfit(Surv(time, status) ~ sex, data = d), times = landmarks, extend = TRUE); lap("km")
+    lr <- survdiff(Surv(time, status) ~ sex, data = d); lap("logrank")
+    cox <- coxph(Surv(time, status) ~ age + bmi + factor(histology), data = d, ties = "efron"); lap("cox")
+    ci <- cuminc(d$time, d$cause, d$sex, cencode = 0); cit <- timepoints(ci, landmarks); lap("cuminc")
+    if (sum(steps) < best) { best <- sum(steps); best_steps <- steps }
+  }
+  for (g in c("F", "M")) {
+    rows <- km$strata == paste0("sex=", g)
+    for (k in seq_along(landmarks)) checks[[sprintf("km.%s.S(%g)", g, landmarks[k])]] <- km$surv[rows][k]
+    checks[[sprintf("cuminc.%s.cause1.F(5)", g)]] <- unname(cit$est[paste(g, 1), "5"])
+  }
+  checks[["logrank.chisq"]] <- lr$chisq
+  for (nm in names(coef(cox))) checks[[paste0("cox.coef.", nm)]] <- unname(coef(cox)[nm])
+  checks[["cox.loglik"]] <- cox$loglik[2]
+  checks[["cox.iterations"]] <- cox$iter
+  checks[["cox.concordance"]] <- unname(cox$concordance["concordance"])
+  checks[["gray.cause1.stat"]] <- unname(ci$Tests["1", "stat"])
+  writeLines(c(sprintf("total %.17g", best), sprintf("seconds.%s %.17g", names(best_steps), best_steps),
+               sprintf("peak %.0f", vmhwm()), sprintf("check.%s %.17g", names(checks), unlist(checks))), opt$result)
+  quit(status = 0)
+}
+
+if (!is.na(opt$registry)) {
+  script <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))
+  rscript <- file.path(R.home("bin"), "Rscript")
+  read_kv <- function(f) {
+    l <- readLines(f); k <- sub(" [^ ]*$", "", l); v <- sub("^.* ", "", l); setNames(as.list(v), k)
+  }
+  use_lines <- c(); run_lines <- c(); check_lines <- c(); kinds <- ""; threads <- "?"
+  for (n in as.numeric(strsplit(opt$registry, ",")[[1]])) {
+    csv <- sprintf("%s/registry-%d.csv", opt$dir, as.integer(n))
+    if (!file.exists(csv)) stop(csv, " not found: run lart-bench --registry ", as.integer(n), " first")
+    reps <- if (n >= 1e7) max(repeats - 1, 1) else repeats
+    for (cols in list(NA, paste(script_columns, collapse = ","))) {
+      res <- sprintf("%s/R-registry-%d.txt", opt$dir, as.integer(n))
+      args <- c(script, "--measure-use", csv, "--result", res, "--repeats", reps)
+      if (!is.na(cols)) args <- c(args, "--columns", cols)
+      if (system2(rscript, args) != 0) stop("measuring ", csv, " failed")
+      m <- read_kv(res); kinds <- m$kinds; threads <- m$threads
+      cat(sprintf("%d rows, %s columns: fread %.4f s, peak %.1f MB\n", as.integer(n), m$columns,
+                  as.numeric(m$seconds), as.numeric(m$peak) / 1e6))
+      use_lines <- c(use_lines, sprintf("| %d | %s | %.1f | %.4f | %.1f |", as.integer(n), m$columns, file.size(csv) / 1e6,
+                                        as.numeric(m$seconds), as.numeric(m$peak) / 1e6))
+    }
+    if (n %in% as.numeric(strsplit(opt$`run-rows`, ",")[[1]])) {
+      res <- sprintf("%s/R-registry-run-%d.txt", opt$dir, as.integer(n))
+      if (system2(rscript, c(script, "--measure-run", csv, "--result", res, "--repeats", repeats)) != 0) stop("run failed")
+      m <- read_kv(res)
+      cat(sprintf("%d rows: whole run %.4f s\n", as.integer(n), as.numeric(m$total)))
+      run_lines <- c(run_lines, paste0("| ", as.integer(n), " | ", paste(sprintf("%.4f", as.numeric(unlist(
+        m[paste0("seconds.", names(steps))]))), collapse = " | "), sprintf(" | %.4f |", as.numeric(m$total))))
+      for (k in sort(grep("^check\\.", names(m), value = TRUE))) {
+        check_lines <- c(check_lines, sprintf("| %d | %s | %s |", as.integer(n), sub("^check\\.", "", k), m[[k]]))
+      }
+    }
+  }
+  cpu <- sub("^model name\\s*:\\s*", "", grep("^model name", readLines("/proc/cpuinfo"), value = TRUE)[1])
+  md <- c(sprintf("# Benchmark results: R %s.%s, data.table %s, survival %s, cmprsk %s, the registry file",
+                  R.version$major, R.version$minor, packageVersion("data.table"), packageVersion("survival"),
+                  packageVersion("cmprsk")), "",
+          sprintf("- Machine: %s, %d processors (nproc); data.table threads: %s", cpu, parallel::detectCores(), threads),
+          sprintf("- Date: %s", format(Sys.time(), "%Y-%m-%d %H:%M UTC", tz = "UTC")),
+          sprintf("- Reader: `data.table::fread(path, select = ..., na.strings = c(\"\", \"NA\"), data.table = FALSE)`; best of %d (%d at 10^7 rows and more), each in a fresh R process; peak RSS is VmHWM (R's baseline included)", repeats, max(repeats - 1, 1)),
+          sprintf("- Column kinds read: %s", kinds), "", "## Use", "",
+          "| rows | columns | CSV file (MB) | use (s) | peak RSS (MB) |", "|---:|---:|---:|---:|---:|", use_lines)
+  if (length(run_lines) > 0) {
+    md <- c(md, "", "## Whole run", "",
+            "fread of the script columns, survfit + summary(times = c(2, 5)) by sex, survdiff by sex, coxph(Surv(time, status) ~ age + bmi + factor(histology), ties = \"efron\"), cuminc(time, cause, sex) + timepoints; the best total.", "",
+            "| rows | use (7 columns) | KM by group + 2 times | log-rank | Cox Efron, age + bmi + histology | cuminc by group | total |",
+            "|---:|---:|---:|---:|---:|---:|---:|", run_lines,
+            "", "## Check values", "", "| rows | quantity | value |", "|---:|---|---:|", check_lines)
+  }
+  writeLines(md, opt$out)
+  cat("wrote", opt$out, "\n")
+  quit(status = 0)
 }
 
 if (!is.na(opt$measure)) {

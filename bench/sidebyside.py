@@ -4,6 +4,12 @@ bench/README.md: seconds per step, R / lart, the target at 10^6 rows, memory, an
 largest relative difference between the check values of the two programs.
 
     python3 bench/sidebyside.py [bench/results.md] [bench/results-R.md]
+    python3 bench/sidebyside.py --registry [bench/results-registry.md] [bench/results-registry-R.md] [bench/results-registry-polars.md]
+
+The second form joins the registry file's results (lart-bench --registry, compare.R
+--registry, polars.py): `use` against fread and polars with all columns and with the
+script's 7, the growth from the smallest to the largest size, peak memory against the raw
+columns, the whole run against R, and the goals of issue 10 each met or not.
 """
 import sys
 
@@ -37,7 +43,82 @@ def by_rows(table):
     return header, {r[0]: dict(zip(header, r)) for r in body}
 
 
+def check_values(lart, r):
+    """The largest relative difference between the check values both files have, per size."""
+    lc = {(row[0], row[1]): float(row[2]) for row in lart.get("Check values", [[]])[1:]}
+    rc = {(row[0], row[1]): float(row[2]) for row in r.get("Check values", [[]])[1:]}
+    print("| rows | check values compared | largest relative difference lart vs R | where |")
+    print("|---:|---:|---:|---|")
+    for n in sorted({k[0] for k in lc if k in rc}, key=int):
+        keys = [k for k in lc if k[0] == n and k in rc]
+        worst, where = 0.0, ""
+        for k in keys:
+            a, b = lc[k], rc[k]
+            d = abs(a - b) / max(abs(b), 1e-300)
+            if d >= worst:
+                worst, where = d, k[1]
+        print(f"| {n} | {len(keys)} | {worst:.1e} | {where} |")
+
+
+def registry(argv):
+    paths = argv + ["bench/results-registry.md", "bench/results-registry-R.md", "bench/results-registry-polars.md"][len(argv):]
+    lart, r, pl = (tables(p) for p in paths)
+    use = {}
+    for name, t in (("lart", lart), ("fread", r), ("polars", pl)):
+        header, *body = t["Use"]
+        for row in body:
+            use[(name, row[0], row[1])] = dict(zip(header, row))
+    sizes = sorted({k[1] for k in use if k[0] == "lart"}, key=int)
+    widths = sorted({k[2] for k in use if k[0] == "lart"}, key=int, reverse=True)
+    sec = lambda who, n, c: float(use[(who, n, c)]["use (s)"]) if (who, n, c) in use else None
+    print("| rows | columns | lart `use` (s) | polars (s) | fread (s) | polars / lart | fread / lart | 2x faster than both |")
+    print("|---:|---:|---:|---:|---:|---:|---:|:---:|")
+    for n in sizes:
+        for c in widths:
+            a, p, f = sec("lart", n, c), sec("polars", n, c), sec("fread", n, c)
+            ratio = lambda x: "-" if x is None else f"{x / a:.2f}"
+            met = "-" if p is None or f is None else ("yes" if p / a >= 2 and f / a >= 2 else "no")
+            print(f"| {n} | {c} | {a:.4f} | {'-' if p is None else f'{p:.4f}'} | {'-' if f is None else f'{f:.4f}'} | "
+                  f"{ratio(p)} | {ratio(f)} | {met} |")
+    if len(sizes) >= 2:
+        lo, hi = sizes[0], sizes[-1]
+        print()
+        print(f"| columns | growth {lo} to {hi}: lart | polars | fread | lart at most 11x |")
+        print("|---:|---:|---:|---:|:---:|")
+        for c in widths:
+            g = {w: (sec(w, hi, c) / sec(w, lo, c) if sec(w, hi, c) and sec(w, lo, c) else None) for w in ("lart", "polars", "fread")}
+            fmt = lambda x: "-" if x is None else f"{x:.1f}"
+            print(f"| {c} | {fmt(g['lart'])} | {fmt(g['polars'])} | {fmt(g['fread'])} | {'yes' if g['lart'] and g['lart'] <= 11 else 'no'} |")
+    print()
+    print("| rows | columns | raw columns (MB) | lart peak RSS (MB) | lart peak / raw | at most 2x | polars peak (MB) | R peak (MB) |")
+    print("|---:|---:|---:|---:|---:|:---:|---:|---:|")
+    for n in sizes:
+        for c in widths:
+            m = use[("lart", n, c)]
+            ratio = float(m["peak / raw"])
+            pp = use.get(("polars", n, c), {}).get("peak RSS (MB)", "-")
+            rp = use.get(("fread", n, c), {}).get("peak RSS (MB)", "-")
+            print(f"| {n} | {c} | {m['raw columns (MB)']} | {m['peak RSS (MB)']} | {ratio:.2f} | {'yes' if ratio <= 2 else 'no'} | {pp} | {rp} |")
+    if "Whole run" in lart and "Whole run" in r:
+        _, lw = by_rows(lart["Whole run"])
+        header, rw = by_rows(r["Whole run"])
+        print()
+        print("| rows | step | lart (s) | R (s) | R / lart |")
+        print("|---:|---|---:|---:|---:|")
+        for n in lw:
+            if n not in rw:
+                continue
+            for step in header[1:]:
+                a, b = float(lw[n][step]), float(rw[n][step])
+                print(f"| {n} | {step} | {a:.4f} | {b:.4f} | {b / a:.1f}{' (goal 25)' if step == 'total' else ''} |")
+        print()
+        check_values(lart, r)
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--registry":
+        registry(sys.argv[2:])
+        return
     lart_path = sys.argv[1] if len(sys.argv) > 1 else "bench/results.md"
     r_path = sys.argv[2] if len(sys.argv) > 2 else "bench/results-R.md"
     lart, r = tables(lart_path), tables(r_path)
@@ -65,22 +146,7 @@ def main():
         print(f"| {n} | {lm[n]['raw columns']} | {lm[n]['peak RSS']} | {lm[n]['peak / raw']} | "
               f"{rr['peak RSS'] if rr else '-'} | {rr['peak / raw'] if rr else '-'} |")
     print()
-    lc, rc = {}, {}
-    for row in lart["Check values"][1:]:
-        lc[(row[0], row[1])] = float(row[2])
-    for row in r["Check values"][1:]:
-        rc[(row[0], row[1])] = float(row[2])
-    print("| rows | check values compared | largest relative difference lart vs R | where |")
-    print("|---:|---:|---:|---|")
-    for n in sorted({k[0] for k in lc if k in rc}, key=int):
-        keys = [k for k in lc if k[0] == n and k in rc]
-        worst, where = 0.0, ""
-        for k in keys:
-            a, b = lc[k], rc[k]
-            d = abs(a - b) / max(abs(b), 1e-300)
-            if d >= worst:
-                worst, where = d, k[1]
-        print(f"| {n} | {len(keys)} | {worst:.1e} | {where} |")
+    check_values(lart, r)
 
 
 if __name__ == "__main__":
