@@ -65,19 +65,9 @@ enum Cohort {
 
     /// Writes `rows` rows to `path`, streaming in 1 MiB chunks.
     static func write(rows: Int, to path: String) throws {
-        guard let f = fopen(path, "wb") else { throw BenchError("cannot write \(path)") }
-        defer { fclose(f) }
         var rng = Xoshiro256(seed: seed)
-        var buf = [UInt8]()
-        buf.reserveCapacity(1 << 20 + 256)
-        buf.append(contentsOf: Array(header.utf8))
         let levels: [[UInt8]] = [Array("lo".utf8), Array("mid".utf8), Array("hi".utf8)]
-        func flush() throws {
-            let n = buf.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
-            if n != buf.count { throw BenchError("short write to \(path)") }
-            buf.removeAll(keepingCapacity: true)
-        }
-        for _ in 0..<rows {
+        try stream(to: path, header: header, rows: rows) { buf, _ in
             let isB = rng.uniform() < 0.5
             let x1 = (rng.normal() * 1e4).rounded() / 1e4
             let x2 = (rng.uniform() * 1e4).rounded() / 1e4
@@ -102,6 +92,24 @@ enum Cohort {
             buf.append(UInt8(48 + x3)); buf.append(44)
             appendFixed(&buf, Int64((x4 * 10).rounded()), decimals: 1); buf.append(44)
             buf.append(contentsOf: levels[x5]); buf.append(10)
+        }
+    }
+
+    /// Writes `header`, then row 0, 1, ... `rows - 1` as `row` appends them to the buffer,
+    /// to `path` in chunks of about 1 MiB.
+    static func stream(to path: String, header: String, rows: Int, _ row: (inout [UInt8], Int) -> Void) throws {
+        guard let f = fopen(path, "wb") else { throw BenchError("cannot write \(path)") }
+        defer { fclose(f) }
+        var buf = [UInt8]()
+        buf.reserveCapacity(1 << 20 + 256)
+        buf.append(contentsOf: Array(header.utf8))
+        func flush() throws {
+            let n = buf.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
+            if n != buf.count { throw BenchError("short write to \(path)") }
+            buf.removeAll(keepingCapacity: true)
+        }
+        for i in 0..<rows {
+            row(&buf, i)
             if buf.count >= 1 << 20 { try flush() }
         }
         try flush()

@@ -40,21 +40,11 @@ enum Registry {
     static let sites = ["C34", "C50", "C18", "C20", "C61", "C56", "C64", "C67", "C25", "C16", "C22", "C44"]
 
     static func write(rows: Int, to path: String) throws {
-        guard let f = fopen(path, "wb") else { throw BenchError("cannot write \(path)") }
-        defer { fclose(f) }
         var rng = Xoshiro256(seed: seed)
-        var buf = [UInt8]()
-        buf.reserveCapacity(1 << 20 + 256)
-        buf.append(contentsOf: Array(header.utf8))
         let hist = histologies.map { Array($0.utf8) }, site = sites.map { Array($0.utf8) }
         let na = Array("NA".utf8)
-        func flush() throws {
-            let n = buf.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
-            if n != buf.count { throw BenchError("short write to \(path)") }
-            buf.removeAll(keepingCapacity: true)
-        }
         let firstDay = Int(CivilDate(year: 2005, month: 1, day: 1)!.days), lastDay = Int(CivilDate(year: 2019, month: 12, day: 31)!.days)
-        for i in 0..<rows {
+        try Cohort.stream(to: path, header: header, rows: rows) { buf, i in
             let age = 30 + Int(rng.uniform() * 61)
             let ageMissing = rng.uniform() < 0.02
             let male = rng.uniform() < 0.5
@@ -92,9 +82,7 @@ enum Registry {
             Cohort.appendFixed(&buf, max(1, months), decimals: 2); buf.append(44)
             buf.append(observed ? 49 : 48); buf.append(44)
             buf.append(observed ? UInt8(48 + cause) : 48); buf.append(10)
-            if buf.count >= 1 << 20 { try flush() }
         }
-        try flush()
     }
 
     static func appendInt(_ buf: inout [UInt8], _ v: Int) { Cohort.appendFixed(&buf, Int64(v), decimals: 0) }

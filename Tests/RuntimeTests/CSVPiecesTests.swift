@@ -159,6 +159,24 @@ struct CSVPiecesTests {
         }
     }
 
+    /// Text looked up by its bytes: values of every length up to 20, many sharing their
+    /// first bytes, each with one code, in order of first appearance.
+    @Test func textEncoderGivesOneCodePerValue() {
+        var encoder = CSVReader.TextEncoder()
+        var values = [String]()
+        for n in 0...20 { for k in 0..<30 { values.append(String(repeating: "ab", count: 10).prefix(max(0, n - 2)) + String(k)) } }
+        for round in 0..<2 {
+            for v in values {
+                var s = v
+                s.withUTF8 { encoder.append($0) }
+            }
+            _ = round
+        }
+        let distinct = values.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        #expect(encoder.dictionary == distinct)
+        #expect(encoder.codes.map { encoder.dictionary[Int($0)] } == values + values)
+    }
+
     // MARK: Projection
 
     @Test func someColumnsAreThoseOfAFullRead() throws {

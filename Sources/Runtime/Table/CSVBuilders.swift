@@ -189,9 +189,11 @@ extension CSVReader {
         var dictionary = [String]()
         /// A value was not UTF-8.
         var invalidUTF8 = false
-        /// The entries' bytes, end to end, where each starts (and the end), their hashes.
+        /// The entries' bytes, end to end, where each starts (and the end); each entry's key
+        /// (`key`: its bytes when at most 8) and hash.
         private var pool = [UInt8]()
         private var starts = [0]
+        private var keys = [UInt64]()
         private var hashes = [UInt64]()
         /// Slots of the hash table: entry + 1, 0 empty. A power of two, at most half full.
         private var slots = [UInt32](repeating: 0, count: 64)
@@ -205,19 +207,20 @@ extension CSVReader {
         /// The code of the bytes, adding them when new.
         @inline(__always)
         mutating func code(_ b: UnsafeBufferPointer<UInt8>) -> UInt32 {
-            if last >= 0, equal(last, b) { return UInt32(last) }
-            let h = Self.hash(b)
+            let key = Self.key(b)
+            if last >= 0, keys[last] == key, equal(last, b) { return UInt32(last) }
+            let h = b.count <= 8 ? Self.mix(key, b.count) : Self.hash(b)
             let mask = slots.count - 1
             var i = Int(truncatingIfNeeded: h) & mask
             while true {
                 let e = Int(slots[i])
                 if e == 0 { break }
-                if hashes[e - 1] == h, equal(e - 1, b) { last = e - 1; return UInt32(e - 1) }
+                if hashes[e - 1] == h, keys[e - 1] == key, equal(e - 1, b) { last = e - 1; return UInt32(e - 1) }
                 i = (i + 1) & mask
             }
             let code = dictionary.count
             dictionary.append(Self.string(b, &invalidUTF8))
-            pool.append(contentsOf: b); starts.append(pool.count); hashes.append(h)
+            pool.append(contentsOf: b); starts.append(pool.count); keys.append(key); hashes.append(h)
             slots[i] = UInt32(code + 1)
             if dictionary.count * 2 > slots.count { grow() }
             last = code
@@ -229,16 +232,14 @@ extension CSVReader {
             pool.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[starts[k]..<starts[k + 1]])) }
         }
 
+        /// Entry `k` has the bytes `b`, given that its key is `b`'s (which settles values
+        /// of at most 8 bytes).
         @inline(__always)
         private func equal(_ k: Int, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-            let from = starts[k]
-            let n = b.count
-            guard starts[k + 1] - from == n else { return false }
-            return pool.withUnsafeBufferPointer { p in
-                guard let q = b.baseAddress, let e = p.baseAddress else { return true }
-                for i in 0..<n where e[from + i] != q[i] { return false }
-                return true
-            }
+            let from = starts[k], to = starts[k + 1]
+            guard to - from == b.count else { return false }
+            if b.count <= 8 { return true }
+            return pool.withUnsafeBufferPointer { p in memcmp(p.baseAddress! + from, b.baseAddress!, b.count) == 0 }
         }
 
         private mutating func grow() {
@@ -252,8 +253,28 @@ extension CSVReader {
             slots = bigger
         }
 
-        /// A hash of the bytes, eight at a time (multiply and rotate; the length mixed in).
+        /// Up to the first 8 bytes in a word, read without a loop and without reading past
+        /// the value: with the length, the bytes of a value of at most 8 bytes (1-3 bytes:
+        /// the first, middle and last; 4-8: the first four and the last four).
         @inline(__always)
+        static func key(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
+            let n = b.count
+            guard let p = b.baseAddress, n > 0 else { return 0 }
+            let raw = UnsafeRawPointer(p)
+            if n >= 8 { return raw.loadUnaligned(as: UInt64.self) }
+            if n >= 4 {
+                return UInt64(raw.loadUnaligned(as: UInt32.self)) | UInt64(raw.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)) << 32
+            }
+            return UInt64(p[0]) | UInt64(p[n >> 1]) << 8 | UInt64(p[n - 1]) << 16
+        }
+
+        @inline(__always)
+        static func mix(_ key: UInt64, _ n: Int) -> UInt64 {
+            let h = (key ^ UInt64(n) &* 0x9E37_79B9_7F4A_7C15) &* 0xBF58_476D_1CE4_E5B9
+            return h ^ (h >> 31)
+        }
+
+        /// A hash of all the bytes, eight at a time (multiply and rotate; the length mixed in).
         static func hash(_ b: UnsafeBufferPointer<UInt8>) -> UInt64 {
             var h: UInt64 = 0x9E37_79B9_7F4A_7C15 &* UInt64(b.count &+ 1)
             guard let p = b.baseAddress else { return h }
@@ -264,12 +285,7 @@ extension CSVReader {
                 h = (h << 31) | (h >> 33)
                 i += 8
             }
-            if i < b.count {
-                var w: UInt64 = 0
-                var shift: UInt64 = 0
-                while i < b.count { w |= UInt64(p[i]) << shift; shift += 8; i += 1 }
-                h = (h ^ w) &* 0x94D0_49BB_1331_11EB
-            }
+            if i < b.count { h = (h ^ key(UnsafeBufferPointer(rebasing: b[i...]))) &* 0x94D0_49BB_1331_11EB }
             return h ^ (h >> 29)
         }
 

@@ -8,6 +8,7 @@ import Darwin
 extension CSVReader {
 
     /// Decimal integer with optional sign, at most 18 digits.
+    @inline(__always)
     static func parseInt(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
         var i = 0
         var neg = false

@@ -19,36 +19,10 @@ extension CSVReader {
         /// always passed (in place, which costs nothing).
         var wanted: [Bool] = []
 
-        /// The delimiter in every byte of a word (for `fieldEnd`).
-        let delimiters: UInt64
-
         init(buf: UnsafeBufferPointer<UInt8>, delimiter: UInt8) {
             self.buf = buf
             self.delimiter = delimiter
-            delimiters = UInt64(delimiter) &* Self.ones
             pos = Self.start(of: buf)
-        }
-
-        static var ones: UInt64 { 0x0101_0101_0101_0101 }
-
-        /// Where the unquoted field at `p` ends: the first delimiter, CR or LF (or `n`).
-        /// Eight bytes at a time: a byte of `w ^ c` is zero where `w` has `c`, and
-        /// `(x - ones) & ~x & 0x80...` flags the lowest zero byte of `x` exactly.
-        @inline(__always)
-        static func fieldEnd(_ base: UnsafePointer<UInt8>, _ start: Int, _ n: Int, _ delimiters: UInt64) -> Int {
-            var p = start
-            let raw = UnsafeRawPointer(base)
-            while p + 8 <= n {
-                let w = raw.loadUnaligned(fromByteOffset: p, as: UInt64.self)
-                let a = w ^ delimiters, b = w ^ (10 &* ones), c = w ^ (13 &* ones)
-                let high: UInt64 = 0x8080_8080_8080_8080
-                let hit = ((a &- ones) & ~a | (b &- ones) & ~b | (c &- ones) & ~c) & high
-                if hit != 0 { return p + hit.trailingZeroBitCount >> 3 }
-                p += 8
-            }
-            let d = UInt8(truncatingIfNeeded: delimiters)
-            while p < n { let c = base[p]; if c == d || c == 10 || c == 13 { break }; p += 1 }
-            return p
         }
 
         /// Where the text starts: after a UTF-8 byte-order mark, if any.
@@ -74,7 +48,6 @@ extension CSVReader {
         mutating func record(_ origin: String, _ field: (Int, UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Int? {
             // Position and line in locals (registers) while scanning; written back at the end.
             let d = delimiter
-            let delimiters = self.delimiters
             let n = buf.count
             guard let base = buf.baseAddress else { return nil }
             var p = pos
@@ -133,7 +106,7 @@ extension CSVReader {
                     }
                 } else {
                     let start = p
-                    p = Self.fieldEnd(base, p, n, delimiters)
+                    while p < n { let c = base[p]; if c == d || c == 10 || c == 13 { break }; p += 1 }
                     try field(col, UnsafeBufferPointer(start: base + start, count: p - start))
                 }
                 col += 1
