@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Runtime
 
@@ -76,7 +77,7 @@ struct CSVPiecesTests {
                                           projection: CSVReader.Projection(width: 2, reading: nil))
             let starts = CSVReader.plan(buffer, from: 8, CSVReader.Parallelism(threads: 4, pieceBytes: 16))
             #expect(starts.count > 10)
-            let pieces = try CSVReader.parsePieces(buffer, ctx, layout, starts: starts, cancellation: nil)
+            let pieces = try CSVReader.parsePieces(CSVReader.FileBytes(borrowing: buffer), ctx, layout, starts: starts, cancellation: nil)
             #expect(pieces?.reduce(0) { $0 + $1.rows } == 40)
         }
     }
@@ -175,6 +176,45 @@ struct CSVPiecesTests {
         let distinct = values.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         #expect(encoder.dictionary == distinct)
         #expect(encoder.codes.map { encoder.dictionary[Int($0)] } == values + values)
+    }
+
+    /// Files read from disk give back the pages of parsed pieces and read them again when
+    /// needed (a column read again, lines of rows to find, an encoding error, a piece that
+    /// does not join): the same outcome as the single-threaded parse of the same bytes.
+    @Test func discardedBytesAreReadAgainWhenNeeded() throws {
+        let dir = NSTemporaryDirectory() + "lart-pieces-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let long = String(repeating: "x", count: 60)
+        var files: [String] = []
+        var plain = "id,v,note\n"
+        for k in 0..<8000 { plain += "\(k),\(k % 97).25,\(long)\(k % 5)\n" }
+        files.append(plain)
+        files.append(plain + "8000,oops,late\n")                                 // v turns text at the end
+        files.append(plain.replacingOccurrences(of: "x3\n", with: "\"x\n3\"\n"))   // line ends in quotes
+        files.append(plain + "8000,1,caf\u{E9}\n".replacingOccurrences(of: "\u{E9}", with: "e"))
+        var latin1 = Array((plain + "8001,2,cafX\n").utf8)
+        latin1[latin1.count - 2] = 0xE9                                                  // not UTF-8
+        for (k, text) in files.enumerated() {
+            let path = dir + "/f\(k).csv"
+            _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+            try check(path)
+        }
+        let bad = dir + "/latin1.csv"
+        _ = FileManager.default.createFile(atPath: bad, contents: Data(latin1))
+        try check(bad)
+
+        func check(_ path: String) throws {
+            func outcome(_ parallel: CSVReader.Parallelism) -> String {
+                do {
+                    let bytes = try CSVReader.readBytes(path, threads: parallel.threads)
+                    let r = try CSVReader.parse(bytes, origin: "t.csv", options: CSVOptions(), columns: nil, cancellation: nil, parallel: parallel)
+                    return "\(r.table.names) \(r.table.columns.map { $0.strings() }) \(r.warnings)"
+                } catch { return "error \(error)" }
+            }
+            let single = outcome(.single)
+            #expect(outcome(CSVReader.Parallelism(threads: 4, pieceBytes: 20_000)) == single, "\(path)")
+        }
     }
 
     // MARK: Projection

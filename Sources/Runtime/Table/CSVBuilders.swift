@@ -34,6 +34,17 @@ extension CSVReader {
         /// column by then it would be -0.0 (see `Chunks.merge`).
         var negativeZero = false
 
+        /// Gives back the whole pages of the values' arrays (before they are freed: the
+        /// pages read as zeros after).
+        mutating func discardPages() {
+            func discard<T>(_ a: inout [T]) {
+                let capacity = a.capacity
+                guard capacity > 0 else { return }
+                a.withUnsafeMutableBytes { if let p = $0.baseAddress { FileBytes.discardPages(p, capacity * MemoryLayout<T>.stride) } }
+            }
+            discard(&ints); discard(&doubles); discard(&dates); discard(&bools); discard(&text.codes)
+        }
+
         /// An integer value (`v` read from `b`).
         @inline(__always)
         mutating func appendInt(_ v: Int64, _ b: UnsafeBufferPointer<UInt8>) {

@@ -210,8 +210,10 @@ extension CSVReader {
     /// Parses the data in pieces on `parallel.threads` threads; nil when the pieces do not
     /// give the single-threaded result by joining (see the type's comment): the caller
     /// then parses in one piece.
-    static func parsePieces(_ buffer: UnsafeBufferPointer<UInt8>, _ ctx: Context, _ layout: Layout, starts: [Int],
+    /// The bytes of each piece parsed are discarded (`FileBytes.discard`) when UTF-8.
+    static func parsePieces(_ bytes: FileBytes, _ ctx: Context, _ layout: Layout, starts: [Int],
                             cancellation: Cancellation?) throws -> [Piece]? {
+        let buffer = bytes.buffer
         let k = starts.count
         let ends = Array(starts.dropFirst()) + [buffer.count]
         let slots = UnsafeMutableBufferPointer<Result<Piece, Error>?>.allocate(capacity: k)
@@ -220,7 +222,9 @@ extension CSVReader {
         concurrently(k) { i in
             slots[i] = Result {
                 if cancellation?.isCancelled == true { throw Cancelled() }
-                return try parsePiece(buffer, ctx, layout, from: starts[i], to: ends[i], line: 1, rowBase: 0, cancellation: cancellation)
+                let piece = try parsePiece(buffer, ctx, layout, from: starts[i], to: ends[i], line: 1, rowBase: 0, cancellation: cancellation)
+                if piece.utf8 { bytes.discard(piece.start, piece.end) }
+                return piece
             }
         }
         var pieces = [Piece]()

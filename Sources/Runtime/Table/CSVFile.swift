@@ -8,21 +8,29 @@ import Darwin
 extension CSVReader {
 
     /// The bytes of a file being parsed. Owned bytes can be released before the parse ends
-    /// (`release`), after which `buffer` must not be read.
+    /// (`release`), after which `buffer` must not be read. Bytes read from a regular file
+    /// (`path` set) can also be given back to the system stretch by stretch as soon as they
+    /// are parsed (`discard`: their pages then read as zeros) and read from the file again
+    /// if needed after all (`restore`), so that the peak holds little of the file and all
+    /// of the columns rather than both.
     final class FileBytes {
         let buffer: UnsafeBufferPointer<UInt8>
         private let owned: UnsafeMutableRawPointer?
+        private let path: String?
         private(set) var released = false
 
         /// Bytes someone else owns (valid while the parse runs).
         init(borrowing buffer: UnsafeBufferPointer<UInt8>) {
             self.buffer = buffer
             owned = nil
+            path = nil
         }
 
-        /// `count` bytes at `memory` (from `malloc`), freed by this object.
-        init(owning memory: UnsafeMutableRawPointer, count: Int) {
+        /// `count` bytes at `memory` (from `malloc`), freed by this object; read from the
+        /// regular file at `path`, if given.
+        init(owning memory: UnsafeMutableRawPointer, count: Int, path: String? = nil) {
             owned = memory
+            self.path = path
             buffer = UnsafeBufferPointer(start: memory.assumingMemoryBound(to: UInt8.self), count: count)
         }
 
@@ -32,6 +40,45 @@ extension CSVReader {
         }
 
         deinit { release() }
+
+        /// Gives back the whole pages of bytes `from..<to` (when they can be read again).
+        func discard(_ from: Int, _ to: Int) {
+            guard path != nil, let owned, !released else { return }
+            Self.discardPages(owned + from, to - from)
+        }
+
+        /// Gives back the whole pages of `count` bytes at `start` (`madvise(MADV_DONTNEED)`:
+        /// they read as zeros after).
+        static func discardPages(_ start: UnsafeMutableRawPointer, _ count: Int) {
+            let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+            guard page > 0 else { return }
+            let lo = (Int(bitPattern: start) + page - 1) / page * page
+            let hi = (Int(bitPattern: start) + count) / page * page
+            if hi > lo, let p = UnsafeMutableRawPointer(bitPattern: lo) { _ = madvise(p, hi - lo, MADV_DONTNEED) }
+        }
+
+        /// Reads bytes `from..<to` (all when nil) from the file again, after `discard`.
+        /// Throws when the file is no longer as it was read.
+        func restore(_ range: Range<Int>? = nil) throws {
+            guard let path, let owned, !released else { return }
+            let r = range ?? 0..<buffer.count
+            let fd = open(path, O_RDONLY)
+            guard fd >= 0 else { throw changed(path) }
+            defer { close(fd) }
+            var st = stat()
+            guard fstat(fd, &st) == 0, Int(st.st_size) == buffer.count else { throw changed(path) }
+            var at = r.lowerBound
+            while at < r.upperBound {
+                let n = pread(fd, owned + at, r.upperBound - at, off_t(at))
+                if n < 0, errno == EINTR { continue }
+                guard n > 0 else { throw changed(path) }
+                at += n
+            }
+        }
+
+        private func changed(_ path: String) -> DataError {
+            DataError(file: path, message: "the file changed while it was being read; read it again")
+        }
     }
 
     /// The bytes of a file. A regular file is read with `pread` into one buffer of its size,
@@ -47,7 +94,7 @@ extension CSVReader {
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size > 0 else { return try copied(readFile(path), path) }
         let size = Int(st.st_size)
         guard let memory = malloc(size) else { throw DataError(file: path, message: "not enough memory to read the file (\(size) bytes)") }
-        let bytes = FileBytes(owning: memory, count: size)
+        let bytes = FileBytes(owning: memory, count: size, path: path)
         let stretches = max(1, min(threads * 4, size >> 23))
         let complete = UnsafeMutableBufferPointer<Bool>.allocate(capacity: stretches)
         defer { complete.deallocate() }

@@ -39,8 +39,9 @@ extension CSVReader {
     /// impossible dates, depends on the formats still possible when it meets them).
     /// `parsed` is called once every value is read, before the columns are joined (the
     /// bytes may be released then).
-    static func merge(_ pieces: inout [Piece], _ buffer: UnsafeBufferPointer<UInt8>, _ ctx: Context, _ layout: Layout,
+    static func merge(_ pieces: inout [Piece], _ bytes: FileBytes, _ ctx: Context, _ layout: Layout,
                       cancellation: Cancellation?, parsed: ([Piece]) -> Void) throws -> [Column]? {
+        let buffer = bytes.buffer
         let m = layout.projection.columns.count
         var kinds = [Kind](repeating: .unknown, count: m)
         var rereads = [[(column: Int, what: Reread)]](repeating: [], count: pieces.count)
@@ -73,23 +74,32 @@ extension CSVReader {
                 }
             }
         }
-        var again = try reread(pieces, rereads, buffer, ctx, layout, cancellation: cancellation)
+        var again = try reread(pieces, rereads, bytes, ctx, layout, cancellation: cancellation)
         parsed(pieces)
         var columns = [Column]()
         columns.reserveCapacity(m)
         var invalidUTF8 = false
         for j in 0..<m {
             columns.append(joinColumn(j, kinds[j], &pieces, &again, rereads, &invalidUTF8))
-            for i in pieces.indices { pieces[i].builders[j] = Builder() }
+            for i in pieces.indices {
+                // Pages of arrays copied into the column go back now: freed memory in pieces
+                // is too scattered to hold the next columns.
+                if pieces.count > 1 { pieces[i].builders[j].discardPages() }
+                pieces[i].builders[j] = Builder()
+            }
         }
-        // (Released bytes were all UTF-8: then no value is invalid.)
-        if invalidUTF8, let e = encodingError(buffer, origin: ctx.origin) { throw e }
+        // (Released or discarded bytes were all UTF-8: then no value is invalid.)
+        if invalidUTF8 {
+            try bytes.restore()
+            if let e = encodingError(buffer, origin: ctx.origin) { throw e }
+        }
         return columns
     }
 
     /// Reads again, in parallel, the columns of the pieces listed.
-    private static func reread(_ pieces: [Piece], _ rereads: [[(column: Int, what: Reread)]], _ buffer: UnsafeBufferPointer<UInt8>,
+    private static func reread(_ pieces: [Piece], _ rereads: [[(column: Int, what: Reread)]], _ bytes: FileBytes,
                                _ ctx: Context, _ layout: Layout, cancellation: Cancellation?) throws -> [[Reparsed]] {
+        let buffer = bytes.buffer
         let work = pieces.indices.filter { !rereads[$0].isEmpty }
         let slots = UnsafeMutableBufferPointer<Result<[Reparsed], Error>?>.allocate(capacity: pieces.count)
         slots.initialize(repeating: .success([]))
@@ -97,7 +107,10 @@ extension CSVReader {
         concurrently(work.count) { w in
             let i = work[w]
             slots[i] = Result {
-                try rereadPiece(pieces[i], rereads[i], buffer, ctx, layout, cancellation: cancellation)
+                try bytes.restore(pieces[i].start..<pieces[i].end)
+                let out = try rereadPiece(pieces[i], rereads[i], buffer, ctx, layout, cancellation: cancellation)
+                bytes.discard(pieces[i].start, pieces[i].end)
+                return out
             }
         }
         return try (0..<pieces.count).map { try slots[$0]!.get() }
@@ -151,6 +164,9 @@ extension CSVReader {
                     out[k].doubles.append(d)
                 }
             }
+        }
+        guard rows == piece.rows, scanner.pos == piece.end else {
+            throw DataError(file: ctx.origin, message: "the file changed while it was being read; read it again")
         }
         return out
     }

@@ -90,7 +90,7 @@ public enum CSVReader {
         } catch let e as DataError {
             // A file in another encoding is reported as such before anything it causes
             // (bytes released early were UTF-8).
-            if !bytes.released, let encoding = encodingError(buffer, origin: origin) { throw encoding }
+            if !bytes.released, (try? bytes.restore()) != nil, let encoding = encodingError(buffer, origin: origin) { throw encoding }
             throw e
         }
     }
@@ -137,18 +137,21 @@ public enum CSVReader {
             oneLinePerRecord = lines - 1 == rows + (lastEnds ? 1 : 0)
             if oneLinePerRecord, headerUTF8, pieces.allSatisfy(\.utf8) { bytes.release() }
         }
-        if starts.count > 1, let p = try parsePieces(buffer, ctx, layout, starts: starts, cancellation: cancellation) {
+        if starts.count > 1, let p = try parsePieces(bytes, ctx, layout, starts: starts, cancellation: cancellation) {
             pieces = p
-            columns = try merge(&pieces, buffer, ctx, layout, cancellation: cancellation, parsed: parsed)
+            columns = try merge(&pieces, bytes, ctx, layout, cancellation: cancellation, parsed: parsed)
         } else {
             pieces = []
         }
         if columns == nil {
             // In one piece: the single-threaded parse (its errors name the right lines and rows).
+            try bytes.restore()
             pieces = [try parsePiece(buffer, ctx, layout, from: layout.dataStart, to: buffer.count, line: layout.firstLine,
                                      rowBase: 0, cancellation: cancellation)]
-            columns = try merge(&pieces, buffer, ctx, layout, cancellation: cancellation, parsed: parsed)
+            columns = try merge(&pieces, bytes, ctx, layout, cancellation: cancellation, parsed: parsed)
         }
+        // Lines of rows are found by scanning the bytes again.
+        if !oneLinePerRecord { try bytes.restore() }
         let table = Table(names: layout.projection.columns.map { header[$0] }, columns: columns!, origin: origin)
         let lineOfRow: ((Int) -> Int)? = oneLinePerRecord ? { $0 + 2 } : nil
         let warnings = try diagnose(table, buffer, ctx, lineOfRow: lineOfRow)
