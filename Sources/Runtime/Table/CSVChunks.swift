@@ -27,18 +27,24 @@ import Dispatch
 ///    then each column's pieces are joined, text dictionaries in order of first appearance.
 extension CSVReader {
 
-    /// How a read uses the machine: threads, and the bytes a piece has at least.
-    struct Parallelism {
-        var threads: Int
-        var pieceBytes: Int
+    /// How a read uses the machine: threads, and the bytes a piece has at least (public
+    /// for tests and fuzzing, which cut small inputs into many pieces).
+    public struct Parallelism: Sendable {
+        public var threads: Int
+        public var pieceBytes: Int
+
+        public init(threads: Int, pieceBytes: Int) {
+            self.threads = threads; self.pieceBytes = pieceBytes
+        }
 
         /// Every processor, pieces of 2 MiB or more (at most 16 per thread, so that a busy
         /// core holds up little).
-        static var machine: Parallelism {
+        public static var machine: Parallelism {
             Parallelism(threads: max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))), pieceBytes: 2 << 20)
         }
 
-        static let single = Parallelism(threads: 1, pieceBytes: Int.max)
+        /// One thread, one piece: the single-threaded parse.
+        public static let single = Parallelism(threads: 1, pieceBytes: Int.max)
     }
 
     /// The columns read: for each column of the file its index among those read (-1: not read).

@@ -57,6 +57,12 @@ public enum CSVReader {
         try bytes.withUnsafeBufferPointer { try parse(buffer: $0, origin: origin, options: options) }
     }
 
+    /// As `parse`, of the columns `columns` (all when nil), with the given parallelism.
+    public static func parse(_ bytes: [UInt8], origin: String, options: CSVOptions, columns: [String]?,
+                             parallel: Parallelism) throws -> CSVReadResult {
+        try bytes.withUnsafeBufferPointer { try parse(buffer: $0, origin: origin, options: options, columns: columns, parallel: parallel) }
+    }
+
     /// The columns `columns` of a CSV file (all when nil, else in the file's order; a name
     /// not in the header is an error naming it). Only those columns are parsed: another
     /// column's values are stepped over, unchecked, and say nothing (no warning, no error
