@@ -31,12 +31,18 @@ import Darwin
 /// closed, text after a closing quote, a row with more or fewer fields than the header, an
 /// empty or duplicate column name, an empty file, a date format that cannot be read.
 ///
-/// Algorithm: one pass over the bytes parses every column speculatively into its typed
-/// array (an integer column widens to double in place); only columns that turn out to be
-/// text, or dates in another format than their first values suggested, are read again, in
-/// a second pass. Text is checked to be UTF-8 when it enters a dictionary (numbers are
-/// ASCII by construction), so a file of numbers is never scanned for its encoding. Then
-/// the distinct values of each text column are classified (`diagnose`).
+/// Algorithm: the file is read into one buffer (`CSVFile.swift`) and cut into pieces parsed
+/// on all cores (`CSVChunks.swift`); each piece parses every column read speculatively into
+/// its typed array (an integer column widens to double in place); the pieces' types are
+/// joined as the single-threaded parse would reach them and the few pieces whose values are
+/// stored otherwise are read again for those columns only (`CSVMerge.swift`): the result is
+/// the single-threaded parse's, which is also what runs when anything is in doubt. Text is
+/// checked to be UTF-8 when it enters a dictionary (numbers are ASCII by construction), so
+/// a file of numbers is only looked at eight bytes at a time for its encoding. Then the
+/// distinct values of each text column are classified (`diagnose`). Files: options
+/// prepared (`CSVContext.swift`), fields (`CSVScanner.swift`), type inference and text
+/// dictionaries (`CSVBuilders.swift`), numbers (`CSVNumbers.swift`), what the reader says
+/// about a file (`CSVDiagnosis.swift`).
 public enum CSVReader {
 
     /// The table of a CSV file with the default options (warnings dropped).
