@@ -20,9 +20,10 @@ python3 bench/sidebyside.py --registry > bench/results-registry-sidebyside.md
 # The same whole run through `lart run` (the language: parse, use, endpoints, report), best of 3.
 swift build -c release --product lart
 for n in $(echo "$RUN_ROWS" | tr , ' '); do
+    .build/release/lart run bench/registry.lart --param data=bench/out/registry-$n.csv > bench/out/registry-lart-run-$n.txt
     best=""
     for k in 1 2 3; do
-        t=$( { /usr/bin/time -f "%e" .build/release/lart run bench/registry.lart --param data=out/registry-$n.csv > /dev/null; } 2>&1 | tail -1)
+        t=$( { /usr/bin/time -f "%e" .build/release/lart run bench/registry.lart --param data=bench/out/registry-$n.csv > /dev/null; } 2>&1 | tail -1)
         best=$(printf "%s\n%s\n" "$best" "$t" | grep . | sort -g | head -1)
     done
     echo "lart run bench/registry.lart at $n rows: best of 3 $best s (wall, whole process)" >> bench/results-registry-sidebyside.md
