@@ -242,6 +242,23 @@ struct CSVPiecesTests {
         Self.same(csv, columns: [])
     }
 
+    /// A column not read still makes the errors a full read makes: an impossible date (unless
+    /// the column is text by then, as in a full read) and a byte that is not UTF-8.
+    @Test func columnsNotReadKeepTheFileErrors() {
+        let date = "a,d\n" + (0..<30).map { "\($0),\($0 == 20 ? "2019-13-02" : "2019-01-02")\n" }.joined()
+        let full = Self.outcome(date, CSVOptions(), columns: nil, .single)
+        #expect(full.contains("row 21, column d: '2019-13-02' is not a date"))
+        #expect(Self.same(date, columns: ["a"]) == full)
+        let text = "a,d\n1,abc\n" + (0..<30).map { "\($0),\($0 == 20 ? "2019-13-02" : "x")\n" }.joined()
+        let some = Self.same(text, columns: ["a"])
+        #expect(some.hasPrefix("rows 31\na int"))
+        var latin1 = Array("a,b\n1,Jos\u{E9}\n".utf8)
+        latin1.removeSubrange((latin1.count - 3)...(latin1.count - 2))
+        latin1.insert(0xE9, at: latin1.count - 1)
+        let e = (try? CSVReader.parse(latin1, origin: "t.csv", options: CSVOptions(), columns: ["a"], parallel: .single)) == nil
+        #expect(e)
+    }
+
     @Test func anUnknownColumnIsAnErrorNamingIt() {
         let e = Self.outcome("a,b\n1,2\n", CSVOptions(), columns: ["a", "nope"], .single)
         #expect(e == "error t.csv: column nope: no such column (columns: a, b)")

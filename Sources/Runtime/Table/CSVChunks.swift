@@ -76,6 +76,9 @@ extension CSVReader {
         var lines = 0
         /// The piece's bytes are UTF-8.
         var utf8 = true
+        /// Columns not read with a value that may be an impossible date (`2019-13-02`): the
+        /// single-threaded parse of all columns may stop there (see `parseTable`).
+        var suspicious: [Int] = []
         var builders: [Builder] = []
     }
 
@@ -138,7 +141,6 @@ extension CSVReader {
         scanner.pos = from
         scanner.line = line
         scanner.names = layout.header
-        scanner.wanted = layout.projection.wanted
         // Records are at most the line ends in the piece: reserve that much in each column.
         var lineEnds = 0
         if let base = buffer.baseAddress, from < to {
@@ -154,6 +156,8 @@ extension CSVReader {
         let missing = ctx.missing
         let typedMissing = ctx.typedMissing
         let slot = layout.projection.slot
+        let partial = !layout.projection.wanted.isEmpty
+        var suspicious = [Int]()
         // The builders are reached through their buffer: no copy-on-write check per field.
         try builders.withUnsafeMutableBufferPointer { bp in
             try slot.withUnsafeBufferPointer { sp in
@@ -164,7 +168,10 @@ extension CSVReader {
                     let n = try scanner.record(origin) { col, b in
                         guard col < width else { return }
                         let k = sp[col]
-                        if k < 0 { return }
+                        if k < 0 {
+                            if partial, ctx.mayBeImpossibleDate(b), !suspicious.contains(col) { suspicious.append(col) }
+                            return
+                        }
                         // The common cases inline: a number in a numeric column (a value that
                         // parses is not missing, unless a missing value can look like a number),
                         // a value in a text column. The rest in `field`.
@@ -192,7 +199,8 @@ extension CSVReader {
             }
         }
         let utf8 = isUTF8(UnsafeBufferPointer(rebasing: buffer[from..<scanner.pos]))
-        return Piece(start: from, end: scanner.pos, rows: rows, lines: scanner.line - line, utf8: utf8, builders: builders)
+        return Piece(start: from, end: scanner.pos, rows: rows, lines: scanner.line - line, utf8: utf8,
+                     suspicious: suspicious, builders: builders)
     }
 
     /// One field, past the inline cases of the field loop: missing values, ISO dates,

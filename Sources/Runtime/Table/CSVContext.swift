@@ -108,6 +108,21 @@ extension CSVReader {
         @inline(__always)
         func isSpace(_ c: UInt8) -> Bool { c == 32 || (c == 9 && delimiter != 9) }
 
+        /// The value has the shape of a date in a format read but names no real day (a quick
+        /// test first: ISO dates have a dash after the year). Such a value stops the
+        /// single-threaded parse unless its column is text by then.
+        @inline(__always)
+        func mayBeImpossibleDate(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
+            let b = typed(raw)
+            if formats.count == 1 {
+                guard b.count >= 8, b.count <= 10, b[4] == 45, case .invalid = formats[0].parse(b) else { return false }
+                return true
+            }
+            guard mayBeTyped(b) else { return false }
+            for f in formats { if case .invalid = f.parse(b) { return true } }
+            return false
+        }
+
         /// A number, with a decimal point or (when read) a decimal comma.
         func number(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
             if let d = parseDouble(b) { return d }

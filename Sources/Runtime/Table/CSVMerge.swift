@@ -88,8 +88,9 @@ extension CSVReader {
                 pieces[i].builders[j] = Builder()
             }
         }
-        // (Released or discarded bytes were all UTF-8: then no value is invalid.)
-        if invalidUTF8 {
+        // Any byte that is not UTF-8 (in a column read or not) is an encoding error, as
+        // when every column is read. (Released or discarded bytes were all UTF-8.)
+        if invalidUTF8 || !pieces.allSatisfy(\.utf8) {
             try bytes.restore()
             if let e = encodingError(buffer, origin: ctx.origin) { throw e }
         }

@@ -130,11 +130,9 @@ public enum CSVReader {
             let names = Set(try Table.empty(described, origin: origin).selecting(wanted, origin: origin).names)
             reading = header.indices.filter { names.contains(header[$0]) }
         }
-        let layout = Layout(dataStart: scanner.pos, firstLine: scanner.line, header: header,
+        var layout = Layout(dataStart: scanner.pos, firstLine: scanner.line, header: header,
                             projection: Projection(width: header.count, reading: reading))
         let starts = plan(buffer, from: layout.dataStart, parallel)
-        var pieces: [Piece]
-        var columns: [Column]? = nil
         // Where data row r (0-based) is: line r + 2 when the line ends counted are one per
         // record (no blank line, no line end inside quotes); else found by another scan.
         let lastEnds = buffer.last == 10 || buffer.last == 13
@@ -149,24 +147,54 @@ public enum CSVReader {
             oneLinePerRecord = lines - 1 == rows + (lastEnds ? 1 : 0)
             if oneLinePerRecord, headerUTF8, pieces.allSatisfy(\.utf8) { bytes.release() }
         }
-        if starts.count > 1, let p = try parsePieces(bytes, ctx, layout, starts: starts, cancellation: cancellation) {
-            pieces = p
-            columns = try merge(&pieces, bytes, ctx, layout, cancellation: cancellation, parsed: parsed)
-        } else {
-            pieces = []
+        /// The columns of `layout`; nil (and `suspicious` set) when a column not read has a
+        /// value that may be an impossible date.
+        func parseColumns(_ suspicious: inout Set<Int>) throws -> [Column]? {
+            var pieces = [Piece]()
+            var columns: [Column]? = nil
+            func flagged() -> Bool {
+                suspicious = Set(pieces.flatMap(\.suspicious))
+                return !suspicious.isEmpty
+            }
+            if starts.count > 1, let p = try parsePieces(bytes, ctx, layout, starts: starts, cancellation: cancellation) {
+                pieces = p
+                if flagged() { return nil }
+                columns = try merge(&pieces, bytes, ctx, layout, cancellation: cancellation, parsed: parsed)
+            }
+            if columns == nil {
+                // In one piece: the single-threaded parse (its errors name the right lines and rows).
+                try bytes.restore()
+                pieces = [try parsePiece(buffer, ctx, layout, from: layout.dataStart, to: buffer.count, line: layout.firstLine,
+                                         rowBase: 0, cancellation: cancellation)]
+                if flagged() { return nil }
+                columns = try merge(&pieces, bytes, ctx, layout, cancellation: cancellation, parsed: parsed)
+            }
+            return columns
         }
-        if columns == nil {
-            // In one piece: the single-threaded parse (its errors name the right lines and rows).
+        // A value in a column not asked for that may be an impossible date: those columns
+        // are read too (and dropped), so that the file gives the error it gives when every
+        // column is read.
+        var extra = Set<Int>()
+        var columns: [Column]
+        while true {
+            var suspicious = Set<Int>()
+            if let c = try parseColumns(&suspicious) { columns = c; break }
             try bytes.restore()
-            pieces = [try parsePiece(buffer, ctx, layout, from: layout.dataStart, to: buffer.count, line: layout.firstLine,
-                                     rowBase: 0, cancellation: cancellation)]
-            columns = try merge(&pieces, bytes, ctx, layout, cancellation: cancellation, parsed: parsed)
+            extra.formUnion(suspicious)
+            let all = Set(reading ?? []).union(extra)
+            layout = Layout(dataStart: layout.dataStart, firstLine: layout.firstLine, header: header,
+                            projection: Projection(width: header.count, reading: all.sorted()))
         }
         // Lines of rows are found by scanning the bytes again.
         if !oneLinePerRecord { try bytes.restore() }
-        let table = Table(names: layout.projection.columns.map { header[$0] }, columns: columns!, origin: origin)
+        var table = Table(names: layout.projection.columns.map { header[$0] }, columns: columns, origin: origin)
         let lineOfRow: ((Int) -> Int)? = oneLinePerRecord ? { $0 + 2 } : nil
-        let warnings = try diagnose(table, buffer, ctx, lineOfRow: lineOfRow)
+        var warnings = try diagnose(table, buffer, ctx, lineOfRow: lineOfRow)
+        if !extra.isEmpty {
+            let asked = Set((reading ?? []).map { header[$0] })
+            table = try table.selecting(table.names.filter(asked.contains), origin: origin)
+            warnings = warnings.filter { asked.contains($0.column) }
+        }
         return CSVReadResult(table: table, warnings: warnings)
     }
 
