@@ -38,6 +38,16 @@ struct Xoshiro256 {
 
     mutating func exponential(rate: Double) -> Double { -log(uniformPositive()) / rate }
 
+    /// Competing risks: an event of cause 1 (hazard `rate1`) or 2 (`rate2`) against
+    /// exponential censoring (`censoring`) and administrative censoring at `end`; the time
+    /// observed, whether it is an event, and the cause drawn.
+    mutating func competing(rate1: Double, rate2: Double, censoring: Double, end: Double) -> (Double, Bool, Int) {
+        let tEvent = exponential(rate: rate1 + rate2)
+        let cause = uniform() < rate1 / (rate1 + rate2) ? 1 : 2
+        let tCensor = min(exponential(rate: censoring), end)
+        return (min(tEvent, tCensor), tEvent <= tCensor, cause)
+    }
+
     /// Standard normal by Box-Muller (one of the pair; simple and deterministic).
     mutating func normal() -> Double {
         let u1 = uniformPositive(), u2 = uniform()
@@ -77,12 +87,8 @@ enum Cohort {
             let x5 = u5 < 0.3 ? 0 : (u5 < 0.7 ? 1 : 2)
             let lp = (isB ? 0.4 : 0) + 0.3 * x1 - 0.5 * x2 + 0.2 * Double(x3) + 0.02 * (x4 - 60)
                 + (x5 == 1 ? 0.25 : x5 == 2 ? 0.5 : 0)
-            let rate1 = 0.10 * exp(lp), rate2 = 0.05
-            let tEvent = rng.exponential(rate: rate1 + rate2)
-            let causeDraw = rng.uniform() < rate1 / (rate1 + rate2) ? 1 : 2
-            let tCensor = min(rng.exponential(rate: 0.05), 20)
-            let observed = tEvent <= tCensor
-            let hundredths = max(1, Int64((min(tEvent, tCensor) * 100).rounded()))
+            let (t, observed, causeDraw) = rng.competing(rate1: 0.10 * exp(lp), rate2: 0.05, censoring: 0.05, end: 20)
+            let hundredths = max(1, Int64((t * 100).rounded()))
             appendFixed(&buf, hundredths, decimals: 2); buf.append(44)
             buf.append(observed ? 49 : 48); buf.append(44)
             buf.append(observed ? UInt8(48 + causeDraw) : 48); buf.append(44)

@@ -60,12 +60,8 @@ enum Registry {
             let bmiMissing = rng.uniform() < 0.04
             let albumin = Int64(250 + rng.uniform() * 250)
             let lp = 0.03 * Double(age - 60) + (male ? 0.3 : 0) + (stage >= 3 ? 0.25 : 0) + (h == 2 ? 0.4 : 0)
-            let rate1 = 0.015 * exp(lp), rate2 = 0.006
-            let tEvent = rng.exponential(rate: rate1 + rate2)
-            let cause = rng.uniform() < rate1 / (rate1 + rate2) ? 1 : 2
-            let tCensor = min(rng.exponential(rate: 0.01), 180)
-            let observed = tEvent <= tCensor
-            let days = max(1, Int((min(tEvent, tCensor) * 30.4375).rounded()))
+            let (t, observed, cause) = rng.competing(rate1: 0.015 * exp(lp), rate2: 0.006, censoring: 0.01, end: 180)
+            let days = max(1, Int((t * 30.4375).rounded()))
             let months = Int64((Double(days) / 30.4375 * 100).rounded())
 
             appendInt(&buf, i + 1); buf.append(44)
