@@ -115,7 +115,16 @@ extension CSVReader {
         func mayBeImpossibleDate(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
             let b = typed(raw)
             if formats.count == 1 {
-                guard b.count >= 8, b.count <= 10, b[4] == 45, case .invalid = formats[0].parse(b) else { return false }
+                guard b.count >= 8, b.count <= 10, b[4] == 45 else { return false }
+                // Month 01-12 and day 01-28: a real day whatever the year (the usual case).
+                if b.count == 10 {
+                    let m1 = b[5] &- 48, m2 = b[6] &- 48, d1 = b[8] &- 48, d2 = b[9] &- 48
+                    if m1 <= 1, m2 <= 9, d1 <= 2, d2 <= 9 {
+                        let m = m1 * 10 + m2, d = d1 * 10 + d2
+                        if m >= 1, m <= 12, d >= 1, d <= 28 { return false }
+                    }
+                }
+                guard case .invalid = formats[0].parse(b) else { return false }
                 return true
             }
             guard mayBeTyped(b) else { return false }
