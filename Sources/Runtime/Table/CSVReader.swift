@@ -71,8 +71,10 @@ public enum CSVReader {
 
     /// The columns `columns` of a CSV file (all when nil, else in the file's order; a name
     /// not in the header is an error naming it). Only those columns are parsed: another
-    /// column's values are stepped over, unchecked, and say nothing (no warning, no error
-    /// for an impossible date). `cancellation` is checked as the records are read.
+    /// column's values are stepped over and give no warning, but the errors are a full
+    /// read's (a byte that is not UTF-8 anywhere; a column with a value that may be an
+    /// impossible date is read too, then dropped). `cancellation` is checked as the
+    /// records are read.
     public static func read(path: String, options: CSVOptions, columns: [String]?,
                             cancellation: Cancellation? = nil) throws -> CSVReadResult {
         let parallel = Parallelism.machine
