@@ -229,7 +229,7 @@ extension Interpreter {
                 var source = try DataSources.open(resolved, selection)
                 var columns: [String]? = nil
                 if var file = source as? CSVSource {
-                    file.options = csv; source = file
+                    file.options = csv; file.cancellation = cancellation; source = file
                     columns = Interpreter.csvHeader(resolved, csv).flatMap { columnPlan.columns(of: $0) }
                     if let columns { explained.append(SentSQL(origin: path, sql: columns.joined(separator: ", "), kind: .columns)) }
                 }
