@@ -129,7 +129,7 @@ extension Interpreter {
             case .where: kind = .where
             case .require: kind = .require
             case .exclude: kind = .exclude
-            case .km, .logrank, .cox, .zph, .cuminc, .gray, .finegray, .followup, .count, .flow, .list, .summary, .plot, .export, .rmst:
+            case .km, .logrank, .cox, .zph, .cuminc, .gray, .finegray, .followup, .count, .flow, .list, .summary, .plot, .export, .rmst, .forest:
                 kind = nil
             }
             guard let kind, let cond = stage.condition, let sql = translator.condition(cond) else { break }

@@ -23,7 +23,7 @@ extension Interpreter {
             case .flow, .km, .logrank, .cuminc, .gray, .followup, .count, .plot: return true
             // `export adtte` writes a record per patient: it needs the rows.
             case .export: return stage.dataset == nil
-            case .where, .require, .exclude, .cox, .zph, .finegray, .list, .summary, .rmst: return false
+            case .where, .require, .exclude, .cox, .zph, .finegray, .list, .summary, .rmst, .forest: return false
             }
         }
     }
@@ -149,7 +149,7 @@ extension Interpreter {
                 continue
             case .export:
                 guard stage.dataset == nil else { return nil }
-            case .where, .require, .exclude, .cox, .zph, .finegray, .list, .summary, .rmst:
+            case .where, .require, .exclude, .cox, .zph, .finegray, .list, .summary, .rmst, .forest:
                 return nil
             }
         }

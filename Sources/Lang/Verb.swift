@@ -12,6 +12,8 @@ public enum Verb: String, Sendable, CaseIterable {
     case plot, export
     // Analyses added later (kept at the end of the list).
     case rmst
+    // `forest`: `plot` for Cox results only (the name journals and survminer use).
+    case forest
 
     public enum Kind: Sendable { case row, analysis, output }
 
@@ -21,6 +23,7 @@ public enum Verb: String, Sendable, CaseIterable {
         case .km, .logrank, .cox, .zph, .cuminc, .gray, .finegray, .followup, .count, .flow, .list, .summary: .analysis
         case .plot, .export: .output
         case .rmst: .analysis
+        case .forest: .output
         }
     }
 
@@ -96,6 +99,11 @@ public enum Verb: String, Sendable, CaseIterable {
             VerbSpec(endpoint: .required, options: [.by: .list, .tau: .expr],
                      summary: "restricted mean survival time up to tau (area under the KM curve) with SE and CI; for two groups the difference and ratio",
                      example: "cohort omd | rmst pfs by tki tau 24mo")
+        case .forest:
+            VerbSpec(path: true, pathOptional: true, options: [.title: .expr, .xlab: .expr, .size: .size],
+                     summary: "forest plot of the Cox model or univariate screen before it (as `plot` draws it): "
+                         + "hazard ratios on a log axis, HR (95% CI) and p as columns, reference levels as rows",
+                     example: "cohort omd | cox pfs ~ sex + tki + egfr | forest \"forest.png\"")
         }
     }
 

@@ -37,6 +37,24 @@ struct FigureTests {
         ("forest-screen.svg", #"cohort omd | cox pfs ~ each(sex, age >= 60, egfr, mets_at_dx, tki) | plot "forest-screen.svg""#),
     ]
 
+    /// `forest` draws the same figure `plot` draws for a Cox model, and refuses other results.
+    @Test func forestIsPlotForCoxModels() throws {
+        let dir = try FigureTests.tempDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let script = try FigureTests.prelude() + """
+            cohort omd | cox pfs ~ tki + factor(mets_at_dx) | plot "by-plot.svg" title "PFS"
+            cohort omd | cox pfs ~ tki + factor(mets_at_dx) | forest "by-forest.svg" title "PFS"
+            """
+        let report = FigureTests.session(dir).run(script, file: "forest.lart")
+        #expect(report.ok, "\(report.errors.map(\.description))")
+        let a = try String(contentsOfFile: dir + "/by-plot.svg", encoding: .utf8)
+        let b = try String(contentsOfFile: dir + "/by-forest.svg", encoding: .utf8)
+        #expect(a == b && a.contains("1 (reference)"))
+        let bad = FigureTests.session(dir).run(try FigureTests.prelude() + "cohort omd | km pfs | forest \"km.svg\"", file: "bad.lart")
+        #expect(!bad.ok && bad.errors.first?.description.contains("`forest` draws a Cox model") == true)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/km.svg"))
+    }
+
     @Test func goldenFigures() throws {
         let dir = try FigureTests.tempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -45,6 +45,16 @@ extension Interpreter {
         }
     }
 
+    /// `forest`: `plot` for a Cox model or a univariate screen, refused for anything else.
+    func runForest(_ stage: Stage, _ run: inout PipelineRun) throws {
+        let (target, _, _) = try plotTarget(stage, run)
+        guard target is CoxResult || target is CoxScreenResult else {
+            throw fail("`forest` draws a Cox model (`cox pfs ~ tki + sex | forest`); a `\(target.kind)` result is drawn with `plot`",
+                       stage.verbRange, run.source)
+        }
+        try runPlot(stage, &run)
+    }
+
     /// The result a `plot` draws: the one before it, passing over files written, previews,
     /// and a log-rank or Gray test that follows the curves (the log-rank test is returned,
     /// for the p-value on the figure), with the ordinal among the run's results of the one
@@ -211,7 +221,7 @@ extension Interpreter {
     /// extension the stage writes, in a folder that exists and is writable.
     func outputPath(_ stage: Stage, _ src: SourceFile) throws -> String? {
         guard let path = stage.label else { return nil }
-        if stage.verb == .plot, !path.lowercased().hasSuffix(".svg"), Raster.format(forPath: path) == nil {
+        if stage.verb == .plot || stage.verb == .forest, !path.lowercased().hasSuffix(".svg"), Raster.format(forPath: path) == nil {
             throw fail("figures are written as .svg, .pdf or .png (300 dpi): name the file `....svg`", stage.range, src)
         }
         if stage.verb == .export, stage.dataset == nil, let id = stage.option(.id) {

@@ -109,6 +109,7 @@ extension Interpreter {
         case .plot: try runPlot(stage, &run)
         case .export: try runExport(stage, &run)
         case .rmst: try runRestrictedMean(stage, &run)
+        case .forest: try runForest(stage, &run)
         }
     }
 
@@ -127,6 +128,9 @@ extension Interpreter {
                     _ = try adtteDataset(endpoints, stage, data, src)
                 } else if producer == nil {
                     throw fail("`\(stage.verb.rawValue)` writes the result of the stage before it: write `... | km pfs | \(stage.verb.rawValue) \"file\"`", stage.verbRange, src)
+                }
+                if stage.verb == .forest, let producer, producer.verb != .cox {
+                    throw fail("`forest` draws a Cox model (`cox pfs ~ tki + sex | forest`); a `\(producer.verb.rawValue)` result is drawn with `plot`", stage.verbRange, src)
                 }
                 _ = try outputPath(stage, src)
             case .analysis:

@@ -19,7 +19,7 @@ extension Interpreter {
         case .where: kind = .where
         case .require: kind = .require
         case .exclude: kind = .exclude
-        case .km, .logrank, .cox, .zph, .cuminc, .gray, .finegray, .followup, .count, .flow, .list, .summary, .plot, .export, .rmst:
+        case .km, .logrank, .cox, .zph, .cuminc, .gray, .finegray, .followup, .count, .flow, .list, .summary, .plot, .export, .rmst, .forest:
             throw fail("`\(stage.verb.rawValue)` is not a row step; a cohort definition takes where, require and exclude", stage.verbRange, src)
         }
         guard let cond = stage.condition else {
