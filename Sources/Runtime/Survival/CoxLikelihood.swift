@@ -1,0 +1,283 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+
+// MARK: - Log partial likelihood, score and information
+
+struct CoxEvaluation {
+    var logLikelihood: Double
+    var score: [Double]
+    /// Information matrix (symmetric, full).
+    var information: [[Double]]
+}
+
+struct CoxLikelihood {
+    let data: CoxRiskSets
+    let ties: CoxTies
+
+    /// L(b), U(b), I(b) in one backward pass over time (see `Cox` for the formulas).
+    func evaluate(_ beta: [Double]) -> CoxEvaluation {
+        let p = data.p
+        let n = data.n
+        let pp = p * p
+        var loglik = 0.0
+        // Scratch in one block: u, imat (lower triangle used, row-major), the risk-set sums
+        // s1 = sum r x, s2 = sum r x x' (lower triangle), the same sums d1, d2 over the events
+        // of the current tied set, and the weighted mean.
+        let block = UnsafeMutablePointer<Double>.allocate(capacity: 4 * p + 3 * pp)
+        block.initialize(repeating: 0, count: 4 * p + 3 * pp)
+        defer { block.deallocate() }
+        let u = block, imat = block + p, s1 = imat + pp, s2 = s1 + p, d1 = s2 + pp, d2 = d1 + p
+        let mean = d2 + pp
+        var s0 = 0.0
+        // The linear predictor and exp of it are formed row by row in the pass; only exact
+        // ties keep the linear predictor in an array (their tied-set terms read it back).
+        let keep = ties == .exact
+        var eta = [Double](repeating: 0, count: keep ? n : 0)
+
+        // Adds the term for one log-denominator with sums (t0, t1, t2) and weight w.
+        func addTerm(_ t0: Double, _ t1: UnsafeMutablePointer<Double>, _ t2: UnsafeMutablePointer<Double>, weight w: Double) {
+            loglik -= w * log(t0)
+            for j in 0..<p {
+                mean[j] = t1[j] / t0
+                u[j] -= w * mean[j]
+            }
+            for j in 0..<p {
+                for k in 0...j {
+                    imat[j * p + k] += w * (t2[j * p + k] / t0 - mean[j] * mean[k])
+                }
+            }
+        }
+
+        // Case weights (1 when absent) and (start, stop] bookkeeping: `nrisk` rows are in the
+        // risk-set sums; `exit` walks `byStart` down from its end.
+        let hasWeights = data.weight != nil
+        let weight = data.weight ?? []
+        let hasStart = data.start != nil
+        let entry = data.start ?? []
+        var nrisk = 0
+        var exit = data.byStart.count - 1
+        func stratum(_ q: Int) -> Int { data.stratum?[q] ?? 0 }
+
+        data.x.withUnsafeBufferPointer { x in
+        data.event.withUnsafeBufferPointer { event in
+        eta.withUnsafeMutableBufferPointer { eta in
+            if keep {
+                for i in 0..<n {
+                    var e = 0.0
+                    for j in 0..<p { e += x[i * p + j] * beta[j] }
+                    eta[i] = e
+                }
+            }
+
+            for g in stride(from: data.groups.count - 1, through: 0, by: -1) {
+                let group = data.groups[g]
+                if data.lastInStratum[g] {
+                    s0 = 0
+                    s1.update(repeating: 0, count: p)
+                    s2.update(repeating: 0, count: pp)
+                    nrisk = 0
+                    // Rows of the strata after this one that never left are not in its sums.
+                    let current = stratum(group.lowerBound)
+                    while exit >= 0 && stratum(data.byStart[exit]) > current { exit -= 1 }
+                }
+                nrisk += group.count
+                var d = 0
+                var d0 = 0.0
+                var dw = 0.0
+                d1.update(repeating: 0, count: p)
+                d2.update(repeating: 0, count: pp)
+                for i in group {
+                    let row = x.baseAddress! + i * p
+                    var ei = 0.0
+                    for j in 0..<p { ei += row[j] * beta[j] }
+                    let wi = hasWeights ? weight[i] : 1
+                    let r = hasWeights ? wi * exp(ei) : exp(ei)
+                    if event[i] {
+                        d += 1
+                        dw += wi
+                        loglik += wi * ei
+                        d0 += r
+                        for j in 0..<p {
+                            let xj = row[j]
+                            let rxj = r * xj
+                            u[j] += wi * xj
+                            d1[j] += rxj
+                            let d2j = d2 + j * p
+                            for k in 0...j { d2j[k] += rxj * row[k] }
+                        }
+                    } else {
+                        s0 += r
+                        for j in 0..<p {
+                            let rxj = r * row[j]
+                            s1[j] += rxj
+                            let s2j = s2 + j * p
+                            for k in 0...j { s2j[k] += rxj * row[k] }
+                        }
+                    }
+                }
+                guard d > 0 else { continue }
+                if hasStart {
+                    // Take out the rows that enter at or after this time: start >= t.
+                    let t = data.time[group.lowerBound], current = stratum(group.lowerBound)
+                    while exit >= 0 {
+                        let q = data.byStart[exit]
+                        guard stratum(q) == current, entry[q] >= t else { break }
+                        exit -= 1
+                        nrisk -= 1
+                        if nrisk == 0 {
+                            s0 = 0
+                            s1.update(repeating: 0, count: p)
+                            s2.update(repeating: 0, count: pp)
+                            continue
+                        }
+                        let row = x.baseAddress! + q * p
+                        var eq = 0.0
+                        for j in 0..<p { eq += row[j] * beta[j] }
+                        let r = hasWeights ? weight[q] * exp(eq) : exp(eq)
+                        s0 -= r
+                        for j in 0..<p {
+                            let rxj = r * row[j]
+                            s1[j] -= rxj
+                            let s2j = s2 + j * p
+                            for k in 0...j { s2j[k] -= rxj * row[k] }
+                        }
+                    }
+                }
+                if d > 1 && ties == .efron {
+                    // k-th term (k = 1..d): the risk set without the events, plus the events
+                    // with weight f = k/d, i.e. sums (s0 + f d0, s1 + f d1, s2 + f d2). Its
+                    // mean and second moment are linear in f over the same denominator, so
+                    // the d terms add up through five scalar sums over k:
+                    //   a = sum 1/t0, b = sum f/t0, c = sum 1/t0^2, e = sum f/t0^2, g = sum f^2/t0^2
+                    //   U -= s1 a + d1 b
+                    //   I += s2 a + d2 b - (s1 s1' c + (s1 d1' + d1 s1') e + d1 d1' g)
+                    // (O(d + p^2) per tied set instead of O(d p^2)).
+                    // With case weights each of the d terms is weighted by the mean event
+                    // weight (survival's agfit4): every sum below carries that factor.
+                    let meanWeight = dw / Double(d)
+                    var a = 0.0, b = 0.0, c = 0.0, e = 0.0, g2 = 0.0
+                    for k in 1...d {
+                        let f = Double(k) / Double(d)
+                        let t0 = s0 + f * d0
+                        loglik -= meanWeight * log(t0)
+                        let inv = 1 / t0, inv2 = inv * inv
+                        a += inv; b += f * inv; c += inv2; e += f * inv2; g2 += f * f * inv2
+                    }
+                    a *= meanWeight; b *= meanWeight; c *= meanWeight; e *= meanWeight; g2 *= meanWeight
+                    for j in 0..<p { u[j] -= s1[j] * a + d1[j] * b }
+                    for j in 0..<p {
+                        for k in 0...j {
+                            imat[j * p + k] += s2[j * p + k] * a + d2[j * p + k] * b
+                                - (s1[j] * s1[k] * c + (s1[j] * d1[k] + d1[j] * s1[k]) * e + d1[j] * d1[k] * g2)
+                        }
+                    }
+                }
+                // From here on every member of the tied set is in the risk set.
+                s0 += d0
+                for j in 0..<p { s1[j] += d1[j] }
+                for j in 0..<pp { s2[j] += d2[j] }
+                if d == 1 || ties == .breslow {
+                    addTerm(s0, s1, s2, weight: dw)
+                } else if ties == .exact {
+                    if hasStart {
+                        let t = data.time[group.lowerBound]
+                        let risk = (group.lowerBound..<data.stratumEnd[g]).filter { entry[$0] < t }
+                        exactTerm(risk: risk, group: group, events: d, eta: eta, loglik: &loglik, u: u, imat: imat)
+                    } else {
+                        exactTerm(risk: group.lowerBound..<data.stratumEnd[g], group: group, events: d, eta: eta,
+                                  loglik: &loglik, u: u, imat: imat)
+                    }
+                }
+            }
+        }
+        }
+        }
+
+        var info = [[Double]](repeating: [Double](repeating: 0, count: p), count: p)
+        for j in 0..<p {
+            for k in 0...j {
+                info[j][k] = imat[j * p + k]
+                info[k][j] = imat[j * p + k]
+            }
+        }
+        return CoxEvaluation(logLikelihood: loglik, score: Array(UnsafeBufferPointer(start: u, count: p)), information: info)
+    }
+
+    /// The exact-likelihood term of one tied set of d >= 2 events: subtracts
+    /// log E_d, adds -E'_d/E_d to U and E''_d/E_d - (E'_d/E_d)(E'_d/E_d)' to I, where
+    /// E_d = sum over d-subsets S of the risk set of prod_{i in S} r_i.
+    ///
+    /// To stay in floating-point range for large risk sets and many ties, the recursion runs
+    /// on the elementary symmetric *means* e_k(m) = E_k(m) / C(m, k) of r_i = exp(eta_i - c),
+    /// with c = log mean exp(eta) over the risk set (so the r average 1 and, by Maclaurin's
+    /// inequality, e_d <= 1):
+    ///   e_k(m) = ((m - k) / m) e_k(m-1) + (k / m) r_m e_{k-1}(m-1),
+    /// and the same weights for the first and second derivatives. Ratios E'/E and E''/E are
+    /// unchanged; log E_d = log e_d + log C(N, d) + d c.
+    /// `risk` lists the sorted positions of the risk set (the tied set first).
+    private func exactTerm<Risk: Collection>(risk: Risk, group: Range<Int>, events d: Int, eta: UnsafeMutableBufferPointer<Double>,
+                                             loglik: inout Double, u: UnsafeMutablePointer<Double>, imat: UnsafeMutablePointer<Double>)
+        where Risk.Element == Int {
+        let p = data.p
+        let x = data.x
+        var maxEta = -Double.infinity
+        for i in risk where eta[i] > maxEta { maxEta = eta[i] }
+        var sumR = 0.0
+        for i in risk { sumR += exp(eta[i] - maxEta) }
+        let c = maxEta + log(sumR / Double(risk.count))
+        let width = d + 1
+        // e0[k], e1[j * width + k], e2[(j * p + l) * width + k] for l <= j.
+        var e0 = [Double](repeating: 0, count: width)
+        var e1 = [Double](repeating: 0, count: p * width)
+        var e2 = [Double](repeating: 0, count: p * p * width)
+        e0[0] = 1
+        var seen = 0
+        for m in risk {
+            let r = exp(eta[m] - c)
+            let row = m * p
+            seen += 1
+            let top = min(d, seen)
+            let mm = Double(seen)
+            for k in stride(from: top, through: 1, by: -1) {
+                let keep = Double(seen - k) / mm
+                let add = r * Double(k) / mm
+                let prev0 = e0[k - 1]
+                for j in 0..<p {
+                    let xj = x[row + j]
+                    let e1jPrev = e1[j * width + k - 1]
+                    for l in 0...j {
+                        let xl = x[row + l]
+                        let idx = (j * p + l) * width
+                        e2[idx + k] = keep * e2[idx + k] + add * (e2[idx + k - 1] + xj * e1[l * width + k - 1]
+                                                                  + xl * e1jPrev + xj * xl * prev0)
+                    }
+                }
+                for j in 0..<p {
+                    e1[j * width + k] = keep * e1[j * width + k] + add * (e1[j * width + k - 1] + x[row + j] * prev0)
+                }
+                e0[k] = keep * e0[k] + add * prev0
+            }
+        }
+        let total = e0[d]
+        // log C(N, d) = sum_{i=1..d} log((N - d + i) / i)
+        var logChoose = 0.0
+        let nRisk = risk.count
+        for i in 1...d { logChoose += log(Double(nRisk - d + i) / Double(i)) }
+        loglik -= log(total) + logChoose + Double(d) * c
+        var mean = [Double](repeating: 0, count: p)
+        for j in 0..<p {
+            mean[j] = e1[j * width + d] / total
+            u[j] -= mean[j]
+        }
+        for j in 0..<p {
+            for l in 0...j {
+                imat[j * p + l] += e2[(j * p + l) * width + d] / total - mean[j] * mean[l]
+            }
+        }
+    }
+}
+
