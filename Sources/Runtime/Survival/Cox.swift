@@ -287,7 +287,8 @@ public enum Cox {
         // and the sorted outcome are kept for the concordance.
         let (newton, sorted, residuals) = try {
             let data = CoxRiskSets(time: time, event: event, strata: strata, columns: design.columns,
-                                   shift: means, scale: scale, start: start, weights: weights)
+                                   shift: means, scale: scale, start: start, weights: weights,
+                                   compress: options.ties != .exact && start == nil)
             let engine = CoxLikelihood(data: data, ties: options.ties)
             let newton = try NewtonRaphson.run(engine: engine, options: options)
             // Weighted score residuals at the estimate and at b = 0 (scaled coordinates, input

@@ -5,8 +5,14 @@
 struct CoxRiskSets {
     let n: Int
     let p: Int
-    /// Row-major covariates in sorted order: x[i * p + j].
-    let x: [Double]
+    /// Row-major covariates in sorted order: x[i * p + j] (formed from `sparse` on each use
+    /// when the rows are kept compressed).
+    var x: [Double] { sparse?.dense(p: p) ?? dense }
+    private let dense: [Double]
+    /// The nonzero covariates of each sorted row, kept instead of `x` when asked for and at
+    /// most half of the values are nonzero (the 0/1 columns of a factor are not centred, so
+    /// a row of age + bmi + an 8-level factor has 3 nonzero values of 9).
+    let sparse: SparseRows?
     let event: [Bool]
     /// Sorted position -> input row.
     var order: [Int] {
@@ -36,22 +42,24 @@ struct CoxRiskSets {
 
     /// Covariate j of input row i enters as (columns[j][i] - shift[j]) * scale[j].
     init(time: [Double], event: [Bool], strata: [Int]?, columns: [[Double]], shift: [Double], scale: [Double],
-         start: [Double]? = nil, weights: [Double]? = nil) {
+         start: [Double]? = nil, weights: [Double]? = nil, compress: Bool = false) {
         let n = time.count
         let p = columns.count
         self.n = n
         self.p = p
+        let position = RowOrder.positions(time: time, strata: strata)
+        let rows = compress ? SparseRows(columns: columns, shift: shift, scale: scale, position: position) : nil
+        sparse = rows
         // Row -> sorted position, then every row's values written to its position: rows are
         // read in input order, and a chunk of rows' sorted slots stays in cache while the
         // columns are written one after another (instead of gathering each column at
         // random positions).
-        let position = RowOrder.positions(time: time, strata: strata)
-        var x = [Double](repeating: 0, count: n * p)
+        var x = [Double](repeating: 0, count: rows == nil ? n * p : 0)
         var sortedTime = [Double](repeating: 0, count: n)
         var sortedEvent = [Bool](repeating: false, count: n)
         var sortedStratum = [Int](repeating: 0, count: strata == nil ? 0 : n)
         position.withUnsafeBufferPointer { w in
-            x.withUnsafeMutableBufferPointer { xb in
+            if rows == nil { x.withUnsafeMutableBufferPointer { xb in
                 let chunk = 4096
                 var lo = 0
                 while lo < n {
@@ -64,7 +72,7 @@ struct CoxRiskSets {
                     }
                     lo = hi
                 }
-            }
+            } }
             sortedTime.withUnsafeMutableBufferPointer { t in
                 time.withUnsafeBufferPointer { tIn in for i in 0..<n { t[Int(w[i])] = tIn[i] } }
             }
@@ -90,7 +98,7 @@ struct CoxRiskSets {
         } else {
             byStart = []
         }
-        self.x = x
+        self.dense = x
         self.event = sortedEvent
         self.time = sortedTime
         self.stratum = strata == nil ? nil : sortedStratum
@@ -121,3 +129,93 @@ struct CoxRiskSets {
     }
 }
 
+
+/// Compressed rows: the nonzero values of sorted row q are `value[start[q]..<start[q + 1]]`,
+/// in columns `column[...]`, ascending. A sum over a row's columns that skips its zeros is
+/// the same number as the full sum: adding +0 or -0 to a partial sum that starts at +0
+/// leaves it unchanged (a sum started at +0 never becomes -0), so the likelihood pass gives
+/// bit for bit the numbers of the dense rows while touching only the nonzero values.
+struct SparseRows {
+    let start: [Int]
+    let column: [Int32]
+    let value: [Double]
+
+    /// Covariate j of input row i is (columns[j][i] - shift[j]) * scale[j], at sorted
+    /// position position[i]. Nil when more than half of the values are nonzero. (-0 is kept
+    /// as a value, so that `dense` gives back the same bits.)
+    init?(columns: [[Double]], shift: [Double], scale: [Double], position: [UInt32]) {
+        let p = columns.count
+        let n = position.count
+        // Nonzero values per input row (column by column, reads in order), each count then
+        // written once to its sorted row, and the rows' offsets.
+        var count = [UInt32](repeating: 0, count: n)
+        var total = 0
+        count.withUnsafeMutableBufferPointer { k in
+            for j in 0..<p {
+                let m = shift[j], f = scale[j]
+                columns[j].withUnsafeBufferPointer { c in
+                    for i in 0..<n where ((c[i] - m) * f).bitPattern != 0 { k[i] += 1 }
+                }
+            }
+            for i in 0..<n { total += Int(k[i]) }
+        }
+        guard total * 2 <= n * p else { return nil }
+        var start = [Int](repeating: 0, count: n + 1)
+        start.withUnsafeMutableBufferPointer { st in
+            position.withUnsafeBufferPointer { w in
+                for i in 0..<n { st[Int(w[i]) + 1] = Int(count[i]) }
+            }
+            for q in 0..<n { st[q + 1] += st[q] }
+        }
+        count = []
+        // A chunk of input rows at a time: each row's next free place in its sorted row, then
+        // the columns in order, each nonzero value written there (the chunk's places stay in
+        // cache across the columns).
+        var column = [Int32](repeating: 0, count: total)
+        var value = [Double](repeating: 0, count: total)
+        let chunk = 4096
+        var next = [Int](repeating: 0, count: min(chunk, n))
+        next.withUnsafeMutableBufferPointer { nx in
+            column.withUnsafeMutableBufferPointer { col in
+                value.withUnsafeMutableBufferPointer { val in
+                    position.withUnsafeBufferPointer { w in
+                        start.withUnsafeBufferPointer { st in
+                            var lo = 0
+                            while lo < n {
+                                let hi = min(lo + chunk, n)
+                                for i in lo..<hi { nx[i - lo] = st[Int(w[i])] }
+                                for j in 0..<p {
+                                    let m = shift[j], f = scale[j]
+                                    columns[j].withUnsafeBufferPointer { c in
+                                        for i in lo..<hi {
+                                            let v = (c[i] - m) * f
+                                            guard v.bitPattern != 0 else { continue }
+                                            let at = nx[i - lo]
+                                            col[at] = Int32(j)
+                                            val[at] = v
+                                            nx[i - lo] = at + 1
+                                        }
+                                    }
+                                }
+                                lo = hi
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.start = start
+        self.column = column
+        self.value = value
+    }
+
+    /// The row-major dense matrix.
+    func dense(p: Int) -> [Double] {
+        let n = start.count - 1
+        var x = [Double](repeating: 0, count: n * p)
+        for q in 0..<n {
+            for a in start[q]..<start[q + 1] { x[q * p + Int(column[a])] = value[a] }
+        }
+        return x
+    }
+}
