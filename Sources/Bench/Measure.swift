@@ -210,9 +210,15 @@ enum Measure {
         for name in r.numeric {
             terms.append((name, DesignMatrix.numeric(try column(table, name), name: name)))
         }
-        guard let levels = table.strings(r.factor) else { throw BenchError("no column \(r.factor)") }
         let factor = "factor(\(r.factor))"
-        terms.append((factor, try DesignMatrix.factor(values: levels, name: factor)))
+        if case .string(let codes, let dictionary)? = table[r.factor] {
+            // As lart's `cox` builds a text term: from the column's codes, no per-row strings
+            // (the same levels, columns and names as from the values).
+            terms.append((factor, try DesignMatrix.factor(codes: codes, dictionary: dictionary, name: factor)))
+        } else {
+            guard let levels = table.strings(r.factor) else { throw BenchError("no column \(r.factor)") }
+            terms.append((factor, try DesignMatrix.factor(values: levels, name: factor)))
+        }
         var design = DesignMatrix.design(terms)
         let (kept, dropped) = DesignMatrix.completeRows(numeric: design.columns + [time])
         if dropped > 0 {
