@@ -194,10 +194,31 @@ public enum Concordance {
             while events.count > 1 {
                 var nextBounds = [bounds[0]], nextEvents = [Int]()
                 nextBounds.reserveCapacity(events.count / 2 + 2)
+                // Merge m joins runs 2m and 2m + 1. The merges of a level touch disjoint ranges,
+                // and what they add up are integer counts, so with two or more of them on many
+                // rows they are shared by two threads (the first `split` and the rest, about
+                // half the rows each): the same counts as one after another.
+                let merges = events.count / 2
+                var split = merges
+                if merges >= 2 && bounds[2 * merges] - bounds[0] >= 1 << 16 {
+                    let half = (bounds[0] + bounds[2 * merges]) / 2
+                    split = 1
+                    while split < merges - 1 && bounds[2 * split] < half { split += 1 }
+                }
+                var part = [PairTotals(), PairTotals()]
+                part.withUnsafeMutableBufferPointer { part in
+                    CSVReader.concurrently(split < merges ? 2 : 1) { t in
+                        for m in (t == 0 ? 0..<split : split..<merges) {
+                            let k = 2 * m
+                            merge(src, into: dst, left: bounds[k], middle: bounds[k + 1], end: bounds[k + 2],
+                                  eventsRight: events[k + 1], totals: &part[t])
+                        }
+                    }
+                }
+                totals.concordant += part[0].concordant + part[1].concordant
+                totals.discordant += part[0].discordant + part[1].discordant
                 var k = 0
                 while k + 1 < events.count {
-                    merge(src, into: dst, left: bounds[k], middle: bounds[k + 1], end: bounds[k + 2],
-                          eventsRight: events[k + 1], totals: &totals)
                     nextBounds.append(bounds[k + 2]); nextEvents.append(events[k] + events[k + 1])
                     k += 2
                 }
