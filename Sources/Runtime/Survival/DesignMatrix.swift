@@ -106,13 +106,19 @@ public enum DesignMatrix {
     /// in their original order, and how many were dropped (R's `na.omit`).
     public static func completeRows(numeric: [[Double]], text: [[String?]] = []) -> (kept: [Int], dropped: Int) {
         let n = numeric.first?.count ?? text.first?.count ?? 0
+        // Column by column (each read in order), marking the rows with a missing value.
+        var missing = [Bool](repeating: false, count: n)
+        missing.withUnsafeMutableBufferPointer { m in
+            for c in numeric {
+                c.withUnsafeBufferPointer { v in for i in 0..<n where v[i].isNaN { m[i] = true } }
+            }
+            for c in text {
+                for i in 0..<n where c[i] == nil { m[i] = true }
+            }
+        }
         var kept: [Int] = []
         kept.reserveCapacity(n)
-        rows: for i in 0..<n {
-            for c in numeric where c[i].isNaN { continue rows }
-            for c in text where c[i] == nil { continue rows }
-            kept.append(i)
-        }
+        for i in 0..<n where !missing[i] { kept.append(i) }
         return (kept, n - kept.count)
     }
 
@@ -188,6 +194,16 @@ struct LevelLookup {
 extension CoxDesign {
     /// The design restricted to the given rows (e.g. the kept rows of `completeRows`).
     public func rows(_ indices: [Int]) -> CoxDesign {
-        CoxDesign(columnNames: columnNames, columns: columns.map { c in indices.map { c[$0] } }, terms: terms)
+        CoxDesign(columnNames: columnNames, columns: columns.map { c in
+            c.withUnsafeBufferPointer { v in
+                [Double](unsafeUninitializedCapacity: indices.count) { out, count in
+                    for (k, i) in indices.enumerated() {
+                        precondition(i >= 0 && i < v.count, "row index out of range")
+                        out[k] = v[i]
+                    }
+                    count = indices.count
+                }
+            }
+        }, terms: terms)
     }
 }
