@@ -162,6 +162,19 @@ struct FlowTreeTests {
         #expect(selection.step.kind == .where && selection.label == "not synchronous oligometastasis")
     }
 
+    /// A step without a reason whose condition is not `name == "value"` is named by its
+    /// condition, said of the rows it drops: a `where` or `require` "not meeting" it.
+    @Test func unnamedStepsSayWhatTheyDrop() throws {
+        let flow = [
+            FlowFixtures.step(.source, "patients (p.csv)", nil, 100, 100, "patients"),
+            FlowFixtures.step(.where, "age > 70", nil, 100, 40, "old"),
+            FlowFixtures.step(.exclude, "mets > 3", nil, 40, 30, "old"),
+            FlowFixtures.step(.require, "ecog <= 1", "ECOG 2 or more", 30, 25, "old"),
+        ]
+        let labels = try FlowTreeTests.tree([flow]).nodes().map(\.node.label)
+        #expect(labels == ["patients (p.csv)", "not meeting age > 70", "mets > 3", "ECOG 2 or more"])
+    }
+
     @Test func aCohortEndingInsideAnotherMakesItsWhereASelection() throws {
         let study = FlowFixtures.study()
         let eligible = Array(study[0].prefix(5))

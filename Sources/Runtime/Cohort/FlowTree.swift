@@ -43,7 +43,8 @@ public struct FlowNode: Sendable {
     /// How the node is named in a box or a table row: a selection by its reason, else by the
     /// value it selects (`disease_state == "synchronous_oligometastasis"` -> "synchronous
     /// oligometastasis"); a step by its reason, else by what it drops ("not synchronous
-    /// oligometastasis" for such a `where` or `require`), else as written; the source as written.
+    /// oligometastasis" for such a `where` or `require`), else by its condition ("not meeting
+    /// age <= 70" for a `where`, "mets_at_dx > 3" for an `exclude`); the source as written.
     public var label: String {
         switch role {
         case .source: return step.condition
@@ -51,7 +52,14 @@ public struct FlowNode: Sendable {
         case .step:
             if step.reason != nil { return step.label }
             let value = FlowNode.selectionLabel(step.condition)
-            guard value != step.condition else { return step.label }
+            guard value != step.condition else {
+                // Any other condition as written, said of the rows the step drops.
+                switch step.kind {
+                case .require, .where: return "not meeting " + step.condition
+                case .exclude: return step.condition
+                case .source, .combine: return step.label
+                }
+            }
             switch step.kind {
             case .require, .where: return "not " + value
             case .exclude: return value
