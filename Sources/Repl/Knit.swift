@@ -38,6 +38,11 @@ struct Knit: ParsableCommand {
             writeErr("error: cannot read \(file): no such file or not readable")
             throw ExitCode(ExitStatus.usage)
         }
+        // Found before anything runs: a folder that is missing or not writable.
+        if let reason = TextFile.cannotWrite(out) {
+            writeErr("error: cannot write \(out): \(reason)")
+            throw ExitCode(ExitStatus.usage)
+        }
         let pandoc = kind == .docx ? findExecutable("pandoc") : nil
         if kind == .docx, pandoc == nil {
             writeErr("error: writing .docx needs pandoc, which is not installed (not found on PATH); install it (Debian: apt-get install pandoc), or write .html or .md")

@@ -103,6 +103,15 @@ struct KnitCLITests {
         #expect(r.stderr.contains("overwrite"))
     }
 
+    /// An output folder that does not exist is found before any block runs.
+    @Test func missingOutputFolderIsSaidFirst() throws {
+        let dir = try KnitCLITests.workspace()
+        let r = try KnitCLITests.run(["knit", dir + "/paper.md", "-o", dir + "/out/paper.html"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("the folder \(dir)/out does not exist") && !r.stderr.contains("note:"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+    }
+
     @Test func wordNeedsPandoc() throws {
         let dir = try KnitCLITests.workspace()
         let r = try KnitCLITests.run(["knit", dir + "/paper.md", "-o", dir + "/paper.docx"], environment: ["PATH": dir])
