@@ -28,6 +28,32 @@ struct SQLiteTests {
         }
     }
 
+    /// `why` on a cohort of a database table (read only when first needed) finds the patient
+    /// and follows it as from the CSV file, in `lart run` (a checked run) and at the REPL.
+    @Test func whyOnADatabaseTable() throws {
+        func why(_ use: String, checked: Bool) throws -> String {
+            let s = Interpreter(baseDirectory: SQLiteTests.repo.path)
+            let text = """
+                \(use)
+                cohort adeno = registry | require histology == "adenocarcinoma" "not adenocarcinoma"
+                why P0001 in adeno
+                why P0073 in adeno
+                """
+            let r = checked ? s.runChecked(text, file: "t.lart") : s.run(text, file: "t.lart")
+            try #require(r.ok, "\(r.errors.map(\.description))")
+            return ReportPrinter(format: .text).output(r, file: "t.lart").0
+        }
+        let csv = try why("use \"examples/data/lart_registry.csv\" as registry", checked: true)
+        let sqlite = "use \"examples/data/lart_registry.sqlite\" as registry"
+        #expect(csv.contains("not in adeno") && csv.contains("large_cell"))
+        for checked in [true, false] {
+            let db = try why(sqlite, checked: checked)
+            // The same words (the source's name is longer, so columns are padded differently).
+            func words(_ t: String) -> [Substring] { t.split(whereSeparator: \.isWhitespace) }
+            #expect(words(db.replacingOccurrences(of: "lart_registry.sqlite", with: "lart_registry.csv")) == words(csv))
+        }
+    }
+
     @Test func columnTypes() throws {
         let t = try SQLiteReader.read(path: SQLiteTests.repo.path + "/examples/data/lart_registry.sqlite", table: "patients")
         #expect(t.rowCount == 311)
