@@ -78,7 +78,7 @@ enum Help {
               .mode text|markdown|json|csv, .timer on|off, .output [FILE], .once FILE, .bail on|off,
               .show, .quit
             Topics: .help stages | functions | settings | units, or one name (.help km, .help log, .help ties, .help mo).
-            A line that starts with | continues the statement before it.
+            A line that starts with | continues the statement before it (only what it adds is shown).
             .help km (or any stage) shows its syntax and an example.
             """
     }

@@ -24,6 +24,9 @@ struct ReplLoop {
     var bail = false
     /// The last statement run, which a line starting with `|` continues.
     var lastStatement: String? = nil
+    /// How many results the last statement showed: a continuation runs it again and shows
+    /// only what the new stages add.
+    var lastResultCount = 0
     /// Terminal plots in colour (a colour terminal on standard output).
     let colour = terminalHasColour()
 
@@ -40,6 +43,8 @@ struct ReplLoop {
         }
         var pending = ""
         var pendingLines = 0
+        // Results of the statement a `|` line continues, already shown.
+        var shown = 0
         loop: while true {
             let prompt = pending.isEmpty ? "lart> " : "  ... "
             switch editor.readLine(prompt: prompt) {
@@ -62,8 +67,10 @@ struct ReplLoop {
                 }
                 if pending.isEmpty && (trimmed.isEmpty || trimmed.hasPrefix("#")) { continue }
                 // At the prompt, a line that starts with `|` continues the statement before it.
+                if pending.isEmpty { shown = 0 }
                 if pending.isEmpty, trimmed.hasPrefix("|"), let last = lastStatement {
                     pending = last
+                    shown = lastResultCount
                 }
                 pending += (pending.isEmpty ? "" : "\n") + line
                 pendingLines += 1
@@ -71,7 +78,7 @@ struct ReplLoop {
                 if Interpreter.isComplete(pending) {
                     if let plain = editor as? PlainEditor, plain.nextStartsWithPipe() { continue }
                     editor.addHistory(pending.replacing("\n", with: " "))
-                    let ok = execute(pending)
+                    let ok = execute(pending, alreadyShown: shown)
                     lastStatement = pending
                     pending = ""; pendingLines = 0
                     if !ok && bail { break loop }
@@ -84,12 +91,28 @@ struct ReplLoop {
 
     /// Runs statements; false when one failed.
     @discardableResult
-    mutating func execute(_ text: String) -> Bool {
+    mutating func execute(_ text: String, alreadyShown: Int = 0) -> Bool {
         entry += 1
         let started = ContinuousClock.now
         let name = interactive ? "input \(entry)" : "stdin"
         interruptRequested.store(false, ordering: .relaxed)
-        let report = session.run(text, file: name)
+        var report = session.run(text, file: name)
+        lastResultCount = report.results.count
+        // `| plot` typed after `cohort omd | km pfs`: the statement runs again whole, and the
+        // results it showed before (the same, in the same order) are not shown twice. JSON
+        // keeps them: its figures refer to results by position.
+        if alreadyShown > 0, report.results.count > alreadyShown {
+            switch format {
+            case .text, .markdown, .csv:
+                var skipped = 0
+                report.items = report.items.filter { item in
+                    guard case .result = item, skipped < alreadyShown else { return true }
+                    skipped += 1
+                    return false
+                }
+            case .json: break
+            }
+        }
         show(report, file: name)
         interruptRequested.store(false, ordering: .relaxed)
         if timer {

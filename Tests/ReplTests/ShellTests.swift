@@ -49,6 +49,29 @@ struct ShellTests {
         #expect(r.stdout.contains("table r: \(ShellTests.registry)"))
     }
 
+    /// A line starting with `|` (here after a comment, as typed at the prompt) continues
+    /// the statement before it: it runs again whole, and only what the new stage adds is shown.
+    @Test func pipeLineShowsOnlyWhatTheNewStageAdds() throws {
+        let script = """
+            use "\(ShellTests.registry)" as r
+            endpoint os = from lart_date to death_date censor last_contact_date
+            r | km os by sex
+            # a comment ends the statement: the next lines continue it as typed at the prompt
+            | logrank
+            # again
+            | count
+            """
+        let r = try CLITests.lart([], stdin: script)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.components(separatedBy: "Kaplan-Meier: os").count == 2)   // once
+        #expect(r.stdout.components(separatedBy: "Log-rank test: os").count == 2)
+        #expect(r.stdout.contains("Count of r"))
+        // JSON keeps every result of the statement run (its figures refer to them by position).
+        let j = try CLITests.lart(["--format", "json"], stdin: script)
+        let last = try #require(j.stdout.components(separatedBy: "\"lart_version\"").last)
+        #expect(["km", "logrank", "count"].allSatisfy { last.contains("\"kind\": \"\($0)\"") })
+    }
+
     @Test func bailStopsAtTheFirstError() throws {
         let r = try CLITests.lart([], stdin: ".bail on\nuse \"\(ShellTests.registry)\" as r\ncount nope\ncount r\n")
         #expect(r.status == 1)
