@@ -39,10 +39,10 @@ extension Interpreter {
     /// The rows of `name` and, among them, the patient's (with their number among the
     /// patient's rows, for patients with several).
     func traceWhy(_ name: String, at use: (Range<Int>, SourceFile), _ trace: inout WhyTrace) throws -> (CohortData, [(index: Int, label: Int)]) {
-        if let described = env.tables[name] {
+        if env.tables[name] != nil {
+            // The rows as read (a database table is only described at `use`).
             let data = try cohortData(name, at: use)
-            // A database table is described at `use` and read when first needed: now.
-            let table = try tableRows(name, described, at: use)
+            let table = data.table
             guard let column = idColumnName(table) else { return (data, []) }
             if !trace.idColumns.contains(column) { trace.idColumns.append(column) }
             trace.tables.append(name)
