@@ -41,12 +41,13 @@ struct CSVPiecesTests {
         }
     }
 
-    /// Checks that every cut gives the single-threaded outcome; returns it.
+    /// Checks that every cut, and the fast path, give the outcome of the single-threaded
+    /// parse by the general loop; returns it.
     @discardableResult
     static func same(_ text: String, _ options: CSVOptions = CSVOptions(), columns: [String]? = nil,
                      sourceLocation: SourceLocation = #_sourceLocation) -> String {
-        let single = outcome(text, options, columns: columns, .single)
-        for cut in cuts {
+        let single = outcome(text, options, columns: columns, .general)
+        for cut in [.single] + cuts {
             let got = outcome(text, options, columns: columns, cut)
             #expect(got == single, "threads \(cut.threads), pieces of \(cut.pieceBytes) bytes", sourceLocation: sourceLocation)
             if got != single { break }
@@ -77,7 +78,7 @@ struct CSVPiecesTests {
                                           projection: CSVReader.Projection(width: 2, reading: nil))
             let starts = CSVReader.plan(buffer, from: 8, CSVReader.Parallelism(threads: 4, pieceBytes: 16))
             #expect(starts.count > 10)
-            let pieces = try CSVReader.parsePieces(CSVReader.FileBytes(borrowing: buffer), ctx, layout, starts: starts, cancellation: nil)
+            let pieces = try CSVReader.parsePieces(CSVReader.FileBytes(borrowing: buffer), ctx, layout, starts: starts, fastPath: true, cancellation: nil)
             #expect(pieces?.reduce(0) { $0 + $1.rows } == 40)
         }
     }
@@ -157,6 +158,41 @@ struct CSVPiecesTests {
             let options = round % 3 == 0 ? CSVOptions(dateFormats: ["%d/%m/%Y"]) : CSVOptions()
             Self.same(csv, options)
             Self.same(csv, options, columns: ["c0"])
+        }
+    }
+
+    /// Files longer than the fast path's batches, where a column changes its ways after a
+    /// while (integers turning double or text, a date that is not a real day, a quote, a
+    /// missing value, a short or long record, `-0`, a blank line): the fast path, the
+    /// pieces and the general loop agree.
+    @Test func fastPathAgreesOnLongFiles() {
+        var state: UInt64 = 0x9E37_79B9
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
+        let usual: [(Int) -> String] = [
+            { String($0 % 97) }, { "\($0 % 50).\($0 % 10)" }, { "20\(10 + $0 % 10)-0\(1 + $0 % 9)-1\($0 % 10)" },
+            { ["M", "F", "small cell", "adeno"][$0 % 4] }, { $0 % 2 == 0 ? "true" : "FALSE" }, { _ in "" },
+        ]
+        let odd = ["2.5", "x", "NA", "", "\"q\"", "2019-02-30", "-0", "1e5", "TRUE", "7,8", "2019-03-05", " 4"]
+        for round in 0..<24 {
+            let width = 2 + next(5)
+            let kinds = (0..<width).map { _ in next(usual.count) }
+            var csv = (0..<width).map { "c\($0)" }.joined(separator: ",") + "\n"
+            let rows = 600 + next(2500)
+            // Where each column (and the record shape) first departs from its ways.
+            let departs = (0...width).map { _ in next(rows * 2) }
+            for r in 0..<rows {
+                var row = (0..<width).map { c in
+                    r >= departs[c] && next(20) == 0 ? odd[next(odd.count)] : usual[kinds[c]](r &* 7919 &+ c)
+                }
+                if r >= departs[width], next(50) == 0 { row = next(2) == 0 ? Array(row.dropLast()) : row + ["9"] }
+                csv += row.joined(separator: ",") + (r > rows / 2 && next(300) == 0 ? "\n\n" : "\n")
+            }
+            let options = round % 4 == 3 ? CSVOptions(naStrings: ["NA", "-0"]) : CSVOptions()
+            Self.same(csv, options)
+            Self.same(csv, options, columns: ["c1"])
         }
     }
 

@@ -32,9 +32,12 @@ extension CSVReader {
     public struct Parallelism: Sendable {
         public var threads: Int
         public var pieceBytes: Int
+        /// Records are taken by the fast path where it can (`CSVFastPath.swift`); false:
+        /// every record by the general loop, which tests and fuzzing compare it with.
+        public var fastPath: Bool
 
-        public init(threads: Int, pieceBytes: Int) {
-            self.threads = threads; self.pieceBytes = pieceBytes
+        public init(threads: Int, pieceBytes: Int, fastPath: Bool = true) {
+            self.threads = threads; self.pieceBytes = pieceBytes; self.fastPath = fastPath
         }
 
         /// Every processor, pieces of 2 MiB or more (at most 16 per thread, so that a busy
@@ -45,6 +48,9 @@ extension CSVReader {
 
         /// One thread, one piece: the single-threaded parse.
         public static let single = Parallelism(threads: 1, pieceBytes: Int.max)
+
+        /// The single-threaded parse by the general loop alone: the reference.
+        public static let general = Parallelism(threads: 1, pieceBytes: Int.max, fastPath: false)
     }
 
     /// The columns read: for each column of the file its index among those read (-1: not read).
@@ -134,7 +140,7 @@ extension CSVReader {
     /// Parses the records that start in `from..<to` (the last may run past `to`) into fresh
     /// builders. Errors name lines from `line` and rows after `rowBase`.
     static func parsePiece(_ buffer: UnsafeBufferPointer<UInt8>, _ ctx: Context, _ layout: Layout,
-                           from: Int, to: Int, line: Int, rowBase: Int, cancellation: Cancellation?) throws -> Piece {
+                           from: Int, to: Int, line: Int, rowBase: Int, fastPath: Bool, cancellation: Cancellation?) throws -> Piece {
         let origin = ctx.origin
         let width = layout.width
         var scanner = Scanner(buf: buffer, delimiter: ctx.delimiter)
@@ -159,9 +165,14 @@ extension CSVReader {
         let partial = !layout.projection.wanted.isEmpty
         var suspicious = [Int]()
         // The builders are reached through their buffer: no copy-on-write check per field.
+        var batch = FastBatch(width: width, read: layout.projection.columns.count)
+        defer { batch.free() }
         try builders.withUnsafeMutableBufferPointer { bp in
             try slot.withUnsafeBufferPointer { sp in
                 while scanner.pos < to {
+                    // Records the fast path takes (`CSVFastPath.swift`); the next, if any, here.
+                    if fastPath, try fastRecords(buffer, to: to, pos: &scanner.pos, line: &scanner.line, rows: &rows, bp, sp, ctx,
+                                       partial: partial, &batch, cancellation: cancellation) > 0, scanner.pos >= to { break }
                     scanner.skipBlankLines(upTo: to)
                     if scanner.pos >= to { break }
                     if rows & 0x3FFF == 0x3FFF, let cancellation { try cancellation.check() }
@@ -225,7 +236,7 @@ extension CSVReader {
     /// give the single-threaded result by joining (see the type's comment): the caller
     /// then parses in one piece.
     /// The bytes of each piece parsed are discarded (`FileBytes.discard`) when UTF-8.
-    static func parsePieces(_ bytes: FileBytes, _ ctx: Context, _ layout: Layout, starts: [Int],
+    static func parsePieces(_ bytes: FileBytes, _ ctx: Context, _ layout: Layout, starts: [Int], fastPath: Bool,
                             cancellation: Cancellation?) throws -> [Piece]? {
         let buffer = bytes.buffer
         let k = starts.count
@@ -236,7 +247,8 @@ extension CSVReader {
         concurrently(k) { i in
             slots[i] = Result {
                 if cancellation?.isCancelled == true { throw Cancelled() }
-                let piece = try parsePiece(buffer, ctx, layout, from: starts[i], to: ends[i], line: 1, rowBase: 0, cancellation: cancellation)
+                let piece = try parsePiece(buffer, ctx, layout, from: starts[i], to: ends[i], line: 1, rowBase: 0,
+                                            fastPath: fastPath, cancellation: cancellation)
                 if piece.utf8 { bytes.discard(piece.start, piece.end) }
                 return piece
             }

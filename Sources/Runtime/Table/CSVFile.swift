@@ -57,6 +57,18 @@ extension CSVReader {
             if hi > lo, let p = UnsafeMutableRawPointer(bitPattern: lo) { _ = madvise(p, hi - lo, MADV_DONTNEED) }
         }
 
+        /// Asks for the whole 2 MiB pages of `count` bytes at `start` to be huge pages
+        /// (`madvise(MADV_HUGEPAGE)`; a no-op where the system has none): large buffers
+        /// filled once then cost one page fault per 2 MiB instead of per 4 KiB.
+        static func preferHugePages(_ start: UnsafeMutableRawPointer, _ count: Int) {
+            #if os(Linux)
+            let huge = 2 << 20
+            let lo = (Int(bitPattern: start) + huge - 1) / huge * huge
+            let hi = (Int(bitPattern: start) + count) / huge * huge
+            if hi > lo, let p = UnsafeMutableRawPointer(bitPattern: lo) { _ = madvise(p, hi - lo, 14 /* MADV_HUGEPAGE */) }
+            #endif
+        }
+
         /// Reads bytes `from..<to` (all when nil) from the file again, after `discard`.
         /// Throws when the file is no longer as it was read.
         func restore(_ range: Range<Int>? = nil) throws {
@@ -94,6 +106,7 @@ extension CSVReader {
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size > 0 else { return try copied(readFile(path), path) }
         let size = Int(st.st_size)
         guard let memory = malloc(size) else { throw DataError(file: path, message: "not enough memory to read the file (\(size) bytes)") }
+        FileBytes.preferHugePages(memory, size)
         let bytes = FileBytes(owning: memory, count: size, path: path)
         let stretches = max(1, min(threads * 4, size >> 23))
         let complete = UnsafeMutableBufferPointer<Bool>.allocate(capacity: stretches)

@@ -235,6 +235,7 @@ extension CSVReader {
     private static func assemble<T>(_ pieces: [Piece], _ total: Int,
                                     _ write: (Int, UnsafeMutableBufferPointer<T>) -> Void) -> [T] {
         [T](unsafeUninitializedCapacity: total) { buf, count in
+            if let base = buf.baseAddress { FileBytes.preferHugePages(base, total * MemoryLayout<T>.stride) }
             var at = 0
             for i in pieces.indices {
                 let n = pieces[i].rows

@@ -110,7 +110,7 @@ extension CSVReader {
 
     /// 10^k for 0 <= k <= 22, exact in binary64 (a literal table: no lazy global to check).
     @inline(__always)
-    private static func pow10(_ k: Int) -> Double {
+    static func pow10(_ k: Int) -> Double {
         switch k {
         case 0: return 1e0
         case 1: return 1e1

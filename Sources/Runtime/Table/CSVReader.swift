@@ -158,7 +158,8 @@ public enum CSVReader {
                 suspicious = Set(pieces.flatMap(\.suspicious))
                 return !suspicious.isEmpty
             }
-            if starts.count > 1, let p = try parsePieces(bytes, ctx, layout, starts: starts, cancellation: cancellation) {
+            if starts.count > 1, let p = try parsePieces(bytes, ctx, layout, starts: starts, fastPath: parallel.fastPath,
+                                                                     cancellation: cancellation) {
                 pieces = p
                 if flagged() { return nil }
                 columns = try merge(&pieces, bytes, ctx, layout, cancellation: cancellation, parsed: parsed)
@@ -167,7 +168,7 @@ public enum CSVReader {
                 // In one piece: the single-threaded parse (its errors name the right lines and rows).
                 try bytes.restore()
                 pieces = [try parsePiece(buffer, ctx, layout, from: layout.dataStart, to: buffer.count, line: layout.firstLine,
-                                         rowBase: 0, cancellation: cancellation)]
+                                         rowBase: 0, fastPath: parallel.fastPath, cancellation: cancellation)]
                 if flagged() { return nil }
                 columns = try merge(&pieces, bytes, ctx, layout, cancellation: cancellation, parsed: parsed)
             }
