@@ -36,13 +36,17 @@ extension CSVReader {
 
         /// Gives back the whole pages of the values' arrays (before they are freed: the
         /// pages read as zeros after).
-        mutating func discardPages() {
-            func discard<T>(_ a: inout [T]) {
+        /// The values must not be read after (not mutating: the arrays may be shared, and
+        /// are not copied for this).
+        func discardPages() {
+            func discard<T>(_ a: [T]) {
                 let capacity = a.capacity
                 guard capacity > 0 else { return }
-                a.withUnsafeMutableBytes { if let p = $0.baseAddress { FileBytes.discardPages(p, capacity * MemoryLayout<T>.stride) } }
+                a.withUnsafeBytes {
+                    if let p = $0.baseAddress { FileBytes.discardPages(UnsafeMutableRawPointer(mutating: p), capacity * MemoryLayout<T>.stride) }
+                }
             }
-            discard(&ints); discard(&doubles); discard(&dates); discard(&bools); discard(&text.codes)
+            discard(ints); discard(doubles); discard(dates); discard(bools); discard(text.codes)
         }
 
         /// An integer value (`v` read from `b`).
@@ -200,12 +204,17 @@ extension CSVReader {
         var dictionary = [String]()
         /// A value was not UTF-8.
         var invalidUTF8 = false
-        /// The entries' bytes, end to end, where each starts (and the end); each entry's key
-        /// (`key`: its bytes when at most 8) and hash.
+        /// What the table keeps of a value: its key (`key`: its bytes when at most 8), its
+        /// length, where its bytes start in `pool`, and its hash.
+        struct Entry {
+            var key: UInt64
+            var hash: UInt64
+            var start: Int
+            var length: Int
+        }
+        /// The entries' bytes, end to end.
         private var pool = [UInt8]()
-        private var starts = [0]
-        private var keys = [UInt64]()
-        private var hashes = [UInt64]()
+        private var entries = [Entry]()
         /// Slots of the hash table: entry + 1, 0 empty. A power of two, at most half full.
         private var slots = [UInt32](repeating: 0, count: 64)
         /// The last value's code: runs of one value cost one comparison.
@@ -218,20 +227,39 @@ extension CSVReader {
         /// The code of the bytes, adding them when new.
         @inline(__always)
         mutating func code(_ b: UnsafeBufferPointer<UInt8>) -> UInt32 {
+            let n = b.count
             let key = Self.key(b)
-            if last >= 0, keys[last] == key, equal(last, b) { return UInt32(last) }
+            // A value of at most 8 bytes is its key and length; a longer one is compared.
+            let found: Int? = entries.withUnsafeBufferPointer { e -> Int? in
+                if last >= 0, e[last].key == key, e[last].length == n, n <= 8 || same(e[last], b) { return last }
+                let h = n <= 8 ? Self.mix(key, n) : Self.hash(b)
+                return slots.withUnsafeBufferPointer { s -> Int? in
+                    let mask = s.count - 1
+                    var i = Int(truncatingIfNeeded: h) & mask
+                    while true {
+                        let k = Int(s[i])
+                        if k == 0 { return nil }
+                        let entry = e[k - 1]
+                        if entry.hash == h, entry.key == key, entry.length == n, n <= 8 || same(entry, b) { return k - 1 }
+                        i = (i + 1) & mask
+                    }
+                }
+            }
+            if let found { last = found; return UInt32(found) }
+            return add(b, key)
+        }
+
+        /// A new value: its entry, its slot, its `String`.
+        @inline(never)
+        private mutating func add(_ b: UnsafeBufferPointer<UInt8>, _ key: UInt64) -> UInt32 {
             let h = b.count <= 8 ? Self.mix(key, b.count) : Self.hash(b)
             let mask = slots.count - 1
             var i = Int(truncatingIfNeeded: h) & mask
-            while true {
-                let e = Int(slots[i])
-                if e == 0 { break }
-                if hashes[e - 1] == h, keys[e - 1] == key, equal(e - 1, b) { last = e - 1; return UInt32(e - 1) }
-                i = (i + 1) & mask
-            }
+            while slots[i] != 0 { i = (i + 1) & mask }
             let code = dictionary.count
             dictionary.append(Self.string(b, &invalidUTF8))
-            pool.append(contentsOf: b); starts.append(pool.count); keys.append(key); hashes.append(h)
+            entries.append(Entry(key: key, hash: h, start: pool.count, length: b.count))
+            pool.append(contentsOf: b)
             slots[i] = UInt32(code + 1)
             if dictionary.count * 2 > slots.count { grow() }
             last = code
@@ -240,24 +268,20 @@ extension CSVReader {
 
         /// The bytes of entry `k`.
         func withEntry<R>(_ k: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
-            pool.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[starts[k]..<starts[k + 1]])) }
+            let e = entries[k]
+            return pool.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[e.start..<(e.start + e.length)])) }
         }
 
-        /// Entry `k` has the bytes `b`, given that its key is `b`'s (which settles values
-        /// of at most 8 bytes).
-        @inline(__always)
-        private func equal(_ k: Int, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-            let from = starts[k], to = starts[k + 1]
-            guard to - from == b.count else { return false }
-            if b.count <= 8 { return true }
-            return pool.withUnsafeBufferPointer { p in memcmp(p.baseAddress! + from, b.baseAddress!, b.count) == 0 }
+        /// The entry has the bytes `b`, given that it has their length.
+        private func same(_ e: Entry, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+            pool.withUnsafeBufferPointer { p in memcmp(p.baseAddress! + e.start, b.baseAddress!, b.count) == 0 }
         }
 
         private mutating func grow() {
             var bigger = [UInt32](repeating: 0, count: slots.count * 2)
             let mask = bigger.count - 1
-            for k in 0..<hashes.count {
-                var i = Int(truncatingIfNeeded: hashes[k]) & mask
+            for k in 0..<entries.count {
+                var i = Int(truncatingIfNeeded: entries[k].hash) & mask
                 while bigger[i] != 0 { i = (i + 1) & mask }
                 bigger[i] = UInt32(k + 1)
             }

@@ -147,15 +147,8 @@ extension CSVReader {
         scanner.pos = from
         scanner.line = line
         scanner.names = layout.header
-        // Records are at most the line ends in the piece: reserve that much in each column.
-        var lineEnds = 0
-        if let base = buffer.baseAddress, from < to {
-            var p = UnsafeRawPointer(base + from)
-            let end = UnsafeRawPointer(base + to)
-            while p < end, let hit = memchr(p, 10, p.distance(to: end)) { lineEnds += 1; p = UnsafeRawPointer(hit) + 1 }
-        }
         var template = Builder()
-        template.expectedRows = lineEnds + 1
+        template.expectedRows = expectedRecords(buffer, from: from, to: to)
         var builders = [Builder](repeating: template, count: layout.projection.columns.count)
         var rows = 0
         var firstError: (column: Int, message: String)?
@@ -165,7 +158,7 @@ extension CSVReader {
         let partial = !layout.projection.wanted.isEmpty
         var suspicious = [Int]()
         // The builders are reached through their buffer: no copy-on-write check per field.
-        var batch = FastBatch(width: width, read: layout.projection.columns.count)
+        var batch = FastBatch(width: width, read: layout.projection.columns.count, delimiter: ctx.delimiter)
         defer { batch.free() }
         try builders.withUnsafeMutableBufferPointer { bp in
             try slot.withUnsafeBufferPointer { sp in
@@ -212,6 +205,20 @@ extension CSVReader {
         let utf8 = isUTF8(UnsafeBufferPointer(rebasing: buffer[from..<scanner.pos]))
         return Piece(start: from, end: scanner.pos, rows: rows, lines: scanner.line - line, utf8: utf8,
                      suspicious: suspicious, builders: builders)
+    }
+
+    /// About the records in `from..<to`, a little more rather than less, to reserve in each
+    /// column: the line ends there, counted in the first 64 KiB and scaled to the whole (an
+    /// array that needs more grows).
+    static func expectedRecords(_ buffer: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Int {
+        guard let base = buffer.baseAddress, from < to else { return 1 }
+        let sample = min(to - from, 1 << 16)
+        var lineEnds = 0
+        var p = UnsafeRawPointer(base + from)
+        let end = p + sample
+        while p < end, let hit = memchr(p, 10, p.distance(to: end)) { lineEnds += 1; p = UnsafeRawPointer(hit) + 1 }
+        if sample == to - from { return lineEnds + 1 }
+        return Int(Double(lineEnds + 1) * Double(to - from) / Double(sample) * 1.05) + 16
     }
 
     /// One field, past the inline cases of the field loop: missing values, ISO dates,

@@ -40,28 +40,34 @@ extension CSVReader {
 
     /// The batch the fast path fills before appending to the builders.
     struct FastBatch {
-        static let rows = 512
+        @inline(__always) static var rows: Int { 512 }
         /// One stretch of `rows` 8-byte values per column read.
         let values: UnsafeMutableRawPointer
         let plan: UnsafeMutableBufferPointer<FastColumn>
+        /// 1 for the bytes that end a field (the delimiter, CR, LF), else 0.
+        let ends: UnsafeMutablePointer<UInt8>
         /// Records that left the fast path at their start in a row, and records to give the
         /// general loop before trying again (a column the fast path cannot take costs little).
         var misses = 0
         var wait = 0
 
-        init(width: Int, read: Int) {
-            values = .allocate(byteCount: max(read, 1) * Self.rows * 8, alignment: 8)
+        init(width: Int, read: Int, delimiter: UInt8) {
+            values = .allocate(byteCount: max(read, 1) * Self.rows * 8, alignment: 64)
             plan = .allocate(capacity: max(width, 1))
+            ends = .allocate(capacity: 256)
+            ends.initialize(repeating: 0, count: 256)
+            ends[Int(delimiter)] = 1; ends[10] = 1; ends[13] = 1
         }
 
         func free() {
             values.deallocate()
             plan.deallocate()
+            ends.deallocate()
         }
 
         @inline(__always)
-        func slot<T>(_ k: Int, _ type: T.Type) -> UnsafeMutablePointer<T> {
-            (values + k * Self.rows * 8).assumingMemoryBound(to: T.self)
+        static func slot<T>(_ values: UnsafeMutableRawPointer, _ k: Int, _ type: T.Type) -> UnsafeMutablePointer<T> {
+            (values + k &* (rows &* 8)).assumingMemoryBound(to: T.self)
         }
     }
 
@@ -102,9 +108,11 @@ extension CSVReader {
         let n = buffer.count
         let d = ctx.delimiter
         let missing = ctx.missing
+        let values = batch.values
+        let ends = batch.ends
         var p = pos
         var taken = 0
-        @inline(__always) func isEnd(_ c: UInt8) -> Bool { c == d || c == 10 || c == 13 }
+        @inline(__always) func isEnd(_ c: UInt8) -> Bool { ends[Int(c)] != 0 }
         /// The end of the field starting at `i`.
         @inline(__always) func fieldEnd(_ i: Int) -> Int {
             var e = i
@@ -146,12 +154,12 @@ extension CSVReader {
                         let digits = i - s
                         if digits > 0, digits <= 18, i == n || isEnd(base[i]) {
                             if v == 0, neg { break records }
-                            batch.slot(k, Int64.self)[r] = neg ? -v : v
+                            FastBatch.slot(values, k, Int64.self)[r] = neg ? -v : v
                             q = i
                         } else {
                             let e = fieldEnd(q)
                             guard missing.contains(bytes(q, e)) else { break records }
-                            batch.slot(k, Int64.self)[r] = Column.intNA
+                            FastBatch.slot(values, k, Int64.self)[r] = Column.intNA
                             q = e
                         }
                     case .double:
@@ -182,43 +190,43 @@ extension CSVReader {
                         let digits = intDigits + fracDigits
                         if digits > 0, digits <= 15, i == n || isEnd(base[i]) {
                             let v = fracDigits == 0 ? Double(mantissa) : Double(mantissa) / pow10(fracDigits)
-                            batch.slot(k, Double.self)[r] = neg ? -v : v
+                            FastBatch.slot(values, k, Double.self)[r] = neg ? -v : v
                             q = i
                         } else {
                             let e = fieldEnd(q)
                             let b = bytes(q, e)
                             if let v = parseDouble(b) {
-                                batch.slot(k, Double.self)[r] = v
+                                FastBatch.slot(values, k, Double.self)[r] = v
                             } else {
                                 guard missing.contains(b) else { break records }
-                                batch.slot(k, Double.self)[r] = .nan
+                                FastBatch.slot(values, k, Double.self)[r] = .nan
                             }
                             q = e
                         }
                     case .isoDate:
                         if q + 10 <= n, q + 10 == n || isEnd(base[q + 10]), let days = isoDays(base + q) {
-                            batch.slot(k, Int32.self)[r] = days
+                            FastBatch.slot(values, k, Int32.self)[r] = days
                             q += 10
                         } else {
                             let e = fieldEnd(q)
                             guard missing.contains(bytes(q, e)) else { break records }
-                            batch.slot(k, Int32.self)[r] = Column.dateNA
+                            FastBatch.slot(values, k, Int32.self)[r] = Column.dateNA
                             q = e
                         }
                     case .bool:
                         let e = fieldEnd(q)
                         let b = bytes(q, e)
                         if let v = parseBool(b) {
-                            batch.slot(k, UInt8.self)[r] = v
+                            FastBatch.slot(values, k, UInt8.self)[r] = v
                         } else {
                             guard missing.contains(b) else { break records }
-                            batch.slot(k, UInt8.self)[r] = Column.boolNA
+                            FastBatch.slot(values, k, UInt8.self)[r] = Column.boolNA
                         }
                         q = e
                     case .text:
                         let e = fieldEnd(q)
                         let b = bytes(q, e)
-                        batch.slot(k, UInt32.self)[r] = missing.contains(b) ? Column.stringNA : builders[k].text.code(b)
+                        FastBatch.slot(values, k, UInt32.self)[r] = missing.contains(b) ? Column.stringNA : builders[k].text.code(b)
                         q = e
                     case .ignore:
                         q = fieldEnd(q)
@@ -254,11 +262,11 @@ extension CSVReader {
                     let k = slot[col]
                     guard k >= 0 else { continue }
                     switch plan[col] {
-                    case .int: builders[k].ints.append(contentsOf: UnsafeBufferPointer(start: batch.slot(k, Int64.self), count: r))
-                    case .double: builders[k].doubles.append(contentsOf: UnsafeBufferPointer(start: batch.slot(k, Double.self), count: r))
-                    case .isoDate: builders[k].dates.append(contentsOf: UnsafeBufferPointer(start: batch.slot(k, Int32.self), count: r))
-                    case .bool: builders[k].bools.append(contentsOf: UnsafeBufferPointer(start: batch.slot(k, UInt8.self), count: r))
-                    case .text: builders[k].text.codes.append(contentsOf: UnsafeBufferPointer(start: batch.slot(k, UInt32.self), count: r))
+                    case .int: builders[k].ints.append(contentsOf: UnsafeBufferPointer(start: FastBatch.slot(values, k, Int64.self), count: r))
+                    case .double: builders[k].doubles.append(contentsOf: UnsafeBufferPointer(start: FastBatch.slot(values, k, Double.self), count: r))
+                    case .isoDate: builders[k].dates.append(contentsOf: UnsafeBufferPointer(start: FastBatch.slot(values, k, Int32.self), count: r))
+                    case .bool: builders[k].bools.append(contentsOf: UnsafeBufferPointer(start: FastBatch.slot(values, k, UInt8.self), count: r))
+                    case .text: builders[k].text.codes.append(contentsOf: UnsafeBufferPointer(start: FastBatch.slot(values, k, UInt32.self), count: r))
                     case .missingOnly: builders[k].leadingMissing += r
                     case .ignore, .skip, .skipChecked, .none: break
                     }

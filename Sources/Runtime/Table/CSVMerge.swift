@@ -74,20 +74,24 @@ extension CSVReader {
                 }
             }
         }
-        var again = try reread(pieces, rereads, bytes, ctx, layout, cancellation: cancellation)
+        let again = try reread(pieces, rereads, bytes, ctx, layout, cancellation: cancellation)
         parsed(pieces)
-        var columns = [Column]()
-        columns.reserveCapacity(m)
-        var invalidUTF8 = false
-        for j in 0..<m {
-            columns.append(joinColumn(j, kinds[j], &pieces, &again, rereads, &invalidUTF8))
-            for i in pieces.indices {
-                // Pages of arrays copied into the column go back now: freed memory in pieces
-                // is too scattered to hold the next columns.
-                if pieces.count > 1 { pieces[i].builders[j].discardPages() }
-                pieces[i].builders[j] = Builder()
-            }
+        // The columns are joined on all cores, each from its pieces.
+        let joined = UnsafeMutableBufferPointer<(column: Column, invalidUTF8: Bool)?>.allocate(capacity: m)
+        joined.initialize(repeating: nil)
+        defer { joined.deinitialize(); joined.deallocate() }
+        let read = pieces
+        concurrently(m) { j in
+            var invalid = false
+            let column = joinColumn(j, kinds[j], read, again, rereads, &invalid)
+            // Pages of arrays copied into the column go back now: freed memory in pieces
+            // is too scattered to hold the next columns.
+            if read.count > 1 { for piece in read { piece.builders[j].discardPages() } }
+            joined[j] = (column, invalid)
         }
+        for i in pieces.indices { pieces[i].builders = [] }
+        let columns = joined.map { $0!.column }
+        let invalidUTF8 = joined.contains { $0!.invalidUTF8 }
         // Any byte that is not UTF-8 (in a column read or not) is an encoding error, as
         // when every column is read. (Released or discarded bytes were all UTF-8.)
         if invalidUTF8 || !pieces.allSatisfy(\.utf8) {
@@ -173,7 +177,7 @@ extension CSVReader {
     }
 
     /// Column `j` from its pieces (and their values read again).
-    private static func joinColumn(_ j: Int, _ kind: Kind, _ pieces: inout [Piece], _ again: inout [[Reparsed]],
+    private static func joinColumn(_ j: Int, _ kind: Kind, _ pieces: [Piece], _ again: [[Reparsed]],
                                    _ rereads: [[(column: Int, what: Reread)]], _ invalidUTF8: inout Bool) -> Column {
         let total = pieces.reduce(0) { $0 + $1.rows }
         /// The values piece `i` read again for column `j`, if it did.
@@ -224,7 +228,6 @@ extension CSVReader {
                     let c = encoder.codes[r]
                     out[r] = c == Column.stringNA ? c : remap[Int(c)]
                 }
-                if let k { again[i][k] = Reparsed() }
             }
             invalidUTF8 = invalidUTF8 || merged.invalidUTF8
             return .string(codes: codes, dictionary: merged.dictionary)
