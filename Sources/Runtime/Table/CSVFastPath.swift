@@ -50,6 +50,8 @@ extension CSVReader {
         /// general loop before trying again (a column the fast path cannot take costs little).
         var misses = 0
         var wait = 0
+        /// The end of the input's last line end (-1: not found yet).
+        var safe = -1
 
         init(width: Int, read: Int, delimiter: UInt8) {
             values = .allocate(byteCount: max(read, 1) * Self.rows * 8, alignment: 64)
@@ -103,9 +105,18 @@ extension CSVReader {
         guard let base = buffer.baseAddress, !ctx.typedMissing else { return 0 }
         if batch.wait > 0 { batch.wait -= 1; return 0 }
         let width = slot.count
+        let lastColumn = width - 1
         let plan = batch.plan
         guard fastPlan(plan, builders, slot, partial: partial) else { return 0 }
-        let n = buffer.count
+        // Records taken end at a line end before `safe` (the end of the last line end): no
+        // field read here runs past it, so the scans need no other bound.
+        if batch.safe < 0 {
+            var last = buffer.count - 1
+            while last >= 0, base[last] != 10, base[last] != 13 { last -= 1 }
+            batch.safe = last + 1
+        }
+        let n = batch.safe
+        let limit = min(to, n)
         let d = ctx.delimiter
         let missing = ctx.missing
         let values = batch.values
@@ -118,7 +129,7 @@ extension CSVReader {
         /// The end of the field starting at `i`.
         @inline(__always) func fieldEnd(_ i: Int) -> Int {
             var e = i
-            while e < n, !isEnd(base[e]) { e += 1 }
+            while !isEnd(base[e]) { e &+= 1 }
             return e
         }
         @inline(__always) func bytes(_ i: Int, _ e: Int) -> UnsafeBufferPointer<UInt8> {
@@ -127,12 +138,12 @@ extension CSVReader {
         while true {
             var r = 0
             var lines = 0
-            records: while r < FastBatch.rows, p < to {
+            records: while r < FastBatch.rows, p < limit {
                 let first = base[p]
                 if first == 10 || first == 13 { break }
                 var q = p
                 for col in 0..<width {
-                    if q < n, base[q] == 34 { break records }
+                    if base[q] == 34 { break records }
                     let k = slot[col]
                     switch plan[col] {
                     case .skip:
@@ -145,17 +156,17 @@ extension CSVReader {
                     case .int:
                         // Sign and at most 18 digits, read while scanning (as `parseInt`).
                         var i = q
-                        let neg = i < n && base[i] == 45
-                        if i < n, neg || base[i] == 43 { i += 1 }
+                        let neg = base[i] == 45
+                        if neg || base[i] == 43 { i &+= 1 }
                         let s = i
                         var v: Int64 = 0
-                        while i < n {
+                        while true {
                             let digit = base[i] &- 48
                             if digit > 9 { break }
-                            v = v &* 10 &+ Int64(digit); i += 1
+                            v = v &* 10 &+ Int64(digit); i &+= 1
                         }
-                        let digits = i - s
-                        if digits > 0, digits <= 18, i == n || isEnd(base[i]) {
+                        let digits = i &- s
+                        if digits > 0, digits <= 18, isEnd(base[i]) {
                             if v == 0, neg { break records }
                             FastBatch.slot(values, k, Int64.self)[r] = neg ? -v : v
                             q = i
@@ -169,29 +180,29 @@ extension CSVReader {
                         // The usual shape read while scanning (as `parseDouble`'s quick path),
                         // anything else by `parseDouble`.
                         var i = q
-                        let neg = i < n && base[i] == 45
-                        if i < n, neg || base[i] == 43 { i += 1 }
+                        let neg = base[i] == 45
+                        if neg || base[i] == 43 { i &+= 1 }
                         var mantissa: Int64 = 0
                         let intStart = i
-                        while i < n {
+                        while true {
                             let digit = base[i] &- 48
                             if digit > 9 { break }
-                            mantissa = mantissa &* 10 &+ Int64(digit); i += 1
+                            mantissa = mantissa &* 10 &+ Int64(digit); i &+= 1
                         }
-                        let intDigits = i - intStart
+                        let intDigits = i &- intStart
                         var fracDigits = 0
-                        if i < n, base[i] == 46 {
-                            i += 1
+                        if base[i] == 46 {
+                            i &+= 1
                             let fracStart = i
-                            while i < n {
+                            while true {
                                 let digit = base[i] &- 48
                                 if digit > 9 { break }
-                                mantissa = mantissa &* 10 &+ Int64(digit); i += 1
+                                mantissa = mantissa &* 10 &+ Int64(digit); i &+= 1
                             }
-                            fracDigits = i - fracStart
+                            fracDigits = i &- fracStart
                         }
-                        let digits = intDigits + fracDigits
-                        if digits > 0, digits <= 15, i == n || isEnd(base[i]) {
+                        let digits = intDigits &+ fracDigits
+                        if digits > 0, digits <= 15, isEnd(base[i]) {
                             let v = fracDigits == 0 ? Double(mantissa) : Double(mantissa) / pow10(fracDigits)
                             FastBatch.slot(values, k, Double.self)[r] = neg ? -v : v
                             q = i
@@ -207,9 +218,9 @@ extension CSVReader {
                             q = e
                         }
                     case .isoDate:
-                        if q + 10 <= n, q + 10 == n || isEnd(base[q + 10]), let days = isoDays(base + q) {
+                        if q + 10 < n, isEnd(base[q + 10]), let days = isoDays(base + q) {
                             FastBatch.slot(values, k, Int32.self)[r] = days
-                            q += 10
+                            q &+= 10
                         } else {
                             let e = fieldEnd(q)
                             guard missing.contains(bytes(q, e)) else { break records }
@@ -242,22 +253,20 @@ extension CSVReader {
                     }
                     // The field's end: a delimiter before the last column, a line end (or the
                     // end of the input) after it.
-                    if col < width - 1 {
-                        guard q < n, base[q] == d else { break records }
-                        q += 1
-                        // A delimiter ending the input: the general loop adds the empty field.
-                        if q >= n { break records }
-                    } else if q < n {
+                    if col != lastColumn {
+                        guard base[q] == d else { break records }
+                        q &+= 1
+                    } else {
                         let c = base[q]
-                        if c == 10 { q += 1 } else if c == 13 {
-                            q += 1
-                            if q < n, base[q] == 10 { q += 1 }
+                        if c == 10 { q &+= 1 } else if c == 13 {
+                            q &+= 1
+                            if q < buffer.count, base[q] == 10 { q &+= 1 }
                         } else { break records }
-                        lines += 1
+                        lines &+= 1
                     }
                 }
                 p = q
-                r += 1
+                r &+= 1
             }
             // The batch's values to the builders.
             if r > 0 {
