@@ -76,22 +76,21 @@ extension CSVReader {
         }
         let again = try reread(pieces, rereads, bytes, ctx, layout, cancellation: cancellation)
         parsed(pieces)
-        // The columns are joined on all cores, each from its pieces.
-        let joined = UnsafeMutableBufferPointer<(column: Column, invalidUTF8: Bool)?>.allocate(capacity: m)
-        joined.initialize(repeating: nil)
-        defer { joined.deinitialize(); joined.deallocate() }
-        let read = pieces
-        concurrently(m) { j in
-            var invalid = false
-            let column = joinColumn(j, kinds[j], read, again, rereads, &invalid)
-            // Pages of arrays copied into the column go back now: freed memory in pieces
-            // is too scattered to hold the next columns.
-            if read.count > 1 { for piece in read { piece.builders[j].discardPages() } }
-            joined[j] = (column, invalid)
+        // One column at a time, on this thread (joined on all cores, the columns were
+        // allocated in the worker threads' arenas, which keep freed memory: a second read
+        // then had a higher peak).
+        var columns = [Column]()
+        columns.reserveCapacity(m)
+        var invalidUTF8 = false
+        for j in 0..<m {
+            columns.append(joinColumn(j, kinds[j], pieces, again, rereads, &invalidUTF8))
+            for i in pieces.indices {
+                // Pages of arrays copied into the column go back now: freed memory in pieces
+                // is too scattered to hold the next columns.
+                if pieces.count > 1 { pieces[i].builders[j].discardPages() }
+                pieces[i].builders[j] = Builder()
+            }
         }
-        for i in pieces.indices { pieces[i].builders = [] }
-        let columns = joined.map { $0!.column }
-        let invalidUTF8 = joined.contains { $0!.invalidUTF8 }
         // Any byte that is not UTF-8 (in a column read or not) is an encoding error, as
         // when every column is read. (Released or discarded bytes were all UTF-8.)
         if invalidUTF8 || !pieces.allSatisfy(\.utf8) {
