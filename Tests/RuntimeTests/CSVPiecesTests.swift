@@ -216,7 +216,8 @@ struct CSVPiecesTests {
 
     /// Files read from disk give back the pages of parsed pieces and read them again when
     /// needed (a column read again, lines of rows to find, an encoding error, a piece that
-    /// does not join): the same outcome as the single-threaded parse of the same bytes.
+    /// does not join), also when read lazily: the same outcome as the single-threaded parse
+    /// of the same bytes.
     @Test func discardedBytesAreReadAgainWhenNeeded() throws {
         let dir = NSTemporaryDirectory() + "lart-pieces-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -250,6 +251,17 @@ struct CSVPiecesTests {
             }
             let single = outcome(.single)
             #expect(outcome(CSVReader.Parallelism(threads: 4, pieceBytes: 20_000)) == single, "\(path)")
+            // Read lazily: each piece's bytes read when it is parsed (cut at line ends; a cut
+            // inside quotes makes the whole file read and cut by quote parity).
+            let lazy: String
+            do {
+                let bytes = try CSVReader.readBytes(path, threads: 4, lazily: true, lazyAbove: 0)
+                #expect(bytes.lazy, "\(path)")
+                let r = try CSVReader.parse(bytes, origin: "t.csv", options: CSVOptions(), columns: nil, cancellation: nil,
+                                            parallel: CSVReader.Parallelism(threads: 4, pieceBytes: 20_000))
+                lazy = "\(r.table.names) \(r.table.columns.map { $0.strings() }) \(r.warnings)"
+            } catch { lazy = "error \(error)" }
+            #expect(lazy == single, "\(path)")
         }
     }
 

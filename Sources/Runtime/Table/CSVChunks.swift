@@ -135,6 +135,26 @@ extension CSVReader {
         return starts
     }
 
+    /// The starts of the pieces of a lazy read (the first is `from`): the first line end at
+    /// or after each nominal cut, read there; nil when a line is too long to find it so.
+    static func planLazily(_ bytes: FileBytes, from: Int, _ parallel: Parallelism) throws -> [Int]? {
+        let buffer = bytes.buffer
+        let size = buffer.count - from
+        guard parallel.threads > 1, parallel.pieceBytes > 0, size > parallel.pieceBytes, let base = buffer.baseAddress else { return [from] }
+        let k = min(size / parallel.pieceBytes, parallel.threads * 16)
+        guard k > 1 else { return [from] }
+        var starts = [from]
+        for i in 1..<k {
+            let nominal = max(from + Int((Int64(size) * Int64(i)) / Int64(k)), starts[starts.count - 1])
+            let end = min(nominal + (64 << 10), buffer.count)
+            try bytes.restore(nominal..<end)
+            guard let hit = memchr(base + nominal, 10, end - nominal) else { return nil }
+            let cut = UnsafeRawPointer(hit) - UnsafeRawPointer(base) + 1
+            if cut < buffer.count, cut > starts[starts.count - 1] { starts.append(cut) }
+        }
+        return starts
+    }
+
     // MARK: - Parsing a piece
 
     /// Parses the records that start in `from..<to` (the last may run past `to`) into fresh
@@ -254,7 +274,16 @@ extension CSVReader {
         concurrently(k) { i in
             slots[i] = Result {
                 if cancellation?.isCancelled == true { throw Cancelled() }
-                let piece = try parsePiece(buffer, ctx, layout, from: starts[i], to: ends[i], line: 1, rowBase: 0,
+                // A lazy read: the piece's bytes read now, and nothing past them looked at (a
+                // record running past the piece does not join, as above).
+                let view: UnsafeBufferPointer<UInt8>
+                if bytes.lazy {
+                    try bytes.restore(starts[i]..<ends[i])
+                    view = UnsafeBufferPointer(start: buffer.baseAddress, count: ends[i])
+                } else {
+                    view = buffer
+                }
+                let piece = try parsePiece(view, ctx, layout, from: starts[i], to: ends[i], line: 1, rowBase: 0,
                                             fastPath: fastPath, cancellation: cancellation)
                 if piece.utf8 { bytes.discard(piece.start, piece.end) }
                 return piece

@@ -18,6 +18,10 @@ extension CSVReader {
         private let owned: UnsafeMutableRawPointer?
         private let path: String?
         private(set) var released = false
+        /// Only the head of the file is read yet (`readBytes(lazily:)`): each stretch is read
+        /// by `restore(range)` when it is parsed, so reading and parsing overlap and the file
+        /// is never all in memory. `restore()` of everything ends it.
+        fileprivate(set) var lazy = false
 
         /// Bytes someone else owns (valid while the parse runs).
         init(borrowing buffer: UnsafeBufferPointer<UInt8>) {
@@ -69,10 +73,12 @@ extension CSVReader {
             #endif
         }
 
-        /// Reads bytes `from..<to` (all when nil) from the file again, after `discard`.
-        /// Throws when the file is no longer as it was read.
+        /// Reads bytes `from..<to` (all when nil) from the file again, after `discard`, or
+        /// for the first time in a lazy read. Throws when the file is no longer as it was
+        /// when opened.
         func restore(_ range: Range<Int>? = nil) throws {
             guard let path, let owned, !released else { return }
+            if range == nil { lazy = false }
             let r = range ?? 0..<buffer.count
             let fd = open(path, O_RDONLY)
             guard fd >= 0 else { throw changed(path) }
@@ -98,7 +104,11 @@ extension CSVReader {
     /// reading a cached file); if it is not a regular file, or it changes size while being
     /// read, it is read again as a stream (`readFile`). Never mapped: a file truncated
     /// while mapped would end the process.
-    static func readBytes(_ path: String, threads: Int) throws -> FileBytes {
+    ///
+    /// `lazily`: a regular file of more than `lazyAbove` bytes (4 MiB) whose first line ends
+    /// within its first MiB is not read beyond that MiB and its last byte here (see
+    /// `FileBytes.lazy`).
+    static func readBytes(_ path: String, threads: Int, lazily: Bool = false, lazyAbove: Int = 4 << 20) throws -> FileBytes {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return try copied(readFile(path), path) }
         defer { close(fd) }
@@ -106,8 +116,19 @@ extension CSVReader {
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size > 0 else { return try copied(readFile(path), path) }
         let size = Int(st.st_size)
         guard let memory = malloc(size) else { throw DataError(file: path, message: "not enough memory to read the file (\(size) bytes)") }
-        FileBytes.preferHugePages(memory, size)
         let bytes = FileBytes(owning: memory, count: size, path: path)
+        if lazily, threads > 1, size > lazyAbove {
+            // (Not on huge pages: a stretch read to find a cut would make 2 MiB resident.)
+            // The head (header, delimiter, encoding) and the last byte (a final line end).
+            let head = min(size, 1 << 20)
+            try bytes.restore(0..<head)
+            try bytes.restore((size - 1)..<size)
+            if memchr(memory, 10, head) != nil {
+                bytes.lazy = true
+                return bytes
+            }
+        }
+        FileBytes.preferHugePages(memory, size)
         let stretches = max(1, min(threads * 4, size >> 23))
         let complete = UnsafeMutableBufferPointer<Bool>.allocate(capacity: stretches)
         defer { complete.deallocate() }

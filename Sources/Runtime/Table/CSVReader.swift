@@ -78,7 +78,7 @@ public enum CSVReader {
     public static func read(path: String, options: CSVOptions, columns: [String]?,
                             cancellation: Cancellation? = nil) throws -> CSVReadResult {
         let parallel = Parallelism.machine
-        let bytes = try readBytes(path, threads: parallel.threads)
+        let bytes = try readBytes(path, threads: parallel.threads, lazily: true)
         return try parse(bytes, origin: path, options: options, columns: columns, cancellation: cancellation, parallel: parallel)
     }
 
@@ -134,7 +134,14 @@ public enum CSVReader {
         }
         var layout = Layout(dataStart: scanner.pos, firstLine: scanner.line, header: header,
                             projection: Projection(width: header.count, reading: reading))
-        let starts = plan(buffer, from: layout.dataStart, parallel)
+        // A lazy read is cut at the first line end after each nominal place (read there);
+        // if a cut falls inside a quoted field, the pieces do not join and the whole file is
+        // read and cut by quote parity.
+        var starts = bytes.lazy ? try planLazily(bytes, from: layout.dataStart, parallel) : nil
+        if starts == nil {
+            try bytes.restore()
+            starts = plan(buffer, from: layout.dataStart, parallel)
+        }
         // Where data row r (0-based) is: line r + 2 when the line ends counted are one per
         // record (no blank line, no line end inside quotes); else found by another scan.
         let lastEnds = buffer.last == 10 || buffer.last == 13
@@ -158,8 +165,18 @@ public enum CSVReader {
                 suspicious = Set(pieces.flatMap(\.suspicious))
                 return !suspicious.isEmpty
             }
-            if starts.count > 1, let p = try parsePieces(bytes, ctx, layout, starts: starts, fastPath: parallel.fastPath,
-                                                                     cancellation: cancellation) {
+            var pieced: [Piece]? = nil
+            if starts!.count > 1 {
+                pieced = try parsePieces(bytes, ctx, layout, starts: starts!, fastPath: parallel.fastPath, cancellation: cancellation)
+                if pieced == nil, bytes.lazy {
+                    try bytes.restore()
+                    starts = plan(buffer, from: layout.dataStart, parallel)
+                    if starts!.count > 1 {
+                        pieced = try parsePieces(bytes, ctx, layout, starts: starts!, fastPath: parallel.fastPath, cancellation: cancellation)
+                    }
+                }
+            }
+            if let p = pieced {
                 pieces = p
                 if flagged() { return nil }
                 columns = try merge(&pieces, bytes, ctx, layout, cancellation: cancellation, parsed: parsed)
