@@ -86,18 +86,24 @@ public struct CumulativeIncidenceResult: Reportable {
     }
 }
 
-/// One group's observed times in increasing order, and the distinct times at which some
-/// observation was censored.
+/// One group's distinct observed times in increasing order with the number at risk at each,
+/// and the distinct times at which some observation was censored.
 public struct CumulativeIncidenceGroupTimes: Sendable {
     public let group: String
-    public let time: [Double]
+    public let times: [Double]
+    /// Observations with time >= times[k].
+    public let atRiskAt: [Int]
     public let censored: [Double]
+
+    init(group: String, times: [Double], atRisk: [Int], censored: [Double]) {
+        self.group = group; self.times = times; self.atRiskAt = atRisk; self.censored = censored
+    }
 
     /// The number at risk at t: observations with time >= t.
     public func atRisk(_ t: Double) -> Int {
-        var lo = 0, hi = time.count
-        while lo < hi { let mid = (lo + hi) / 2; if time[mid] < t { lo = mid + 1 } else { hi = mid } }
-        return time.count - lo
+        var lo = 0, hi = times.count
+        while lo < hi { let mid = (lo + hi) / 2; if times[mid] < t { lo = mid + 1 } else { hi = mid } }
+        return lo < times.count ? atRiskAt[lo] : 0
     }
 }
 
@@ -160,41 +166,61 @@ public enum CumulativeIncidence {
         }
         let nMissing = time.count - keep.count
         guard !keep.isEmpty else { throw AnalysisError("cumulative incidence: no observations with a time") }
-        // Time, status and group in time order: each row written to its sorted position
-        // (all rows kept), or gathered through the order of the kept rows.
-        let m = keep.count
-        var sortedTime: [Double], sortedStatus: [Int], sortedGroup: [Int]
-        if nMissing == 0 {
-            let position = RowOrder.positions(time: time, strata: nil)
-            sortedTime = RowOrder.scatter(time, to: position, zero: 0)
-            sortedStatus = RowOrder.scatter(status, to: position, zero: 0)
-            sortedGroup = group.map { RowOrder.scatter($0, to: position, zero: 0) } ?? [Int](repeating: 0, count: m)
-        } else {
-            keep = RowOrder.byStratumAndTime(time: time, strata: nil, rows: keep)
-            sortedTime = [Double](repeating: 0, count: m)
-            sortedStatus = [Int](repeating: 0, count: m)
-            sortedGroup = [Int](repeating: 0, count: m)
-            sortedTime.withUnsafeMutableBufferPointer { st in
-                sortedStatus.withUnsafeMutableBufferPointer { ss in
-                    sortedGroup.withUnsafeMutableBufferPointer { sg in
-                        for (k, i) in keep.enumerated() {
-                            st[k] = time[i]; ss[k] = status[i]; sg[k] = group?[i] ?? 0
-                        }
-                    }
-                }
-            }
-        }
-
+        // The causes (distinct positive codes) and the groups with rows, numbered 0..<present
+        // as cuminc refactors its groups.
         var causeList: [Int] = []
         var lastStatus = 0
-        for c in sortedStatus where c != 0 && c != lastStatus {
-            lastStatus = c
-            if !causeList.contains(c) { causeList.append(c) }
+        var sizes = [Int](repeating: 0, count: labels.count)
+        for i in keep {
+            let c = status[i]
+            if c != 0 && c != lastStatus {
+                lastStatus = c
+                if !causeList.contains(c) { causeList.append(c) }
+            }
+            sizes[group?[i] ?? 0] += 1
         }
         let causes = causeList.sorted()
         guard !causes.isEmpty else {
             throw AnalysisError("cumulative incidence: no failures of any cause (all \(keep.count) observations are censored)")
         }
+        let presentGroups = labels.indices.filter { sizes[$0] > 0 }
+        var compact = [Int](repeating: -1, count: labels.count)
+        for (k, g) in presentGroups.enumerated() { compact[g] = k }
+
+        // Per row one code: group * (causes + 1) + (0 censored, 1 + the cause's index).
+        let width = causes.count + 1
+        let causeSlot: (Int) -> Int
+        if causes[causes.count - 1] < 1 << 16 {
+            var slot = [Int](repeating: 0, count: causes[causes.count - 1] + 1)
+            for (k, c) in causes.enumerated() { slot[c] = k + 1 }
+            causeSlot = { $0 == 0 ? 0 : slot[$0] }
+        } else {
+            var slot: [Int: Int] = [:]
+            for (k, c) in causes.enumerated() { slot[c] = k + 1 }
+            causeSlot = { $0 == 0 ? 0 : slot[$0]! }
+        }
+        func code(_ i: Int) -> UInt32 {
+            UInt32(truncatingIfNeeded: compact[group?[i] ?? 0] * width + causeSlot(status[i]))
+        }
+        // Time and code in time order: each row written to its sorted position (all rows
+        // kept), or gathered through the order of the kept rows.
+        let m = keep.count
+        var sortedTime: [Double], sortedCode: [UInt32]
+        if nMissing == 0 {
+            let position = RowOrder.positions(time: time, strata: nil)
+            sortedTime = RowOrder.scatter(time, to: position, zero: 0)
+            var codes = [UInt32](repeating: 0, count: m)
+            for i in 0..<m { codes[i] = code(i) }
+            sortedCode = RowOrder.scatter(codes, to: position, zero: 0)
+        } else {
+            keep = RowOrder.byStratumAndTime(time: time, strata: nil, rows: keep)
+            sortedTime = keep.map { time[$0] }
+            sortedCode = keep.map { code($0) }
+        }
+        let tally = IncidenceTally(sortedTime: sortedTime, code: sortedCode, causes: causes,
+                                   groupCount: presentGroups.count)
+        sortedCode = []
+
         var warnings: [String] = []
         if nMissing > 0 { warnings.append("\(nMissing) observations with a missing time were omitted") }
         if !causes.contains(options.failCode) {
@@ -204,46 +230,20 @@ public enum CumulativeIncidence {
             warnings.append("only one cause of failure (\(causes[0])): no competing events, so the cumulative incidence is 1 - Kaplan-Meier")
         }
 
-        // Each group's time and status, in time order (a stable partition by group).
-        var sizes = [Int](repeating: 0, count: labels.count)
-        for g in sortedGroup { sizes[g] += 1 }
-        var starts = [Int](repeating: 0, count: labels.count + 1)
-        for g in 0..<labels.count { starts[g + 1] = starts[g] + sizes[g] }
-        var groupedTime = [Double](repeating: 0, count: m)
-        var groupedStatus = [Int](repeating: 0, count: m)
-        var next = starts
-        groupedTime.withUnsafeMutableBufferPointer { gt in
-            groupedStatus.withUnsafeMutableBufferPointer { gs in
-                for k in 0..<m {
-                    let g = sortedGroup[k]
-                    gt[next[g]] = sortedTime[k]; gs[next[g]] = sortedStatus[k]
-                    next[g] += 1
-                }
-            }
-        }
-        let presentGroups = labels.indices.filter { sizes[$0] > 0 }
-        let timeByGroup = presentGroups.map { groupedTime[starts[$0]..<starts[$0 + 1]] }
-        let statusByGroup = presentGroups.map { groupedStatus[starts[$0]..<starts[$0 + 1]] }
-
+        let recordsByGroup = (0..<presentGroups.count).map { tally.records(of: $0) }
         var curves: [CumulativeIncidenceCurve] = []
-        for cause in causes {
+        for c in causes.indices {
             for (k, g) in presentGroups.enumerated() {
-                curves.append(curve(time: timeByGroup[k], status: statusByGroup[k], cause: cause, group: labels[g]))
+                curves.append(curve(tally, records: recordsByGroup[k], cause: c, group: labels[g]))
             }
         }
 
         var gray: [GrayTestResult] = []
         if presentGroups.count > 1 {
-            // Compact group codes 0..<present, as cuminc refactors its groups.
-            var compact = [Int](repeating: -1, count: labels.count)
-            for (k, g) in presentGroups.enumerated() { compact[g] = k }
-            let gr = presentGroups.count == labels.count ? sortedGroup : sortedGroup.map { compact[$0] }
-            for cause in causes {
-                let result = GrayTest.compare(sortedTime: sortedTime, status: sortedStatus, group: gr,
-                                              groupCount: presentGroups.count,
-                                              cause: cause)
+            for c in causes.indices {
+                let result = GrayTest.compare(tally, cause: c)
                 if result.statistic.isNaN {
-                    warnings.append("Gray's test for cause \(cause): the variance matrix is singular; no test")
+                    warnings.append("Gray's test for cause \(causes[c]): the variance matrix is singular; no test")
                 }
                 gray.append(result)
             }
@@ -257,26 +257,34 @@ public enum CumulativeIncidence {
                                                failCode: options.failCode, n: keep.count, nMissing: nMissing,
                                                warnings: warnings)
         result.observed = presentGroups.enumerated().map { k, g in
-            var censored = [Double]()
-            for (t, st) in zip(timeByGroup[k], statusByGroup[k]) where st == 0 && censored.last != t { censored.append(t) }
-            return CumulativeIncidenceGroupTimes(group: labels[g], time: Array(timeByGroup[k]), censored: censored)
+            var times: [Double] = [], atRisk: [Int] = [], censored: [Double] = []
+            var left = tally.size[k]
+            for r in recordsByGroup[k] {
+                times.append(tally.time[r]); atRisk.append(left)
+                left -= Int(tally.removed[r])
+                var failed = 0.0
+                for c in causes.indices { failed += tally.failures[r * causes.count + c] }
+                if failed < tally.removed[r] { censored.append(tally.time[r]) }
+            }
+            return CumulativeIncidenceGroupTimes(group: labels[g], times: times, atRisk: atRisk, censored: censored)
         }
         return result
     }
 
-    /// One curve from one group's data sorted by time (see `estimate` for the formulas).
-    static func curve(time: ArraySlice<Double>, status: ArraySlice<Int>, cause: Int, group: String) -> CumulativeIncidenceCurve {
+    /// One curve from one group's records of the tally, `cause` the index of the cause (see
+    /// `estimate` for the formulas).
+    static func curve(_ tally: IncidenceTally, records: [Int], cause: Int, group: String) -> CumulativeIncidenceCurve {
         var outTime: [Double] = [0], outEst: [Double] = [0], outVar: [Double] = [0]
-        var atRisk = Double(time.count)
+        let causes = tally.causes.count
+        var atRisk = 0.0
+        for r in records { atRisk += tally.removed[r] }
         var survBefore = 1.0, incidence = 0.0
         var sumUU = 0.0, sumUV = 0.0, sumVV = 0.0
-        var i = time.startIndex
-        while i < time.endIndex {
-            let t = time[i]
-            var j = i, dCause = 0.0, dOther = 0.0
-            while j < time.endIndex && time[j] == t {
-                if status[j] == cause { dCause += 1 } else if status[j] != 0 { dOther += 1 }
-                j += 1
+        for r in records {
+            let t = tally.time[r]
+            var dCause = 0.0, dOther = 0.0
+            for c in 0..<causes {
+                if c == cause { dCause = tally.failures[r * causes + c] } else { dOther += tally.failures[r * causes + c] }
             }
             if dCause + dOther > 0 {
                 let survAfter = survBefore * (atRisk - dCause - dOther) / atRisk
@@ -284,8 +292,7 @@ public enum CumulativeIncidence {
                 incidence += survBefore * dCause / atRisk
                 let inverseAfter = survAfter > 0 ? 1 / survAfter : 0
                 // Competing causes (pooled), then the cause itself; u = indicator + F(s)/S(s).
-                for (d, isCause) in [(dOther, false), (dCause, true)] where d > 0 {
-                    if !isCause && survAfter <= 0 { continue }
+                func add(_ d: Double, isCause: Bool) {
                     let hazardVariance = d > 1 ? d * (atRisk - d) / (atRisk * atRisk * (atRisk - 1)) : 1 / (atRisk * atRisk)
                     let w = survBefore * survBefore * hazardVariance
                     let u = (isCause ? 1 : 0) + incidence * inverseAfter
@@ -293,22 +300,23 @@ public enum CumulativeIncidence {
                     sumUV += u * inverseAfter * w
                     sumVV += inverseAfter * inverseAfter * w
                 }
+                if dOther > 0 && survAfter > 0 { add(dOther, isCause: false) }
+                if dCause > 0 { add(dCause, isCause: true) }
                 if dCause > 0 {
                     let v = sumUU - 2 * incidence * sumUV + incidence * incidence * sumVV
-                    outTime += [t, t]
-                    outEst += [previous, incidence]
-                    outVar += [outVar[outVar.count - 1], v]
+                    outTime.append(t); outTime.append(t)
+                    outEst.append(previous); outEst.append(incidence)
+                    outVar.append(outVar[outVar.count - 1]); outVar.append(v)
                 }
                 survBefore = survAfter
             }
-            atRisk -= Double(j - i)
-            i = j
+            atRisk -= tally.removed[r]
         }
-        outTime.append(time[time.endIndex - 1])
+        outTime.append(tally.time[records[records.count - 1]])
         outEst.append(incidence)
         outVar.append(outVar[outVar.count - 1])
-        return CumulativeIncidenceCurve(group: group, cause: cause, name: "\(group) \(cause)", time: outTime,
-                                        estimate: outEst, variance: outVar)
+        return CumulativeIncidenceCurve(group: group, cause: tally.causes[cause], name: "\(group) \(tally.causes[cause])",
+                                        time: outTime, estimate: outEst, variance: outVar)
     }
 
     /// The interior points of R's `pretty(c(0, maxTime), 5)`, which `print.cuminc` shows.

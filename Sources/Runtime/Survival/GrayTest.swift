@@ -11,8 +11,8 @@ public enum GrayTest {
     /// Gray's K-sample test of equal cumulative incidence of `cause` (rho = 0), as
     /// `cmprsk::cuminc` computes it (unstratified).
     ///
-    /// Inputs: `sortedTime` ascending; `status` 0 = censored, `cause` = the cause tested, any
-    /// other positive code = a competing cause; `group` codes 0..<groupCount, each present.
+    /// Input: the tally of the rows by time and group (each group present), and `cause`, the
+    /// index of the cause tested among `tally.causes`; the other causes compete.
     ///
     /// Per group r, just before each distinct failure time t: Y_r at risk, S_r(t-) the
     /// all-cause KM and F_r(t-) the cumulative incidence of the cause. Gray's quantities:
@@ -41,12 +41,11 @@ public enum GrayTest {
     /// Sources: R. J. Gray (1988), "A class of K-sample tests for comparing the cumulative
     /// incidence of a competing risk", Ann Stat 16:1141-1154; cmprsk 2.2-11 (`?cuminc`);
     /// checked against cmprsk on mgus2 (by sex) and the lart registry.
-    static func compare(sortedTime time: [Double], status: [Int], group: [Int], groupCount: Int,
-                        cause: Int) -> GrayTestResult {
-        let k = groupCount, k1 = groupCount - 1
-        let n = time.count
+    static func compare(_ tally: IncidenceTally, cause: Int) -> GrayTestResult {
+        let k = tally.groupCount, k1 = k - 1
+        let n = tally.count, causes = tally.causes.count
         var atRisk = [Double](repeating: 0, count: k)
-        for g in group { atRisk[g] += 1 }
+        for g in 0..<k { atRisk[g] = Double(tally.size[g]) }
         var survBefore = [Double](repeating: 1, count: k)
         var survAfter = survBefore
         var incBefore = [Double](repeating: 0, count: k)
@@ -62,11 +61,15 @@ public enum GrayTest {
         var dOther = [Double](repeating: 0, count: k)
         var i = 0
         while i < n {
-            let t = time[i]
+            // The records of one time, one per group with rows there.
+            let rank = tally.timeRank[i]
             var j = i
             for r in 0..<k { dCause[r] = 0; dOther[r] = 0 }
-            while j < n && time[j] == t {
-                if status[j] == cause { dCause[group[j]] += 1 } else if status[j] != 0 { dOther[group[j]] += 1 }
+            while j < n && tally.timeRank[j] == rank {
+                let g = tally.group[j]
+                for c in 0..<causes {
+                    if c == cause { dCause[g] = tally.failures[j * causes + c] } else { dOther[g] += tally.failures[j * causes + c] }
+                }
                 j += 1
             }
             let d = dCause.reduce(0, +), e = dOther.reduce(0, +)
@@ -114,7 +117,7 @@ public enum GrayTest {
                 incBefore = incAfter
                 survBefore = survAfter
             }
-            for m in i..<j { atRisk[group[m]] -= 1 }
+            for m in i..<j { atRisk[tally.group[m]] -= tally.removed[m] }
             i = j
         }
 
@@ -136,10 +139,10 @@ public enum GrayTest {
 
         let df = Double(k1)
         guard let solved = solveSymmetric(sigma, score, size: k1) else {
-            return GrayTestResult(cause: cause, statistic: .nan, df: df, p: .nan)
+            return GrayTestResult(cause: tally.causes[cause], statistic: .nan, df: df, p: .nan)
         }
         let statistic = zip(score, solved).reduce(0) { $0 + $1.0 * $1.1 }
-        return GrayTestResult(cause: cause, statistic: statistic, df: df,
+        return GrayTestResult(cause: tally.causes[cause], statistic: statistic, df: df,
                               p: Distributions.chiSquareUpperTail(statistic, df: df))
     }
 
