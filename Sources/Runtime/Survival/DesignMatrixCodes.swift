@@ -26,14 +26,26 @@ extension DesignMatrix {
         for (k, level) in kept.enumerated() {
             for (code, text) in dictionary.enumerated() where text == level { column[code] = k }
         }
-        var columns = [[Double]](repeating: [Double](repeating: 0, count: codes.count), count: kept.count)
-        for i in 0..<codes.count {
-            let c = codes[i]
-            if c == Column.stringNA {
-                for k in 0..<kept.count { columns[k][i] = .nan }
-            } else if column[Int(c)] >= 0 {
-                columns[column[Int(c)]][i] = 1
-            }
+        // Column by column, each written once in order: 1 where the row's code is the
+        // column's level, NaN where missing, else 0 (a table per code, no branch per row).
+        var columns: [[Double]] = []
+        columns.reserveCapacity(kept.count)
+        let n = codes.count
+        for k in 0..<kept.count {
+            var value = [Double](repeating: 0, count: dictionary.count + 1)
+            for code in dictionary.indices where column[code] == k { value[code] = 1 }
+            value[dictionary.count] = .nan
+            columns.append(value.withUnsafeBufferPointer { v in
+                codes.withUnsafeBufferPointer { cd in
+                    [Double](unsafeUninitializedCapacity: n) { out, count in
+                        for i in 0..<n {
+                            let c = cd[i]
+                            out[i] = v[c == Column.stringNA ? dictionary.count : Int(c)]
+                        }
+                        count = n
+                    }
+                }
+            })
         }
         return DesignColumns(names: kept.map { name + $0 }, columns: columns, reference: ref)
     }
