@@ -41,6 +41,20 @@ public enum GrayTest {
     /// Sources: R. J. Gray (1988), "A class of K-sample tests for comparing the cumulative
     /// incidence of a competing risk", Ann Stat 16:1141-1154; cmprsk 2.2-11 (`?cuminc`);
     /// checked against cmprsk on mgus2 (by sex) and the lart registry.
+    static func compare(sortedTime: [Double], status: [Int], group: [Int], groupCount: Int,
+                        cause: Int) -> GrayTestResult {
+        // The same test from rows sorted by time (`status` 0 = censored, `cause` the code
+        // tested, any other positive code competing; `group` codes 0..<groupCount, each present).
+        let causes = Set(status.filter { $0 > 0 } + [cause]).sorted()
+        let width = causes.count + 1
+        let code = (0..<status.count).map { i in
+            UInt32(group[i] * width + (status[i] == 0 ? 0 : causes.firstIndex(of: status[i])! + 1))
+        }
+        let tally = IncidenceTally(sortedTime: sortedTime, code: code, causes: causes, groupCount: groupCount)
+        return compare(tally, cause: causes.firstIndex(of: cause)!)
+    }
+
+    /// The test from the tally of the rows (see above).
     static func compare(_ tally: IncidenceTally, cause: Int) -> GrayTestResult {
         let k = tally.groupCount, k1 = k - 1
         let n = tally.count, causes = tally.causes.count
