@@ -53,6 +53,12 @@ struct ConcordanceTests {
         }
         let strata = (0..<n).map { _ in next() < 0.5 ? 0 : 1 }
         let fast = Concordance.compute(time: time, event: event, score: score, strata: strata, reverse: true)
+        // Both ways of counting give the same numbers (the default picks one of them).
+        for method in [Concordance.Method.merge, .tree] {
+            let other = Concordance.compute(time: time, event: event, score: score, strata: strata, reverse: true,
+                                            method: method)
+            #expect(other == fast, "\(method)")
+        }
 
         var c = 0.0, d = 0.0, t = 0.0, ty = 0.0, txy = 0.0
         var ic = [Double](repeating: 0, count: n), id = ic, it = ic

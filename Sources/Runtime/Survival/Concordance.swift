@@ -53,15 +53,31 @@ public struct ConcordanceResult: Sendable, Equatable {
 /// are adjacent once their run is sorted, which gives tied_xy. Every pass reads and
 /// writes flat arrays in order (no table indexed by score, whose random reads miss the
 /// caches once there are millions of rows).
+/// When the scores have few distinct values (a model of a few factors and rounded
+/// covariates) the same counts come from two walks over the layout with counting trees
+/// instead (`treeCounts`), which touch each row twice rather than once per merge level.
 public enum Concordance {
 
     public static func compute(time: [Double], event: [Bool], score: [Double], strata: [Int]? = nil,
                                reverse: Bool = false) -> ConcordanceResult {
+        compute(time: time, event: event, score: score, strata: strata, reverse: reverse, method: nil)
+    }
+
+    /// How the pairs are counted: by merging score-sorted runs, or with counting trees
+    /// (see `treeCounts`); nil: the trees when the scores have few distinct values.
+    enum Method { case merge, tree }
+
+    /// Ranks up to this many distinct scores are counted with trees (two arrays of this
+    /// many 32-bit counts per tree stay in a core's cache).
+    static let treeLimit = 1 << 18
+
+    static func compute(time: [Double], event: [Bool], score: [Double], strata: [Int]?,
+                        reverse: Bool, method: Method?) -> ConcordanceResult {
         let order = RowOrder.byStratumAndTime(time: time, strata: strata)
         return score.withUnsafeBufferPointer { x in
             compute(sortedTime: order.map { time[$0] }, sortedEvent: order.map { event[$0] },
                     sortedStratum: strata.map { s in order.map { s[$0] } },
-                    score: { x[order[$0]] }, reverse: reverse)
+                    score: { x[order[$0]] }, reverse: reverse, method: method)
         }
     }
 
@@ -69,7 +85,7 @@ public enum Concordance {
     /// order (a Cox fit's risk-set order), so that no sort by time is repeated. `score(q)`
     /// is the score of the row at sorted position q.
     static func compute(sortedTime: [Double], sortedEvent: [Bool], sortedStratum: [Int]?,
-                        score: (Int) -> Double, reverse: Bool) -> ConcordanceResult {
+                        score: (Int) -> Double, reverse: Bool, method: Method? = nil) -> ConcordanceResult {
         let n = sortedTime.count
         precondition(n < Int(Int32.max) / 2, "too many rows for 32-bit pair counts")
         // Layout (walk order): strata ascending, time descending within a stratum; at one
@@ -110,6 +126,88 @@ public enum Concordance {
             }
         }
 
+        // Comparable partners of each row of a run: the events of the runs after it in its
+        // stratum's layout (as the later member) and, for events, the rows of the runs before
+        // it (as the earlier member). Their sum over events is the number of comparable pairs.
+        var partners = [Int](repeating: 0, count: runEnd.count)
+        var comparablePairs = 0
+        for s in 0..<(stratumFirstRun.count - 1) {
+            let first = stratumFirstRun[s], last = stratumFirstRun[s + 1]
+            let stratumStart = first == 0 ? 0 : runEnd[first - 1]
+            var eventsAfter = 0
+            for r in stride(from: last - 1, through: first, by: -1) {
+                let start = r == 0 ? 0 : runEnd[r - 1]
+                partners[r] = eventsAfter
+                if runHoldsEvents[r] {
+                    partners[r] += start - stratumStart
+                    comparablePairs += (runEnd[r] - start) * (start - stratumStart)
+                    eventsAfter += runEnd[r] - start
+                }
+            }
+        }
+
+        // Every layout position's score rank, then the pairs counted by one of two methods.
+        let (order, rank, distinct) = RowOrder.rankOrder(keys: keys)
+        keys = []
+        let runs = Runs(end: runEnd, holdsEvents: runHoldsEvents, stratumFirst: stratumFirstRun)
+        // The trees are cleared per stratum: with many strata the merges are cheaper.
+        let strataCount = stratumFirstRun.count - 1
+        let treesFit = distinct <= treeLimit && distinct * strataCount <= max(4 * n, 1 << 16)
+        let counted = (method ?? (treesFit ? .tree : .merge)) == .tree
+            ? treeCounts(order: order, rank: rank, distinct: distinct, runs: runs)
+            : mergeCounts(order: order, rank: rank, run: run, runs: runs)
+        run = []
+        let totals = counted.totals, tiedY = counted.tiedY, tiedXY = counted.tiedXY
+        let inflC = counted.c, inflD = counted.d
+        var concordant = Double(totals.concordant), discordant = Double(totals.discordant)
+        let tiedX = Double(comparablePairs - totals.concordant - totals.discordant)
+        var (countC, countD) = (inflC, inflD)
+        if reverse {
+            swap(&concordant, &discordant)
+            swap(&countC, &countD)
+        }
+        let npair = concordant + discordant + tiedX
+        let somers = npair > 0 ? (concordant - discordant) / npair : .nan
+        var variance = 0.0
+        if npair > 0 {
+            for r in runEnd.indices {
+                let partnersOfRow = Int32(truncatingIfNeeded: partners[r])
+                for k in (r == 0 ? 0 : runEnd[r - 1])..<runEnd[r] {
+                    let c = Double(countC[k]), d = Double(countD[k])
+                    let t = Double(partnersOfRow &- inflC[k] &- inflD[k])
+                    let dfbeta = (c - d) / npair - somers * (c + d + t) / npair
+                    variance += dfbeta * dfbeta
+                }
+            }
+            variance /= 4
+        }
+        return ConcordanceResult(concordance: (somers + 1) / 2, standardError: npair > 0 ? variance.squareRoot() : .nan,
+                                 concordant: concordant, discordant: discordant, tiedX: tiedX,
+                                 tiedY: tiedY, tiedXY: tiedXY)
+    }
+
+    /// The runs of the layout: where each ends, whether it holds events, each stratum's first
+    /// run (and one past the last).
+    struct Runs {
+        let end: [Int]
+        let holdsEvents: [Bool]
+        let stratumFirst: [Int]
+    }
+
+    /// Per layout position the row's concordant and discordant counts (unreversed), the
+    /// totals, and the pairs of tied events.
+    struct PairCounts {
+        var c: [Int32], d: [Int32]
+        var totals: PairTotals
+        var tiedY: Double, tiedXY: Double
+    }
+
+    /// The pairs counted by merging score-sorted runs (see the type's comment). `order`,
+    /// `rank`: the layout positions in score order and their dense ranks; `run[p]`: the run
+    /// of position p.
+    static func mergeCounts(order: [UInt32], rank: [Int32], run: [Int32], runs: Runs) -> PairCounts {
+        let n = order.count
+        let runEnd = runs.end, runHoldsEvents = runs.holdsEvents, stratumFirstRun = runs.stratumFirst
         // Two buffers of four n-arrays each: score rank, layout position * 2 + event, and the
         // row's concordant and discordant counts as in the unreversed orientation (integers
         // below 2n, exact in 32 bits). A row's tied_x count is the number of rows it is
@@ -121,8 +219,6 @@ public enum Concordance {
         do {
             // Every run sorted by score: rows taken in score order, each written to the next
             // free place of its run.
-            let (order, rank, _) = RowOrder.rankOrder(keys: keys)
-            keys = []
             a = MergeBuffer(n)
             b = MergeBuffer(n)
             var cursor = [Int](repeating: 0, count: runEnd.count)
@@ -139,7 +235,6 @@ public enum Concordance {
                     }
                 }
             }
-            run = []
             a.c.initialize(repeating: 0, count: n)
             a.d.initialize(repeating: 0, count: n)
         }
@@ -161,26 +256,6 @@ public enum Concordance {
             let d = Double(end - start)
             tiedXY += Double(sameX)
             tiedY += d * (d - 1) / 2 - Double(sameX)
-        }
-
-        // Comparable partners of each row of a run: the events of the runs after it in its
-        // stratum's layout (as the later member) and, for events, the rows of the runs before
-        // it (as the earlier member). Their sum over events is the number of comparable pairs.
-        var partners = [Int](repeating: 0, count: runEnd.count)
-        var comparablePairs = 0
-        for s in 0..<(stratumFirstRun.count - 1) {
-            let first = stratumFirstRun[s], last = stratumFirstRun[s + 1]
-            let stratumStart = first == 0 ? 0 : runEnd[first - 1]
-            var eventsAfter = 0
-            for r in stride(from: last - 1, through: first, by: -1) {
-                let start = r == 0 ? 0 : runEnd[r - 1]
-                partners[r] = eventsAfter
-                if runHoldsEvents[r] {
-                    partners[r] += start - stratumStart
-                    comparablePairs += (runEnd[r] - start) * (start - stratumStart)
-                    eventsAfter += runEnd[r] - start
-                }
-            }
         }
 
         // Merge the runs of each stratum, level by level; the merged stratum ends in `a`.
@@ -232,37 +307,124 @@ public enum Concordance {
             if src.storage != a.storage { a.copy(from: src, bounds[0]..<bounds[1]) }
         }
 
-        // Per-row counts back in layout order (into b's storage), then the variance.
-        let inflC = b.c, inflD = b.d
+        // Per-row counts back in layout order.
+        var inflC = [Int32](repeating: 0, count: n), inflD = [Int32](repeating: 0, count: n)
         for q in 0..<n {
             let p = Int(a.tag[q] >> 1)
             inflC[p] = a.c[q]; inflD[p] = a.d[q]
         }
-        var concordant = Double(totals.concordant), discordant = Double(totals.discordant)
-        let tiedX = Double(comparablePairs - totals.concordant - totals.discordant)
-        var (countC, countD) = (inflC, inflD)
-        if reverse {
-            swap(&concordant, &discordant)
-            swap(&countC, &countD)
+        return PairCounts(c: inflC, d: inflD, totals: totals, tiedY: tiedY, tiedXY: tiedXY)
+    }
+
+    /// The pairs counted with two counting trees over the score ranks (Fenwick 1994, "A new
+    /// data structure for cumulative frequency tables", Software: Practice and Experience
+    /// 24: the number of inserted ranks below r in O(log K) for K distinct scores), for
+    /// scores with few distinct values, where a tree of K counts stays in cache:
+    ///   - walking each stratum's layout forwards, with the rows of the runs already passed
+    ///     in the tree, an event gets as the earlier member of its pairs the rows above its
+    ///     score (concordant, unreversed) and those below (discordant);
+    ///   - walking it backwards, with the events of the runs already passed in the tree, a
+    ///     row gets as the later member the events below its score (concordant) and those
+    ///     above (discordant).
+    /// The two walks are independent and run on two threads; their counts are integers, the
+    /// same as the merges'. Tied events with equal scores are counted within each event run.
+    static func treeCounts(order: [UInt32], rank: [Int32], distinct: Int, runs: Runs) -> PairCounts {
+        let n = order.count
+        // Rank of each layout position.
+        var rankOf = [Int32](repeating: 0, count: n)
+        rankOf.withUnsafeMutableBufferPointer { r in
+            for i in 0..<n { r[Int(order[i])] = rank[i] }
         }
-        let npair = concordant + discordant + tiedX
-        let somers = npair > 0 ? (concordant - discordant) / npair : .nan
-        var variance = 0.0
-        if npair > 0 {
-            for r in runEnd.indices {
-                let partnersOfRow = Int32(truncatingIfNeeded: partners[r])
-                for k in (r == 0 ? 0 : runEnd[r - 1])..<runEnd[r] {
-                    let c = Double(countC[k]), d = Double(countD[k])
-                    let t = Double(partnersOfRow &- inflC[k] &- inflD[k])
-                    let dfbeta = (c - d) / npair - somers * (c + d + t) / npair
-                    variance += dfbeta * dfbeta
+        var c = [Int32](repeating: 0, count: n), d = [Int32](repeating: 0, count: n)
+        var c2 = [Int32](repeating: 0, count: n), d2 = [Int32](repeating: 0, count: n)
+        var parts = [PairTotals(), PairTotals()]
+        var tied = [(y: 0.0, xy: 0.0)]
+        let k = distinct
+        rankOf.withUnsafeBufferPointer { rk in
+        c.withUnsafeMutableBufferPointer { cF in
+        d.withUnsafeMutableBufferPointer { dF in
+        c2.withUnsafeMutableBufferPointer { cB in
+        d2.withUnsafeMutableBufferPointer { dB in
+        parts.withUnsafeMutableBufferPointer { part in
+        tied.withUnsafeMutableBufferPointer { tied in
+            CSVReader.concurrently(2) { t in
+                // tree[1...k]: Fenwick sums of count[1...k], the rows inserted per rank.
+                let tree = UnsafeMutablePointer<Int32>.allocate(capacity: k + 2)
+                let count = UnsafeMutablePointer<Int32>.allocate(capacity: k + 2)
+                // Events of the current run met so far per rank (backward walk).
+                let same = UnsafeMutablePointer<Int32>.allocate(capacity: t == 1 ? k + 2 : 0)
+                if t == 1 { same.initialize(repeating: 0, count: k + 2) }
+                defer { tree.deallocate(); count.deallocate(); same.deallocate() }
+                // Rows inserted with a rank below r.
+                @inline(__always) func below(_ r: Int) -> Int32 {
+                    var s: Int32 = 0, i = r - 1
+                    while i > 0 { s &+= tree[i]; i &= i - 1 }
+                    return s
                 }
+                @inline(__always) func insert(_ r: Int) {
+                    count[r] &+= 1
+                    var i = r
+                    while i <= k { tree[i] &+= 1; i += i & -i }
+                }
+                var sumC = 0, sumD = 0
+                for s in 0..<(runs.stratumFirst.count - 1) {
+                    let first = runs.stratumFirst[s], last = runs.stratumFirst[s + 1]
+                    if first == last { continue }
+                    tree.initialize(repeating: 0, count: k + 2)
+                    count.initialize(repeating: 0, count: k + 2)
+                    var inserted: Int32 = 0
+                    if t == 0 {
+                        for r in first..<last {
+                            let lo = r == 0 ? 0 : runs.end[r - 1], hi = runs.end[r]
+                            if runs.holdsEvents[r] {
+                                for q in lo..<hi {
+                                    let x = Int(rk[q]), less = below(x)
+                                    let greater = inserted &- less &- count[x]
+                                    cF[q] = greater; dF[q] = less
+                                    sumC += Int(greater); sumD += Int(less)
+                                }
+                            }
+                            for q in lo..<hi { insert(Int(rk[q])) }
+                            inserted &+= Int32(truncatingIfNeeded: hi - lo)
+                        }
+                    } else {
+                        for r in stride(from: last - 1, through: first, by: -1) {
+                            let lo = r == 0 ? 0 : runs.end[r - 1], hi = runs.end[r]
+                            for q in lo..<hi {
+                                let x = Int(rk[q]), less = below(x)
+                                cB[q] = less; dB[q] = inserted &- less &- count[x]
+                            }
+                            guard runs.holdsEvents[r] else { continue }
+                            // Events tied in time: pairs with equal scores (each event meets
+                            // the run's earlier events of its rank).
+                            var sameX = 0
+                            for q in lo..<hi {
+                                let x = Int(rk[q])
+                                sameX += Int(same[x])
+                                same[x] &+= 1
+                                insert(x)
+                            }
+                            for q in lo..<hi { same[Int(rk[q])] = 0 }
+                            let e = Double(hi - lo)
+                            tied[0].xy += Double(sameX)
+                            tied[0].y += e * (e - 1) / 2 - Double(sameX)
+                            inserted &+= Int32(truncatingIfNeeded: hi - lo)
+                        }
+                    }
+                }
+                part[t].concordant = sumC; part[t].discordant = sumD
             }
-            variance /= 4
         }
-        return ConcordanceResult(concordance: (somers + 1) / 2, standardError: npair > 0 ? variance.squareRoot() : .nan,
-                                 concordant: concordant, discordant: discordant, tiedX: tiedX,
-                                 tiedY: tiedY, tiedXY: tiedXY)
+        }
+        }
+        }
+        }
+        }
+        }
+        let tiedY = tied[0].y, tiedXY = tied[0].xy
+        // Per row: its counts as the earlier member plus those as the later member.
+        for q in 0..<n { c[q] &+= c2[q]; d[q] &+= d2[q] }
+        return PairCounts(c: c, d: d, totals: parts[0], tiedY: tiedY, tiedXY: tiedXY)
     }
 
     /// Pair totals over the merges, as in the unreversed orientation.
