@@ -52,10 +52,11 @@ struct CoxLikelihood {
         let u = block, imat = block + p, s1 = imat + pp, s2 = s1 + p, d1 = s2 + pp, d2 = d1 + p
         let mean = d2 + pp
         var s0 = 0.0
-        // The linear predictor and exp of it are formed row by row in the pass; only exact
-        // ties keep the linear predictor in an array (their tied-set terms read it back).
-        let keep = ties == .exact
-        var eta = [Double](repeating: 0, count: keep ? n : 0)
+        // The linear predictor eta_i and the risk weight w_i exp(eta_i) of every row, formed
+        // before the pass (each row on its own, so on many rows two threads share them; the
+        // same values as formed in the pass), read back by the pass and the exact terms.
+        var eta = [Double](repeating: 0, count: n)
+        var risk = [Double](repeating: 0, count: n)
 
         // Adds the term for one log-denominator with sums (t0, t1, t2) and weight w.
         func addTerm(_ t0: Double, _ t1: UnsafeMutablePointer<Double>, _ t2: UnsafeMutablePointer<Double>, weight w: Double) {
@@ -90,13 +91,23 @@ struct CoxLikelihood {
         value.withUnsafeBufferPointer { vs in
         data.event.withUnsafeBufferPointer { event in
         eta.withUnsafeMutableBufferPointer { eta in
-            if keep {
-                for i in 0..<n {
+        risk.withUnsafeMutableBufferPointer { risk in
+        beta.withUnsafeBufferPointer { beta in
+            let threads = n >= 1 << 15 ? 2 : 1
+            CSVReader.concurrently(threads) { t in
+                let rows = threads == 1 ? 0..<n : (t == 0 ? 0..<(n / 2) : (n / 2)..<n)
+                for i in rows {
                     var e = 0.0
-                    for j in 0..<p { e += x[i * p + j] * beta[j] }
+                    if compressed {
+                        for a in rs[i]..<rs[i + 1] { e += vs[a] * beta[Int(cs[a])] }
+                    } else {
+                        for j in 0..<p { e += x[i * p + j] * beta[j] }
+                    }
                     eta[i] = e
+                    risk[i] = hasWeights ? weight[i] * exp(e) : exp(e)
                 }
             }
+        }
 
             for g in stride(from: data.groups.count - 1, through: 0, by: -1) {
                 let group = data.groups[g]
@@ -117,10 +128,9 @@ struct CoxLikelihood {
                     if compressed {
                         // The dense loop below on the nonzero values only (column order kept).
                         let lo = rs[i], hi = rs[i + 1]
-                        var ei = 0.0
-                        for a in lo..<hi { ei += vs[a] * beta[Int(cs[a])] }
+                        let ei = eta[i]
                         let wi = hasWeights ? weight[i] : 1
-                        let r = hasWeights ? wi * exp(ei) : exp(ei)
+                        let r = risk[i]
                         if event[i] {
                             d += 1
                             dw += wi
@@ -147,10 +157,9 @@ struct CoxLikelihood {
                         continue
                     }
                     let row = x.baseAddress! + i * p
-                    var ei = 0.0
-                    for j in 0..<p { ei += row[j] * beta[j] }
+                    let ei = eta[i]
                     let wi = hasWeights ? weight[i] : 1
-                    let r = hasWeights ? wi * exp(ei) : exp(ei)
+                    let r = risk[i]
                     if event[i] {
                         d += 1
                         dw += wi
@@ -190,9 +199,7 @@ struct CoxLikelihood {
                             continue
                         }
                         let row = x.baseAddress! + q * p
-                        var eq = 0.0
-                        for j in 0..<p { eq += row[j] * beta[j] }
-                        let r = hasWeights ? weight[q] * exp(eq) : exp(eq)
+                        let r = risk[q]
                         s0 -= r
                         for j in 0..<p {
                             let rxj = r * row[j]
@@ -251,6 +258,7 @@ struct CoxLikelihood {
                 d1.update(repeating: 0, count: p)
                 d2.update(repeating: 0, count: pp)
             }
+        }
         }
         }
         }

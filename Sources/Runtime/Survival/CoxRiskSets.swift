@@ -148,13 +148,20 @@ struct SparseRows {
         let n = position.count
         // Nonzero values per input row (column by column, reads in order), each count then
         // written once to its sorted row, and the rows' offsets.
+        // Both passes are shared by two threads on many rows, each taking half of the input
+        // rows (disjoint counts, and disjoint places in the sorted rows: the same values).
+        let threads = n >= 1 << 16 ? 2 : 1
+        func half(_ t: Int) -> Range<Int> { threads == 1 ? 0..<n : (t == 0 ? 0..<(n / 2) : (n / 2)..<n) }
         var count = [UInt32](repeating: 0, count: n)
         var total = 0
         count.withUnsafeMutableBufferPointer { k in
-            for j in 0..<p {
-                let m = shift[j], f = scale[j]
-                columns[j].withUnsafeBufferPointer { c in
-                    for i in 0..<n where ((c[i] - m) * f).bitPattern != 0 { k[i] += 1 }
+            CSVReader.concurrently(threads) { t in
+                let rows = half(t)
+                for j in 0..<p {
+                    let m = shift[j], f = scale[j]
+                    columns[j].withUnsafeBufferPointer { c in
+                        for i in rows where ((c[i] - m) * f).bitPattern != 0 { k[i] += 1 }
+                    }
                 }
             }
             for i in 0..<n { total += Int(k[i]) }
@@ -174,15 +181,17 @@ struct SparseRows {
         var column = [Int32](repeating: 0, count: total)
         var value = [Double](repeating: 0, count: total)
         let chunk = 4096
-        var next = [Int](repeating: 0, count: min(chunk, n))
-        next.withUnsafeMutableBufferPointer { nx in
-            column.withUnsafeMutableBufferPointer { col in
-                value.withUnsafeMutableBufferPointer { val in
-                    position.withUnsafeBufferPointer { w in
-                        start.withUnsafeBufferPointer { st in
-                            var lo = 0
-                            while lo < n {
-                                let hi = min(lo + chunk, n)
+        column.withUnsafeMutableBufferPointer { col in
+            value.withUnsafeMutableBufferPointer { val in
+                position.withUnsafeBufferPointer { w in
+                    start.withUnsafeBufferPointer { st in
+                        CSVReader.concurrently(threads) { t in
+                            let rows = half(t)
+                            let nx = UnsafeMutablePointer<Int>.allocate(capacity: chunk)
+                            defer { nx.deallocate() }
+                            var lo = rows.lowerBound
+                            while lo < rows.upperBound {
+                                let hi = min(lo + chunk, rows.upperBound)
                                 for i in lo..<hi { nx[i - lo] = st[Int(w[i])] }
                                 for j in 0..<p {
                                     let m = shift[j], f = scale[j]
