@@ -233,10 +233,31 @@ public enum Cox {
         if let bad = time.firstIndex(where: { !$0.isFinite }) {
             throw AnalysisError("time of row \(bad + 1) is missing or not finite")
         }
-        for (j, c) in design.columns.enumerated() {
-            if let bad = c.firstIndex(where: { !$0.isFinite }) {
-                throw AnalysisError("covariate \(design.columnNames[j]) is missing or not finite in row \(bad + 1); drop incomplete rows first")
+        // Per column, in one read: the first row that is not finite, and whether every value
+        // is -1, 0 or 1 (such columns are not centred). Columns are independent: on many rows
+        // two threads take every other column.
+        var firstBad = [Int](repeating: -1, count: p)
+        var unitValues = [Bool](repeating: false, count: p)
+        let columnThreads = n >= 1 << 15 && p > 1 ? 2 : 1
+        firstBad.withUnsafeMutableBufferPointer { bad in
+            unitValues.withUnsafeMutableBufferPointer { unit in
+                CSVReader.concurrently(columnThreads) { t in
+                    for j in stride(from: t, to: p, by: columnThreads) {
+                        design.columns[j].withUnsafeBufferPointer { c in
+                            var allUnit = true
+                            for i in 0..<n {
+                                let v = c[i]
+                                if !v.isFinite { bad[j] = i; break }
+                                if allUnit && v != 0 && v != 1 && v != -1 { allUnit = false }
+                            }
+                            unit[j] = allUnit
+                        }
+                    }
+                }
             }
+        }
+        for j in 0..<p where firstBad[j] >= 0 {
+            throw AnalysisError("covariate \(design.columnNames[j]) is missing or not finite in row \(firstBad[j] + 1); drop incomplete rows first")
         }
         if let start {
             guard start.count == n else { throw AnalysisError("start has \(start.count) values, expected \(n)") }
@@ -262,25 +283,32 @@ public enum Cox {
         guard options.maxIterations >= 0 else { throw AnalysisError("maxIterations must be >= 0") }
 
         // Centring and scaling (undone at the end).
+        // Each column's sums in row order (columns shared by two threads as above).
         var means = [Double](repeating: 0, count: p)
         var scale = [Double](repeating: 1, count: p)
-        for j in 0..<p {
-            let c = design.columns[j]
-            if c.allSatisfy({ $0 == 0 || $0 == 1 || $0 == -1 }) { continue }
-            var s = 0.0
-            let m: Double
-            if let weights, start == nil {
-                var sw = 0.0
-                for i in 0..<n { s += weights[i] * c[i]; sw += weights[i] }
-                m = s / sw
-            } else {
-                for v in c { s += v }
-                m = s / Double(n)
+        let weightedMeans = weights != nil && start == nil
+        means.withUnsafeMutableBufferPointer { means in
+            scale.withUnsafeMutableBufferPointer { scale in
+                CSVReader.concurrently(columnThreads) { t in
+                    for j in stride(from: t, to: p, by: columnThreads) where !unitValues[j] {
+                        let c = design.columns[j]
+                        var s = 0.0
+                        let m: Double
+                        if weightedMeans, let weights {
+                            var sw = 0.0
+                            for i in 0..<n { s += weights[i] * c[i]; sw += weights[i] }
+                            m = s / sw
+                        } else {
+                            for v in c { s += v }
+                            m = s / Double(n)
+                        }
+                        var a = 0.0
+                        for v in c { a += abs(v - m) }
+                        means[j] = m
+                        scale[j] = a > 0 ? Double(n) / a : 1
+                    }
+                }
             }
-            var a = 0.0
-            for v in c { a += abs(v - m) }
-            means[j] = m
-            scale[j] = a > 0 ? Double(n) / a : 1
         }
 
         // The sorted design lives only through the Newton-Raphson iterations; the sort order
