@@ -121,6 +121,37 @@ struct CumulativeIncidenceTests {
         #expect(empty.curves.map(\.name) == ["a 1", "a 2"])
     }
 
+    /// The tally from each row's time rank (few distinct times, no missing time) and from the
+    /// rows sorted by time (taken when a time is missing) give the same curves, tests and
+    /// numbers at risk bit for bit: the same data with one extra row whose time is missing.
+    @Test func tallyFromRanksEqualsSorted() throws {
+        var state: UInt64 = 2024
+        func next() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        let n = 3000
+        let time = (0..<n).map { _ in (next() * 60).rounded() / 2 }
+        let status = (0..<n).map { _ in next() < 0.3 ? 0 : (next() < 0.6 ? 1 : (next() < 0.5 ? 2 : 5)) }
+        let group = (0..<n).map { _ in Int(next() * 3) }
+        let labels = ["a", "b", "c"]
+        let ranks = try CumulativeIncidence.estimate(time: time, status: status, group: group, groupLabels: labels)
+        let sorted = try CumulativeIncidence.estimate(time: time + [.nan], status: status + [1], group: group + [0],
+                                                      groupLabels: labels)
+        #expect(sorted.nMissing == 1 && ranks.nMissing == 0 && ranks.n == sorted.n)
+        #expect(ranks.curves.count == 9 && ranks.gray.count == 3)
+        for (x, y) in zip(ranks.curves, sorted.curves) {
+            #expect(x.name == y.name)
+            #expect(x.time.map(\.bitPattern) == y.time.map(\.bitPattern))
+            #expect(x.estimate.map(\.bitPattern) == y.estimate.map(\.bitPattern))
+            #expect(x.variance.map(\.bitPattern) == y.variance.map(\.bitPattern))
+        }
+        #expect(ranks.gray.map(\.statistic.bitPattern) == sorted.gray.map(\.statistic.bitPattern))
+        for (x, y) in zip(ranks.observed, sorted.observed) {
+            #expect(x.times == y.times && x.atRiskAt == y.atRiskAt && x.censored == y.censored)
+        }
+    }
+
     @Test func report() throws {
         let data = try MGUS2CompetingRisks()
         var result = try CumulativeIncidence.estimate(time: data.time, status: data.status, group: data.sex,

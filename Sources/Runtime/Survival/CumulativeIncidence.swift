@@ -149,77 +149,93 @@ public enum CumulativeIncidence {
             throw AnalysisError("cumulative incidence: \(time.count) times but \(group.count) group codes")
         }
         let labels = group == nil ? ["1"] : groupLabels
-        var keep: [Int] = []
-        keep.reserveCapacity(time.count)
-        for i in time.indices {
-            if time[i].isNaN { continue }
-            if time[i].isInfinite || time[i] < 0 {
-                throw AnalysisError("cumulative incidence: time \(time[i]) in row \(i + 1) is not a finite non-negative number")
-            }
-            if status[i] < 0 {
-                throw AnalysisError("cumulative incidence: status \(status[i]) in row \(i + 1); use 0 for censored and 1, 2, ... for causes")
-            }
-            if let group, !(0..<labels.count).contains(group[i]) {
-                throw AnalysisError("cumulative incidence: group code \(group[i]) in row \(i + 1) has no label (\(labels.count) labels)")
-            }
-            keep.append(i)
-        }
-        let nMissing = time.count - keep.count
-        guard !keep.isEmpty else { throw AnalysisError("cumulative incidence: no observations with a time") }
-        // The causes (distinct positive codes) and the groups with rows, numbered 0..<present
-        // as cuminc refactors its groups.
+        // One pass: checks, missing times, the causes (distinct positive codes) and the rows
+        // of each group.
+        let n = time.count
+        var nMissing = 0
+        var negativeZero = false
         var causeList: [Int] = []
         var lastStatus = 0
         var sizes = [Int](repeating: 0, count: labels.count)
-        for i in keep {
+        for i in 0..<n {
+            let t = time[i]
+            if t.isNaN { nMissing += 1; continue }
+            if t.isInfinite || t < 0 {
+                throw AnalysisError("cumulative incidence: time \(t) in row \(i + 1) is not a finite non-negative number")
+            }
+            if t == 0 && t.sign == .minus { negativeZero = true }
             let c = status[i]
+            if c < 0 {
+                throw AnalysisError("cumulative incidence: status \(c) in row \(i + 1); use 0 for censored and 1, 2, ... for causes")
+            }
+            let g = group?[i] ?? 0
+            if group != nil, !(0..<labels.count).contains(g) {
+                throw AnalysisError("cumulative incidence: group code \(g) in row \(i + 1) has no label (\(labels.count) labels)")
+            }
             if c != 0 && c != lastStatus {
                 lastStatus = c
                 if !causeList.contains(c) { causeList.append(c) }
             }
-            sizes[group?[i] ?? 0] += 1
+            sizes[g] += 1
         }
+        let m = n - nMissing
+        guard m > 0 else { throw AnalysisError("cumulative incidence: no observations with a time") }
         let causes = causeList.sorted()
         guard !causes.isEmpty else {
-            throw AnalysisError("cumulative incidence: no failures of any cause (all \(keep.count) observations are censored)")
+            throw AnalysisError("cumulative incidence: no failures of any cause (all \(m) observations are censored)")
         }
+        // The groups with rows, numbered 0..<present as cuminc refactors its groups.
         let presentGroups = labels.indices.filter { sizes[$0] > 0 }
         var compact = [Int](repeating: -1, count: labels.count)
         for (k, g) in presentGroups.enumerated() { compact[g] = k }
 
-        // Per row one code: group * (causes + 1) + (0 censored, 1 + the cause's index).
+        // Per kept row (input order) one code: group * (causes + 1) + (0 censored, 1 + the
+        // cause's index).
         let width = causes.count + 1
-        let causeSlot: (Int) -> Int
-        if causes[causes.count - 1] < 1 << 16 {
-            var slot = [Int](repeating: 0, count: causes[causes.count - 1] + 1)
-            for (k, c) in causes.enumerated() { slot[c] = k + 1 }
-            causeSlot = { $0 == 0 ? 0 : slot[$0] }
-        } else {
-            var slot: [Int: Int] = [:]
-            for (k, c) in causes.enumerated() { slot[c] = k + 1 }
-            causeSlot = { $0 == 0 ? 0 : slot[$0]! }
+        var slot = [Int: Int]()
+        var slots = [Int](repeating: 0, count: causes[causes.count - 1] < 1 << 16 ? causes[causes.count - 1] + 1 : 0)
+        for (k, c) in causes.enumerated() {
+            if slots.isEmpty { slot[c] = k + 1 } else { slots[c] = k + 1 }
         }
-        func code(_ i: Int) -> UInt32 {
-            UInt32(truncatingIfNeeded: compact[group?[i] ?? 0] * width + causeSlot(status[i]))
+        let kept: [Int] = nMissing == 0 ? [] : (0..<n).filter { !time[$0].isNaN }
+        var codes = [UInt32](repeating: 0, count: m)
+        codes.withUnsafeMutableBufferPointer { out in
+            for k in 0..<m {
+                let i = nMissing == 0 ? k : kept[k]
+                let c = status[i]
+                let causeSlot = c == 0 ? 0 : (slots.isEmpty ? slot[c]! : slots[c])
+                out[k] = UInt32(truncatingIfNeeded: compact[group?[i] ?? 0] * width + causeSlot)
+            }
         }
-        // Time and code in time order: each row written to its sorted position (all rows
-        // kept), or gathered through the order of the kept rows.
-        let m = keep.count
-        var sortedTime: [Double], sortedCode: [UInt32]
-        if nMissing == 0 {
-            let position = RowOrder.positions(time: time, strata: nil)
-            sortedTime = RowOrder.scatter(time, to: position, zero: 0)
-            var codes = [UInt32](repeating: 0, count: m)
-            for i in 0..<m { codes[i] = code(i) }
-            sortedCode = RowOrder.scatter(codes, to: position, zero: 0)
-        } else {
-            keep = RowOrder.byStratumAndTime(time: time, strata: nil, rows: keep)
-            sortedTime = keep.map { time[$0] }
-            sortedCode = keep.map { code($0) }
-        }
-        let tally = IncidenceTally(sortedTime: sortedTime, code: sortedCode, causes: causes,
+        // The tally: with few distinct times straight from each row's time rank (no sort);
+        // otherwise from the rows sorted by time. (A time of -0 sorts with +0 but is shown
+        // as met first in its group, which only the sorted rows keep.)
+        let tally: IncidenceTally
+        let maxTime: Double
+        if nMissing == 0, !negativeZero, let b = RowOrder.buckets(time: time, strata: nil),
+           b.times.count * presentGroups.count * width <= max(4 * m, 1 << 16) {
+            tally = IncidenceTally(rank: b.bucket, times: b.times, code: codes, causes: causes,
                                    groupCount: presentGroups.count)
-        sortedCode = []
+            maxTime = b.times[b.times.count - 1]
+        } else {
+            let sortedTime: [Double], sortedCode: [UInt32]
+            if nMissing == 0 {
+                let position = RowOrder.positions(time: time, strata: nil)
+                sortedTime = RowOrder.scatter(time, to: position, zero: 0)
+                sortedCode = RowOrder.scatter(codes, to: position, zero: 0)
+            } else {
+                // Positions among the kept rows, in time order (ties in input order).
+                let order = RowOrder.byStratumAndTime(time: time, strata: nil, rows: kept)
+                var at = [Int](repeating: 0, count: n)
+                for (k, i) in kept.enumerated() { at[i] = k }
+                sortedTime = order.map { time[$0] }
+                sortedCode = order.map { codes[at[$0]] }
+            }
+            tally = IncidenceTally(sortedTime: sortedTime, code: sortedCode, causes: causes,
+                                   groupCount: presentGroups.count)
+            maxTime = sortedTime[m - 1]
+        }
+        codes = []
 
         var warnings: [String] = []
         if nMissing > 0 { warnings.append("\(nMissing) observations with a missing time were omitted") }
@@ -249,12 +265,11 @@ public enum CumulativeIncidence {
             }
         }
 
-        let maxTime = sortedTime[m - 1]
         let tableTimes = options.times.isEmpty ? defaultTimes(maxTime: maxTime) : Array(Set(options.times)).sorted()
         var shownLabels = causeLabels
         for c in causes where shownLabels[c] == nil { shownLabels[c] = String(c) }
         var result = CumulativeIncidenceResult(curves: curves, gray: gray, times: tableTimes, causeLabels: shownLabels,
-                                               failCode: options.failCode, n: keep.count, nMissing: nMissing,
+                                               failCode: options.failCode, n: m, nMissing: nMissing,
                                                warnings: warnings)
         result.observed = presentGroups.enumerated().map { k, g in
             var times: [Double] = [], atRisk: [Int] = [], censored: [Double] = []

@@ -74,6 +74,41 @@ struct IncidenceTally {
         }
     }
 
+    /// From the rank of each row's time among the distinct `times` (ascending, each the
+    /// value first met), rows in any order, `code` as above: the counts of each (time, group,
+    /// status) cell added up in one pass, then the cells with rows written out in order. A
+    /// cell's count is the same integer as counted over the sorted rows. The times are the
+    /// first met of each among all rows, which is also the first met in each group unless
+    /// -0 and +0 are both present (the caller sorts then).
+    init(rank: [UInt32], times: [Double], code: [UInt32], causes: [Int], groupCount: Int) {
+        self.causes = causes
+        self.groupCount = groupCount
+        let width = causes.count + 1, cells = groupCount * width
+        size = [Int](repeating: 0, count: groupCount)
+        var counts = [UInt32](repeating: 0, count: times.count * cells)
+        counts.withUnsafeMutableBufferPointer { ct in
+            rank.withUnsafeBufferPointer { rk in
+                code.withUnsafeBufferPointer { cd in
+                    for i in 0..<rk.count { ct[Int(rk[i]) * cells + Int(cd[i])] += 1 }
+                }
+            }
+        }
+        for t in times.indices {
+            for g in 0..<groupCount {
+                let cell = t * cells + g * width
+                var rows: UInt32 = 0
+                for k in 0..<width { rows += counts[cell + k] }
+                guard rows > 0 else { continue }
+                time.append(times[t])
+                timeRank.append(t)
+                group.append(g)
+                removed.append(Double(rows))
+                size[g] += Int(rows)
+                for k in 1..<width { failures.append(Double(counts[cell + k])) }
+            }
+        }
+    }
+
     /// The records of group g, in time order.
     func records(of g: Int) -> [Int] {
         (0..<count).filter { group[$0] == g }
