@@ -121,7 +121,8 @@ extension CSVReader {
         let missing = ctx.missing
         let values = batch.values
         let trim = ctx.trim
-        let (minDate, maxDate) = ctx.formats.count == 1 ? (8, 10) : (1, Int.max)
+        let isoOnly = ctx.formats.count == 1
+        let (minDate, maxDate) = isoOnly ? (8, 10) : (1, Int.max)
         let ends = batch.ends
         var p = pos
         var taken = 0
@@ -150,8 +151,10 @@ extension CSVReader {
                         q = fieldEnd(q)
                     case .skipChecked:
                         let e = fieldEnd(q)
-                        // Dates are 6 bytes or more (`1/2/19`); ISO alone, 8 to 10.
-                        if e - q >= minDate, e - q <= maxDate || trim, ctx.mayBeImpossibleDate(bytes(q, e)) { break records }
+                        // Dates are 6 bytes or more (`1/2/19`); ISO alone, 8 to 10, and a real
+                        // ISO date is quickly told.
+                        if e - q >= minDate, e - q <= maxDate || trim, !(isoOnly && e - q == 10 && isoDays(base + q) != nil),
+                           ctx.mayBeImpossibleDate(bytes(q, e)) { break records }
                         q = e
                     case .int:
                         // Sign and at most 18 digits, read while scanning (as `parseInt`).

@@ -216,16 +216,27 @@ extension CSVReader {
                 if b.kind == .unknown { out.initialize(repeating: Column.dateNA) } else { _ = out.initialize(from: b.dates) }
             })
         case .text:
-            // One dictionary in order of first appearance: each piece's entries in its order.
+            // One dictionary in order of first appearance: each piece's entries in its order
+            // (in piece order here), then each piece's codes mapped (in parallel).
             var merged = TextEncoder()
-            let codes = assemble(pieces, total) { (i: Int, out: UnsafeMutableBufferPointer<UInt32>) in
+            func encoder(_ i: Int) -> TextEncoder? {
                 let k = reparsed(i)
-                let encoder = k.map { again[i][$0].text } ?? pieces[i].builders[j].text
-                guard pieces[i].builders[j].kind != .unknown || k != nil else { out.initialize(repeating: Column.stringNA); return }
-                let remap = (0..<encoder.dictionary.count).map { e in encoder.withEntry(e) { merged.code($0) } }
-                for r in 0..<out.count {
-                    let c = encoder.codes[r]
-                    out[r] = c == Column.stringNA ? c : remap[Int(c)]
+                guard pieces[i].builders[j].kind != .unknown || k != nil else { return nil }
+                return k.map { again[i][$0].text } ?? pieces[i].builders[j].text
+            }
+            let remaps = pieces.indices.map { i -> [UInt32] in
+                guard let e = encoder(i) else { return [] }
+                return (0..<e.dictionary.count).map { k in e.withEntry(k) { merged.code($0) } }
+            }
+            let codes = assemble(pieces, total) { (i: Int, out: UnsafeMutableBufferPointer<UInt32>) in
+                guard let e = encoder(i) else { out.initialize(repeating: Column.stringNA); return }
+                remaps[i].withUnsafeBufferPointer { remap in
+                    e.codes.withUnsafeBufferPointer { codes in
+                        for r in 0..<out.count {
+                            let c = codes[r]
+                            out[r] = c == Column.stringNA ? c : remap[Int(c)]
+                        }
+                    }
                 }
             }
             invalidUTF8 = invalidUTF8 || merged.invalidUTF8
@@ -233,16 +244,16 @@ extension CSVReader {
         }
     }
 
-    /// An array of `total` values, piece `i` writing its rows (initializing them all).
+    /// An array of `total` values, piece `i` writing its rows (initializing them all), the
+    /// pieces on all cores (the array is allocated on this thread).
     private static func assemble<T>(_ pieces: [Piece], _ total: Int,
                                     _ write: (Int, UnsafeMutableBufferPointer<T>) -> Void) -> [T] {
-        [T](unsafeUninitializedCapacity: total) { buf, count in
+        var starts = [0]
+        for piece in pieces { starts.append(starts[starts.count - 1] + piece.rows) }
+        return [T](unsafeUninitializedCapacity: total) { buf, count in
             if let base = buf.baseAddress { FileBytes.preferHugePages(base, total * MemoryLayout<T>.stride) }
-            var at = 0
-            for i in pieces.indices {
-                let n = pieces[i].rows
-                write(i, UnsafeMutableBufferPointer(rebasing: buf[at..<(at + n)]))
-                at += n
+            concurrently(pieces.count) { i in
+                write(i, UnsafeMutableBufferPointer(rebasing: buf[starts[i]..<starts[i + 1]]))
             }
             count = total
         }
