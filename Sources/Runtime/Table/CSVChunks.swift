@@ -11,9 +11,12 @@ import Dispatch
 ///    the quotes of each stretch are counted (in parallel), so the quote parity at any
 ///    byte is known, and each cut is the first line end after its nominal place where the
 ///    parity is even. A stray quote in an unquoted field makes the parity lie; step 3
-///    catches that.
+///    catches that. A lazy read (`planLazily`) is cut at the first line end after each
+///    nominal place, read there; a cut inside quotes is caught by step 3 too, and the
+///    file is then read whole and cut by parity.
 /// 2. `parsePiece` (in parallel): each piece is parsed from fresh builders, as if it were
-///    a file of its own (type inference per piece), its records counted.
+///    a file of its own (type inference per piece), its records counted. In a lazy read a
+///    piece reads its bytes first and sees nothing past them.
 /// 3. Check: each piece must end exactly where the next begins (a record that ran across a
 ///    cut means the cut was inside a quoted field). Any error in a piece, a piece that does
 ///    not join, or date columns whose pieces disagree on the formats that fit them: the

@@ -31,18 +31,22 @@ import Darwin
 /// closed, text after a closing quote, a row with more or fewer fields than the header, an
 /// empty or duplicate column name, an empty file, a date format that cannot be read.
 ///
-/// Algorithm: the file is read into one buffer (`CSVFile.swift`) and cut into pieces parsed
-/// on all cores (`CSVChunks.swift`); each piece parses every column read speculatively into
-/// its typed array (an integer column widens to double in place); the pieces' types are
-/// joined as the single-threaded parse would reach them and the few pieces whose values are
-/// stored otherwise are read again for those columns only (`CSVMerge.swift`): the result is
-/// the single-threaded parse's, which is also what runs when anything is in doubt. Text is
-/// checked to be UTF-8 when it enters a dictionary (numbers are ASCII by construction), so
-/// a file of numbers is only looked at eight bytes at a time for its encoding. Then the
-/// distinct values of each text column are classified (`diagnose`). Files: options
-/// prepared (`CSVContext.swift`), fields (`CSVScanner.swift`), type inference and text
-/// dictionaries (`CSVBuilders.swift`), numbers (`CSVNumbers.swift`), what the reader says
-/// about a file (`CSVDiagnosis.swift`).
+/// Algorithm: the file is cut into pieces parsed on all cores (`CSVChunks.swift`); a large
+/// file is read lazily, each piece's bytes when it is parsed, so that reading overlaps
+/// parsing and the file is never all in memory (`CSVFile.swift`). Each piece parses every
+/// column read speculatively into its typed array (an integer column widens to double in
+/// place); records whose fields are all of their columns' settled types go through a fast
+/// path (`CSVFastPath.swift`: numbers and ISO dates read while the field is scanned, values
+/// batched), every other record through the general loop, which defines the result. The
+/// pieces' types are joined as the single-threaded parse would reach them and the few
+/// pieces whose values are stored otherwise are read again for those columns only
+/// (`CSVMerge.swift`): the result is the single-threaded parse's, which is also what runs
+/// when anything is in doubt. Text is checked to be UTF-8 when it enters a dictionary
+/// (numbers are ASCII by construction), so a file of numbers is only looked at eight bytes
+/// at a time for its encoding. Then the distinct values of each text column are classified
+/// (`diagnose`). Files: options prepared (`CSVContext.swift`), fields (`CSVScanner.swift`),
+/// type inference and text dictionaries (`CSVBuilders.swift`), numbers (`CSVNumbers.swift`),
+/// what the reader says about a file (`CSVDiagnosis.swift`).
 public enum CSVReader {
 
     /// The table of a CSV file with the default options (warnings dropped).
