@@ -316,12 +316,6 @@ extension CSVReader {
         let month = Int(m0) * 10 + Int(m1), day = Int(d0) * 10 + Int(d1)
         guard month >= 1, month <= 12, day >= 1 else { return nil }
         if day > 28, day > CivilDate.daysInMonth(year: year, month: month) { return nil }
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return Int32(era * 146097 + doe - 719468)
+        return CivilDate.daysFromCivil(year: year, month: month, day: day)
     }
 }

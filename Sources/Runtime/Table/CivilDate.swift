@@ -10,13 +10,19 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
     /// nil when the fields do not form a real date (month 13, February 30, ...).
     public init?(year: Int, month: Int, day: Int) {
         guard (1...12).contains(month), day >= 1, day <= CivilDate.daysInMonth(year: year, month: month) else { return nil }
+        days = Self.daysFromCivil(year: year, month: month, day: day)
+    }
+
+    /// `days_from_civil` of a real date (not checked).
+    @inline(__always)
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int32 {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
         let mp = (month + 9) % 12
         let doy = (153 * mp + 2) / 5 + day - 1
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        days = Int32(era * 146097 + doe - 719468)
+        return Int32(era * 146097 + doe - 719468)
     }
 
     public static func daysInMonth(year: Int, month: Int) -> Int {
