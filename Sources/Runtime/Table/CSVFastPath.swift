@@ -254,8 +254,7 @@ extension CSVReader {
                     case .none:
                         break records
                     }
-                    // The field's end: a delimiter before the last column, a line end (or the
-                    // end of the input) after it.
+                    // The field's end: a delimiter before the last column, a line end after it.
                     if col != lastColumn {
                         guard base[q] == d else { break records }
                         q &+= 1
