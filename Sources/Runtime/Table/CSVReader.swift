@@ -141,8 +141,10 @@ public enum CSVReader {
         // A lazy read is cut at the first line end after each nominal place (read there);
         // if a cut falls inside a quoted field, the pieces do not join and the whole file is
         // read and cut by quote parity.
-        var starts = bytes.lazy ? try planLazily(bytes, from: layout.dataStart, parallel) : nil
-        if starts == nil {
+        var starts: [Int]
+        if bytes.lazy, let cuts = try planLazily(bytes, from: layout.dataStart, parallel) {
+            starts = cuts
+        } else {
             try bytes.restore()
             starts = plan(buffer, from: layout.dataStart, parallel)
         }
@@ -170,13 +172,13 @@ public enum CSVReader {
                 return !suspicious.isEmpty
             }
             var pieced: [Piece]? = nil
-            if starts!.count > 1 {
-                pieced = try parsePieces(bytes, ctx, layout, starts: starts!, fastPath: parallel.fastPath, cancellation: cancellation)
+            if starts.count > 1 {
+                pieced = try parsePieces(bytes, ctx, layout, starts: starts, fastPath: parallel.fastPath, cancellation: cancellation)
                 if pieced == nil, bytes.lazy {
                     try bytes.restore()
                     starts = plan(buffer, from: layout.dataStart, parallel)
-                    if starts!.count > 1 {
-                        pieced = try parsePieces(bytes, ctx, layout, starts: starts!, fastPath: parallel.fastPath, cancellation: cancellation)
+                    if starts.count > 1 {
+                        pieced = try parsePieces(bytes, ctx, layout, starts: starts, fastPath: parallel.fastPath, cancellation: cancellation)
                     }
                 }
             }
