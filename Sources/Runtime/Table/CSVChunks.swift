@@ -105,9 +105,8 @@ extension CSVReader {
     /// The starts of the pieces (the first is `from`), cut at line ends outside quotes.
     static func plan(_ buffer: UnsafeBufferPointer<UInt8>, from: Int, _ parallel: Parallelism) -> [Int] {
         let size = buffer.count - from
-        guard parallel.threads > 1, parallel.pieceBytes > 0, size > parallel.pieceBytes, let base = buffer.baseAddress else { return [from] }
-        let k = min(size / parallel.pieceBytes, parallel.threads * 16)
-        guard k > 1 else { return [from] }
+        let k = pieceCount(size, parallel)
+        guard k > 1, let base = buffer.baseAddress else { return [from] }
         let nominal = (0...k).map { from + Int((Int64(size) * Int64($0)) / Int64(k)) }
         // The quotes in each stretch, counted in parallel.
         let quotes = UnsafeMutableBufferPointer<Int>.allocate(capacity: k)
@@ -138,14 +137,19 @@ extension CSVReader {
         return starts
     }
 
+    /// How many pieces `size` bytes of data are cut into (1: not cut).
+    static func pieceCount(_ size: Int, _ parallel: Parallelism) -> Int {
+        guard parallel.threads > 1, parallel.pieceBytes > 0, size > parallel.pieceBytes else { return 1 }
+        return min(size / parallel.pieceBytes, parallel.threads * 16)
+    }
+
     /// The starts of the pieces of a lazy read (the first is `from`): the first line end at
     /// or after each nominal cut, read there; nil when a line is too long to find it so.
     static func planLazily(_ bytes: FileBytes, from: Int, _ parallel: Parallelism) throws -> [Int]? {
         let buffer = bytes.buffer
         let size = buffer.count - from
-        guard parallel.threads > 1, parallel.pieceBytes > 0, size > parallel.pieceBytes, let base = buffer.baseAddress else { return [from] }
-        let k = min(size / parallel.pieceBytes, parallel.threads * 16)
-        guard k > 1 else { return [from] }
+        let k = pieceCount(size, parallel)
+        guard k > 1, let base = buffer.baseAddress else { return [from] }
         var starts = [from]
         for i in 1..<k {
             let nominal = max(from + Int((Int64(size) * Int64(i)) / Int64(k)), starts[starts.count - 1])
