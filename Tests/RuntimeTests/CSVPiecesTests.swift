@@ -78,7 +78,7 @@ struct CSVPiecesTests {
                                           projection: CSVReader.Projection(width: 2, reading: nil))
             let starts = CSVReader.plan(buffer, from: 8, CSVReader.Parallelism(threads: 4, pieceBytes: 16))
             #expect(starts.count > 10)
-            let pieces = try CSVReader.parsePieces(CSVReader.FileBytes(borrowing: buffer), ctx, layout, starts: starts, fastPath: true, cancellation: nil)
+            let pieces = try CSVReader.parsePieces(CSVReader.FileBytes(borrowing: buffer), ctx, layout, starts: starts, threads: 4, fastPath: true, cancellation: nil)
             #expect(pieces?.reduce(0) { $0 + $1.rows } == 40)
         }
     }
@@ -230,6 +230,11 @@ struct CSVPiecesTests {
         files.append(plain + "8000,oops,late\n")                                 // v turns text at the end
         files.append(plain.replacingOccurrences(of: "x3\n", with: "\"x\n3\"\n"))   // line ends in quotes
         files.append(plain + "8000,1,caf\u{E9}\n".replacingOccurrences(of: "\u{E9}", with: "e"))
+        files.append(plain + "8000,1,\(String(repeating: "y", count: 30_000))")   // a last piece with no line end
+        var dated = "id,when,v\n"
+        for k in 0..<8000 { dated += "\(k),2019-0\(k % 9 + 1)-\(10 + k % 19),\(k % 13)\n" }
+        files.append(dated)
+        files.append(dated.replacingOccurrences(of: "\n4321,2019-01-", with: "\n4321,2019-02-3"))  // an impossible date
         var latin1 = Array((plain + "8001,2,cafX\n").utf8)
         latin1[latin1.count - 2] = 0xE9                                                  // not UTF-8
         for (k, text) in files.enumerated() {
@@ -242,10 +247,16 @@ struct CSVPiecesTests {
         try check(bad)
 
         func check(_ path: String) throws {
+            try check(path, columns: nil)
+            // Also the first and last columns alone (the middle one stepped over).
+            let dated = FileManager.default.contents(atPath: path)?.starts(with: Array("id,when".utf8)) ?? false
+            try check(path, columns: ["id", dated ? "v" : "note"])
+        }
+        func check(_ path: String, columns: [String]?) throws {
             func outcome(_ parallel: CSVReader.Parallelism) -> String {
                 do {
                     let bytes = try CSVReader.readBytes(path, threads: parallel.threads)
-                    let r = try CSVReader.parse(bytes, origin: "t.csv", options: CSVOptions(), columns: nil, cancellation: nil, parallel: parallel)
+                    let r = try CSVReader.parse(bytes, origin: "t.csv", options: CSVOptions(), columns: columns, cancellation: nil, parallel: parallel)
                     return "\(r.table.names) \(r.table.columns.map { $0.strings() }) \(r.warnings)"
                 } catch { return "error \(error)" }
             }
@@ -257,7 +268,7 @@ struct CSVPiecesTests {
             do {
                 let bytes = try CSVReader.readBytes(path, threads: 4, lazily: true, lazyAbove: 0)
                 #expect(bytes.lazy, "\(path)")
-                let r = try CSVReader.parse(bytes, origin: "t.csv", options: CSVOptions(), columns: nil, cancellation: nil,
+                let r = try CSVReader.parse(bytes, origin: "t.csv", options: CSVOptions(), columns: columns, cancellation: nil,
                                             parallel: CSVReader.Parallelism(threads: 4, pieceBytes: 20_000))
                 lazy = "\(r.table.names) \(r.table.columns.map { $0.strings() }) \(r.warnings)"
             } catch { lazy = "error \(error)" }

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Dispatch
+import Synchronization
 
 /// Parsing a CSV file in pieces on all cores, with the result of the single-threaded parse.
 ///
@@ -144,20 +145,24 @@ extension CSVReader {
     }
 
     /// The starts of the pieces of a lazy read (the first is `from`): the first line end at
-    /// or after each nominal cut, read there; nil when a line is too long to find it so.
+    /// or after each nominal cut, read there (into scratch memory: the pieces read their
+    /// bytes into memory of their own); nil when a line is too long to find it so.
     static func planLazily(_ bytes: FileBytes, from: Int, _ parallel: Parallelism) throws -> [Int]? {
-        let buffer = bytes.buffer
-        let size = buffer.count - from
+        let count = bytes.buffer.count
+        let size = count - from
         let k = pieceCount(size, parallel)
-        guard k > 1, let base = buffer.baseAddress else { return [from] }
+        guard k > 1 else { return [from] }
+        let probe = 64 << 10
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: probe, alignment: 16)
+        defer { scratch.deallocate() }
         var starts = [from]
         for i in 1..<k {
             let nominal = max(from + Int((Int64(size) * Int64(i)) / Int64(k)), starts[starts.count - 1])
-            let end = min(nominal + (64 << 10), buffer.count)
-            try bytes.restore(nominal..<end)
-            guard let hit = memchr(base + nominal, 10, end - nominal) else { return nil }
-            let cut = UnsafeRawPointer(hit) - UnsafeRawPointer(base) + 1
-            if cut < buffer.count, cut > starts[starts.count - 1] { starts.append(cut) }
+            let end = min(nominal + probe, count)
+            try bytes.copy(nominal..<end, to: scratch)
+            guard let hit = memchr(scratch, 10, end - nominal) else { return nil }
+            let cut = nominal + (UnsafeRawPointer(hit) - UnsafeRawPointer(scratch)) + 1
+            if cut < count, cut > starts[starts.count - 1] { starts.append(cut) }
         }
         return starts
     }
@@ -269,8 +274,9 @@ extension CSVReader {
     /// Parses the data in pieces on `parallel.threads` threads; nil when the pieces do not
     /// give the single-threaded result by joining (see the type's comment): the caller
     /// then parses in one piece.
-    /// The bytes of each piece parsed are discarded (`FileBytes.discard`) when UTF-8.
-    static func parsePieces(_ bytes: FileBytes, _ ctx: Context, _ layout: Layout, starts: [Int], fastPath: Bool,
+    /// A lazy read's pieces are read as they are parsed (below); otherwise the bytes of each
+    /// piece parsed are discarded (`FileBytes.discard`) when UTF-8.
+    static func parsePieces(_ bytes: FileBytes, _ ctx: Context, _ layout: Layout, starts: [Int], threads: Int, fastPath: Bool,
                             cancellation: Cancellation?) throws -> [Piece]? {
         let buffer = bytes.buffer
         let k = starts.count
@@ -278,28 +284,59 @@ extension CSVReader {
         let slots = UnsafeMutableBufferPointer<Result<Piece, Error>?>.allocate(capacity: k)
         slots.initialize(repeating: nil)
         defer { slots.deinitialize(); slots.deallocate() }
-        concurrently(k) { i in
-            slots[i] = Result {
-                if cancellation?.isCancelled == true { throw Cancelled() }
-                // A lazy read: the piece's bytes read now, and nothing past them looked at (a
-                // record running past the piece does not join, as above).
-                let view: UnsafeBufferPointer<UInt8>
-                if bytes.lazy {
-                    try bytes.restore(starts[i]..<ends[i])
-                    view = UnsafeBufferPointer(start: buffer.baseAddress, count: ends[i])
-                } else {
-                    view = buffer
+        if bytes.lazy && bytes.rereadable {
+            // A lazy read: each worker reads its pieces one after the other into one window
+            // of its own, reused (no fresh pages per piece, nothing to give back), and the
+            // piece is parsed there with positions relative to the window, so nothing past
+            // it is looked at (a record running past the piece does not join, as above).
+            // The window starts one byte early: the fast path looks back from the piece's
+            // end for its last line end, which is that byte (the line end before the cut)
+            // when the piece has none.
+            let longest = zip(starts, ends).map { $1 - $0 }.max() ?? 0
+            let next = Atomic<Int>(0)
+            concurrently(min(k, threads)) { _ in
+                // Mapped, not from malloc: freeing a large malloc'd block raises glibc's
+                // threshold for mapping, and the pieces' columns would then come from the
+                // arenas, which keep freed memory (a higher peak).
+                let bytesMapped = longest + 1
+                guard let window = mmap(nil, bytesMapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+                      window != MAP_FAILED else { return }
+                defer { munmap(window, bytesMapped) }
+                while true {
+                    let i = next.add(1, ordering: .relaxed).oldValue
+                    guard i < k else { break }
+                    slots[i] = Result {
+                        if cancellation?.isCancelled == true { throw Cancelled() }
+                        let first = max(starts[i] - 1, 0), length = ends[i] - first
+                        try bytes.copy(first..<ends[i], to: window)
+                        let view = UnsafeBufferPointer(start: window.assumingMemoryBound(to: UInt8.self), count: length)
+                        var piece = try parsePiece(view, ctx, layout, from: starts[i] - first, to: length, line: 1, rowBase: 0,
+                                                   fastPath: fastPath, cancellation: cancellation)
+                        piece.start += first
+                        piece.end += first
+                        return piece
+                    }
                 }
-                let piece = try parsePiece(view, ctx, layout, from: starts[i], to: ends[i], line: 1, rowBase: 0,
-                                            fastPath: fastPath, cancellation: cancellation)
-                if piece.utf8 { bytes.discard(piece.start, piece.end) }
-                return piece
+            }
+        } else {
+            concurrently(k) { i in
+                slots[i] = Result {
+                    if cancellation?.isCancelled == true { throw Cancelled() }
+                    let piece = try parsePiece(buffer, ctx, layout, from: starts[i], to: ends[i], line: 1, rowBase: 0,
+                                               fastPath: fastPath, cancellation: cancellation)
+                    if piece.utf8 { bytes.discard(piece.start, piece.end) }
+                    return piece
+                }
             }
         }
         var pieces = [Piece]()
         pieces.reserveCapacity(k)
         for i in 0..<k {
-            switch slots[i]! {
+            // A piece no worker took: no memory to read it in.
+            guard let slot = slots[i] else {
+                throw DataError(file: ctx.origin, message: "not enough memory to read the file")
+            }
+            switch slot {
             case .success(let p):
                 // A record that ran past the cut: the cut was inside a quoted field.
                 if p.end != ends[i] { return nil }

@@ -77,22 +77,34 @@ extension CSVReader {
         /// for the first time in a lazy read. Throws when the file is no longer as it was
         /// when opened.
         func restore(_ range: Range<Int>? = nil) throws {
-            guard let path, let owned, !released else { return }
+            guard let owned, !released else { return }
             if range == nil { lazy = false }
             let r = range ?? 0..<buffer.count
+            try copy(r, to: owned + r.lowerBound)
+        }
+
+        /// Reads bytes `range` of the file to `destination` (`range.count` bytes there),
+        /// leaving this object's buffer as it is: a lazy read's piece is read into memory its
+        /// thread reuses, which costs no fresh pages. Throws when the file is no longer as it
+        /// was when opened.
+        func copy(_ range: Range<Int>, to destination: UnsafeMutableRawPointer) throws {
+            guard let path, !released else { return }
             let fd = open(path, O_RDONLY)
             guard fd >= 0 else { throw changed(path) }
             defer { close(fd) }
             var st = stat()
             guard fstat(fd, &st) == 0, Int(st.st_size) == buffer.count else { throw changed(path) }
-            var at = r.lowerBound
-            while at < r.upperBound {
-                let n = pread(fd, owned + at, r.upperBound - at, off_t(at))
+            var at = range.lowerBound
+            while at < range.upperBound {
+                let n = pread(fd, destination + (at - range.lowerBound), range.upperBound - at, off_t(at))
                 if n < 0, errno == EINTR { continue }
                 guard n > 0 else { throw changed(path) }
                 at += n
             }
         }
+
+        /// Whether the bytes can be read again from their file (`copy`, `restore`).
+        var rereadable: Bool { path != nil && owned != nil && !released }
 
         private func changed(_ path: String) -> DataError {
             DataError(file: path, message: "the file changed while it was being read; read it again")
@@ -124,6 +136,10 @@ extension CSVReader {
             try bytes.restore(0..<head)
             try bytes.restore((size - 1)..<size)
             if memchr(memory, 10, head) != nil {
+                // The rest of the buffer is filled only if the whole file must be read after
+                // all; the pieces read theirs elsewhere. Memory malloc recycles may still be
+                // resident (freed blocks are kept, see `ProcessTuning`): given back now.
+                FileBytes.discardPages(memory + head, size - head)
                 bytes.lazy = true
                 return bytes
             }

@@ -173,12 +173,12 @@ public enum CSVReader {
             }
             var pieced: [Piece]? = nil
             if starts.count > 1 {
-                pieced = try parsePieces(bytes, ctx, layout, starts: starts, fastPath: parallel.fastPath, cancellation: cancellation)
+                pieced = try parsePieces(bytes, ctx, layout, starts: starts, threads: parallel.threads, fastPath: parallel.fastPath, cancellation: cancellation)
                 if pieced == nil, bytes.lazy {
                     try bytes.restore()
                     starts = plan(buffer, from: layout.dataStart, parallel)
                     if starts.count > 1 {
-                        pieced = try parsePieces(bytes, ctx, layout, starts: starts, fastPath: parallel.fastPath, cancellation: cancellation)
+                        pieced = try parsePieces(bytes, ctx, layout, starts: starts, threads: parallel.threads, fastPath: parallel.fastPath, cancellation: cancellation)
                     }
                 }
             }
