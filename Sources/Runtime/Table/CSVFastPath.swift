@@ -144,12 +144,16 @@ extension CSVReader {
                 if first == 10 || first == 13 { break }
                 var q = p
                 for col in 0..<width {
-                    if base[q] == 34 { break records }
+                    // A field that starts with a quote is left to the general loop: the cases
+                    // that step over or keep the bytes check for it; a number or a date that
+                    // does not parse checks for it before its other cases.
                     let k = slot[col]
                     switch plan[col] {
                     case .skip:
+                        if base[q] == 34 { break records }
                         q = fieldEnd(q)
                     case .skipChecked:
+                        if base[q] == 34 { break records }
                         let e = fieldEnd(q)
                         // Dates are 6 bytes or more (`1/2/19`); ISO alone, 8 to 10, and a real
                         // ISO date is quickly told.
@@ -174,6 +178,7 @@ extension CSVReader {
                             FastBatch.slot(values, k, Int64.self)[r] = neg ? -v : v
                             q = i
                         } else {
+                            if base[q] == 34 { break records }
                             let e = fieldEnd(q)
                             guard missing.contains(bytes(q, e)) else { break records }
                             FastBatch.slot(values, k, Int64.self)[r] = Column.intNA
@@ -210,6 +215,7 @@ extension CSVReader {
                             FastBatch.slot(values, k, Double.self)[r] = neg ? -v : v
                             q = i
                         } else {
+                            if base[q] == 34 { break records }
                             let e = fieldEnd(q)
                             let b = bytes(q, e)
                             if let v = parseDouble(b) {
@@ -225,12 +231,14 @@ extension CSVReader {
                             FastBatch.slot(values, k, Int32.self)[r] = days
                             q &+= 10
                         } else {
+                            if base[q] == 34 { break records }
                             let e = fieldEnd(q)
                             guard missing.contains(bytes(q, e)) else { break records }
                             FastBatch.slot(values, k, Int32.self)[r] = Column.dateNA
                             q = e
                         }
                     case .bool:
+                        if base[q] == 34 { break records }
                         let e = fieldEnd(q)
                         let b = bytes(q, e)
                         if let v = parseBool(b) {
@@ -241,13 +249,16 @@ extension CSVReader {
                         }
                         q = e
                     case .text:
+                        if base[q] == 34 { break records }
                         let e = fieldEnd(q)
                         let b = bytes(q, e)
                         FastBatch.slot(values, k, UInt32.self)[r] = missing.contains(b) ? Column.stringNA : builders[k].text.code(b)
                         q = e
                     case .ignore:
+                        if base[q] == 34 { break records }
                         q = fieldEnd(q)
                     case .missingOnly:
+                        if base[q] == 34 { break records }
                         let e = fieldEnd(q)
                         guard missing.contains(bytes(q, e)) else { break records }
                         q = e

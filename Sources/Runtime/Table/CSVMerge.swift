@@ -83,13 +83,10 @@ extension CSVReader {
         columns.reserveCapacity(m)
         var invalidUTF8 = false
         for j in 0..<m {
+            // Pages of arrays copied into the column go back as each piece is copied (on all
+            // cores): freed memory in pieces is too scattered to hold the next columns.
             columns.append(joinColumn(j, kinds[j], pieces, again, rereads, &invalidUTF8))
-            for i in pieces.indices {
-                // Pages of arrays copied into the column go back now: freed memory in pieces
-                // is too scattered to hold the next columns.
-                if pieces.count > 1 { pieces[i].builders[j].discardPages() }
-                pieces[i].builders[j] = Builder()
-            }
+            for i in pieces.indices { pieces[i].builders[j] = Builder() }
         }
         // Any byte that is not UTF-8 (in a column read or not) is an encoding error, as
         // when every column is read. (Released or discarded bytes were all UTF-8.)
@@ -190,17 +187,17 @@ extension CSVReader {
         case .unknown:
             return .string(codes: [UInt32](repeating: Column.stringNA, count: total), dictionary: [])
         case .int:
-            return .int(assemble(pieces, total) { i, out in
+            return .int(assemble(pieces, j, total) { i, out in
                 let b = pieces[i].builders[j]
                 if b.kind == .unknown { out.initialize(repeating: Column.intNA) } else { _ = out.initialize(from: b.ints) }
             })
         case .bool:
-            return .bool(assemble(pieces, total) { i, out in
+            return .bool(assemble(pieces, j, total) { i, out in
                 let b = pieces[i].builders[j]
                 if b.kind == .unknown { out.initialize(repeating: Column.boolNA) } else { _ = out.initialize(from: b.bools) }
             })
         case .double:
-            return .double(assemble(pieces, total) { i, out in
+            return .double(assemble(pieces, j, total) { i, out in
                 let b = pieces[i].builders[j]
                 if let k = reparsed(i) { _ = out.initialize(from: again[i][k].doubles); return }
                 switch b.kind {
@@ -210,7 +207,7 @@ extension CSVReader {
                 }
             })
         case .date:
-            return .date(assemble(pieces, total) { i, out in
+            return .date(assemble(pieces, j, total) { i, out in
                 let b = pieces[i].builders[j]
                 if let k = reparsed(i) { _ = out.initialize(from: again[i][k].dates); return }
                 if b.kind == .unknown { out.initialize(repeating: Column.dateNA) } else { _ = out.initialize(from: b.dates) }
@@ -228,7 +225,7 @@ extension CSVReader {
                 guard let e = encoder(i) else { return [] }
                 return (0..<e.dictionary.count).map { k in e.withEntry(k) { merged.code($0) } }
             }
-            let codes = assemble(pieces, total) { (i: Int, out: UnsafeMutableBufferPointer<UInt32>) in
+            let codes = assemble(pieces, j, total) { (i: Int, out: UnsafeMutableBufferPointer<UInt32>) in
                 guard let e = encoder(i) else { out.initialize(repeating: Column.stringNA); return }
                 remaps[i].withUnsafeBufferPointer { remap in
                     e.codes.withUnsafeBufferPointer { codes in
@@ -244,9 +241,10 @@ extension CSVReader {
         }
     }
 
-    /// An array of `total` values, piece `i` writing its rows (initializing them all), the
-    /// pieces on all cores (the array is allocated on this thread).
-    private static func assemble<T>(_ pieces: [Piece], _ total: Int,
+    /// Column `j`: an array of `total` values, piece `i` writing its rows (initializing them
+    /// all), the pieces on all cores (the array is allocated on this thread); then the pages
+    /// of the piece's arrays go back (`Builder.discardPages`), when there are several.
+    private static func assemble<T>(_ pieces: [Piece], _ j: Int, _ total: Int,
                                     _ write: (Int, UnsafeMutableBufferPointer<T>) -> Void) -> [T] {
         var starts = [0]
         for piece in pieces { starts.append(starts[starts.count - 1] + piece.rows) }
@@ -254,6 +252,7 @@ extension CSVReader {
             if let base = buf.baseAddress { FileBytes.preferHugePages(base, total * MemoryLayout<T>.stride) }
             concurrently(pieces.count) { i in
                 write(i, UnsafeMutableBufferPointer(rebasing: buf[starts[i]..<starts[i + 1]]))
+                if pieces.count > 1 { pieces[i].builders[j].discardPages() }
             }
             count = total
         }
