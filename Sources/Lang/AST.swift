@@ -81,6 +81,17 @@ public enum BinaryOperator: String, Sendable {
     }
 
     var isComparison: Bool { precedence == 4 }
+
+    /// The comparison with its sides swapped (`1 < x` is `x > 1`); other operators as they are.
+    var mirrored: BinaryOperator {
+        switch self {
+        case .less: .greater
+        case .lessEqual: .greaterEqual
+        case .greater: .less
+        case .greaterEqual: .lessEqual
+        case .equal, .notEqual, .or, .and, .add, .subtract, .multiply, .divide: self
+        }
+    }
 }
 
 /// A model formula right-hand side: `a + b * c + d:e` or `each(a, b, c)`.

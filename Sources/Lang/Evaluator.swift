@@ -319,6 +319,12 @@ struct Evaluator {
                 x[i] == Column.dateNA || y[i] == Column.dateNA ? Column.boolNA : result(x[i] == y[i] ? 0 : (x[i] < y[i] ? -1 : 1))
             }))
         }
+        // A column of numbers against a number (`status == 1`, `age >= 18`): one pass over
+        // the column as stored, the same results as the general loop below.
+        if case .column(let c) = a, case .scalar(.number(let y)) = b, let out = Self.compare(c, op, y) { return .column(.bool(out)) }
+        if case .scalar(.number(let x)) = a, case .column(let c) = b, let out = Self.compare(c, op.mirrored, x) {
+            return .column(.bool(out))
+        }
         let x = try numbers(a, l, src, what: "the left side of `\(op.rawValue)`")
         let y = try numbers(b, r, src, what: "the right side of `\(op.rawValue)`")
         var out = [UInt8](repeating: 0, count: n)
@@ -326,6 +332,39 @@ struct Evaluator {
             out[i] = x[i].isNaN || y[i].isNaN ? Column.boolNA : result(x[i] == y[i] ? 0 : (x[i] < y[i] ? -1 : 1))
         }
         return .column(.bool(out))
+    }
+
+    /// `c op y` row by row for an integer, double or logical column and a finite or
+    /// infinite number `y` (missing where the value is); nil for another column, `y` NaN or
+    /// an operator that is not a comparison. As the general loop: an integer or logical
+    /// value is compared as the double it converts to.
+    static func compare(_ c: Column, _ op: BinaryOperator, _ y: Double) -> [UInt8]? {
+        guard !y.isNaN else { return nil }
+        func fill<T>(_ values: [T], missing: (T) -> Bool, _ number: (T) -> Double) -> [UInt8]? {
+            @inline(__always) func run(_ test: (Double) -> Bool) -> [UInt8] {
+                [UInt8](unsafeUninitializedCapacity: values.count) { out, count in
+                    values.withUnsafeBufferPointer { v in
+                        for i in 0..<v.count { out[i] = missing(v[i]) ? Column.boolNA : (test(number(v[i])) ? 1 : 0) }
+                    }
+                    count = values.count
+                }
+            }
+            switch op {
+            case .equal: return run { $0 == y }
+            case .notEqual: return run { $0 != y }
+            case .less: return run { $0 < y }
+            case .lessEqual: return run { $0 <= y }
+            case .greater: return run { $0 > y }
+            case .greaterEqual: return run { $0 >= y }
+            case .or, .and, .add, .subtract, .multiply, .divide: return nil
+            }
+        }
+        switch c {
+        case .int(let v): return fill(v, missing: { $0 == Column.intNA }) { Double($0) }
+        case .double(let v): return fill(v, missing: { $0.isNaN }) { $0 }
+        case .bool(let v): return fill(v, missing: { $0 == Column.boolNA }) { Double($0) }
+        case .date, .string: return nil
+        }
     }
 
     func textValues(_ v: Value) -> (Int) -> String? {
