@@ -11,7 +11,7 @@ struct CSVPiecesTests {
     /// threads (up to 64 pieces).
     static let cuts: [CSVReader.Parallelism] = [1, 2, 3, 5, 8, 13, 40].flatMap { bytes in
         [2, 4].map { CSVReader.Parallelism(threads: $0, pieceBytes: bytes) }
-    }
+    } + [13, 40].map { CSVReader.Parallelism(threads: 2, pieceBytes: $0, speculate: false) }
 
     /// The outcome of a parse, comparable: the table (doubles by bit pattern) and the
     /// warnings, or the error's text.
@@ -53,6 +53,33 @@ struct CSVPiecesTests {
             if got != single { break }
         }
         return single
+    }
+
+    /// Columns written into their final arrays while the pieces are parsed: whatever the
+    /// file does after the records that settle the types (a number column turning to
+    /// decimals or text, dates in another format, a column missing at first, text that is
+    /// not UTF-8, more rows than the start suggests), the outcome is the join's.
+    @Test(arguments: 0..<7)
+    func speculatedColumnsAreTheJoins(_ variant: Int) {
+        var csv = "id,n,x,when,note,empty\n"
+        // Short records first: the start of the file suggests fewer rows than there are.
+        for k in 0..<1500 { csv += "\(k),\(k % 7),\(k % 5).5,2020-01-\(k % 28 + 1),n\(k % 4),\n" }
+        for k in 1500..<3000 {
+            var n = "\(k % 11)", x = "\(Double(k) / 8)", when = "2021-02-\(k % 28 + 1)", note = "note \(k % 9) " + String(repeating: "z", count: k % 40), empty = ""
+            switch (variant, k) {
+            case (1, 2700): n = "2.5"                   // integers turn to decimals
+            case (2, 2700): n = "many"                  // integers turn to text
+            case (3, 2100): when = "02/03/2021"         // dates in another format
+            case (4, 2900): empty = "7"                 // a column missing at first gets numbers
+            case (5, 2950): x = "-0"                    // a decimal column meets -0
+            case (6, 1600): note = "caf\u{E9}"          // text past the start (UTF-8)
+            default: break
+            }
+            csv += "\(k),\(n),\(x),\(when),\(note),\(empty)\n"
+        }
+        let out = Self.same(csv)
+        #expect(out.hasPrefix("rows 3000"))
+        Self.same(csv, columns: ["n", "note"])
     }
 
     @Test func cutsFallAtRecordsEvenWithQuotedLineEnds() {

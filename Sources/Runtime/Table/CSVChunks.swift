@@ -29,6 +29,10 @@ import Synchronization
 ///    dates stored in a format a later piece ruled out, `-0` stored as an integer 0 after a
 ///    piece of doubles) are read again, in parallel, for those columns only (`reread`);
 ///    then each column's pieces are joined, text dictionaries in order of first appearance.
+///    Columns whose type the first records of the file settle skip the join: each piece's
+///    values go into the column's final array as soon as the pieces before it are there, and
+///    its arrays are freed for the next piece (`CSVSpeculation.swift`); a piece stored
+///    otherwise ends that, and the pieces already written are parsed again.
 extension CSVReader {
 
     /// How a read uses the machine: threads, and the bytes a piece has at least (public
@@ -39,9 +43,13 @@ extension CSVReader {
         /// Records are taken by the fast path where it can (`CSVFastPath.swift`); false:
         /// every record by the general loop, which tests and fuzzing compare it with.
         public var fastPath: Bool
+        /// Columns whose type the first records settle are written into their final arrays
+        /// as the pieces are parsed (`CSVSpeculation.swift`); false: every column joined from
+        /// the pieces, which tests compare it with.
+        public var speculate: Bool
 
-        public init(threads: Int, pieceBytes: Int, fastPath: Bool = true) {
-            self.threads = threads; self.pieceBytes = pieceBytes; self.fastPath = fastPath
+        public init(threads: Int, pieceBytes: Int, fastPath: Bool = true, speculate: Bool = true) {
+            self.threads = threads; self.pieceBytes = pieceBytes; self.fastPath = fastPath; self.speculate = speculate
         }
 
         /// Every processor, pieces of 2 MiB or more (at most 16 per thread, so that a busy
@@ -277,57 +285,70 @@ extension CSVReader {
     /// A lazy read's pieces are read as they are parsed (below); otherwise the bytes of each
     /// piece parsed are discarded (`FileBytes.discard`) when UTF-8.
     static func parsePieces(_ bytes: FileBytes, _ ctx: Context, _ layout: Layout, starts: [Int], threads: Int, fastPath: Bool,
-                            cancellation: Cancellation?) throws -> [Piece]? {
+                            speculation: Speculation? = nil, cancellation: Cancellation?) throws -> [Piece]? {
         let buffer = bytes.buffer
         let k = starts.count
         let ends = Array(starts.dropFirst()) + [buffer.count]
         let slots = UnsafeMutableBufferPointer<Result<Piece, Error>?>.allocate(capacity: k)
         slots.initialize(repeating: nil)
         defer { slots.deinitialize(); slots.deallocate() }
-        if bytes.lazy && bytes.rereadable {
-            // A lazy read: each worker reads its pieces one after the other into one window
-            // of its own, reused (no fresh pages per piece, nothing to give back), and the
-            // piece is parsed there with positions relative to the window, so nothing past
-            // it is looked at (a record running past the piece does not join, as above).
-            // The window starts one byte early: the fast path looks back from the piece's
-            // end for its last line end, which is that byte (the line end before the cut)
-            // when the piece has none.
-            let longest = zip(starts, ends).map { $1 - $0 }.max() ?? 0
-            let next = Atomic<Int>(0)
-            concurrently(min(k, threads)) { _ in
-                // Mapped, not from malloc: freeing a large malloc'd block raises glibc's
-                // threshold for mapping, and the pieces' columns would then come from the
-                // arenas, which keep freed memory (a higher peak).
-                let bytesMapped = longest + 1
-                guard let window = mmap(nil, bytesMapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-                      window != MAP_FAILED else { return }
-                defer { munmap(window, bytesMapped) }
-                while true {
-                    let i = next.add(1, ordering: .relaxed).oldValue
-                    guard i < k else { break }
-                    slots[i] = Result {
-                        if cancellation?.isCancelled == true { throw Cancelled() }
-                        let first = max(starts[i] - 1, 0), length = ends[i] - first
-                        try bytes.copy(first..<ends[i], to: window)
-                        let view = UnsafeBufferPointer(start: window.assumingMemoryBound(to: UInt8.self), count: length)
-                        var piece = try parsePiece(view, ctx, layout, from: starts[i] - first, to: length, line: 1, rowBase: 0,
-                                                   fastPath: fastPath, cancellation: cancellation)
-                        piece.start += first
-                        piece.end += first
-                        return piece
-                    }
-                }
-            }
-        } else {
-            concurrently(k) { i in
-                slots[i] = Result {
-                    if cancellation?.isCancelled == true { throw Cancelled() }
+        let lazy = bytes.lazy && bytes.rereadable
+        // A lazy read: each worker reads its pieces one after the other into one window
+        // of its own, reused (no fresh pages per piece, nothing to give back), and the
+        // piece is parsed there with positions relative to the window, so nothing past
+        // it is looked at (a record running past the piece does not join, as above).
+        // The window starts one byte early: the fast path looks back from the piece's
+        // end for its last line end, which is that byte (the line end before the cut)
+        // when the piece has none.
+        let longest = zip(starts, ends).map { $1 - $0 }.max() ?? 0
+        func parse(_ i: Int, window: UnsafeMutableRawPointer?) -> Result<Piece, Error> {
+            Result {
+                if cancellation?.isCancelled == true { throw Cancelled() }
+                guard let window else {
                     let piece = try parsePiece(buffer, ctx, layout, from: starts[i], to: ends[i], line: 1, rowBase: 0,
                                                fastPath: fastPath, cancellation: cancellation)
                     if piece.utf8 { bytes.discard(piece.start, piece.end) }
                     return piece
                 }
+                let first = max(starts[i] - 1, 0), length = ends[i] - first
+                try bytes.copy(first..<ends[i], to: window)
+                let view = UnsafeBufferPointer(start: window.assumingMemoryBound(to: UInt8.self), count: length)
+                var piece = try parsePiece(view, ctx, layout, from: starts[i] - first, to: length, line: 1, rowBase: 0,
+                                           fastPath: fastPath, cancellation: cancellation)
+                piece.start += first
+                piece.end += first
+                return piece
             }
+        }
+        /// Parses pieces `0..<count` on `workers` threads, each taking the next piece.
+        func parseAll(_ count: Int, workers: Int, speculation: Speculation?) {
+            let next = Atomic<Int>(0)
+            concurrently(min(count, workers)) { _ in
+                // Mapped, not from malloc: freeing a large malloc'd block raises glibc's
+                // threshold for mapping, and the pieces' columns would then come from the
+                // arenas, which keep freed memory (a higher peak).
+                var window: UnsafeMutableRawPointer? = nil
+                if lazy {
+                    guard let w = mmap(nil, longest + 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+                          w != MAP_FAILED else { return }
+                    window = w
+                }
+                defer { if let window { munmap(window, longest + 1) } }
+                while true {
+                    let i = next.add(1, ordering: .relaxed).oldValue
+                    guard i < count else { break }
+                    let result = parse(i, window: window)
+                    if let speculation { speculation.completed(i, result, slots, ends: ends) } else { slots[i] = result }
+                }
+            }
+        }
+        parseAll(k, workers: lazy ? threads : k, speculation: speculation)
+        // A speculation that failed: the pieces it wrote (their speculated columns taken
+        // out) are parsed again, whole.
+        if let speculation, case let written = speculation.writtenBeforeFailure, written > 0 {
+            for i in 0..<written { slots[i] = nil }
+            if !lazy { try bytes.restore(starts[0]..<ends[written - 1]) }
+            parseAll(written, workers: lazy ? threads : written, speculation: nil)
         }
         var pieces = [Piece]()
         pieces.reserveCapacity(k)

@@ -39,14 +39,16 @@ extension CSVReader {
     /// impossible dates, depends on the formats still possible when it meets them).
     /// `parsed` is called once every value is read, before the columns are joined (the
     /// bytes may be released then).
+    /// Columns in `speculated` (`CSVSpeculation.swift`) are already whole: taken as they are.
     static func merge(_ pieces: inout [Piece], _ bytes: FileBytes, _ ctx: Context, _ layout: Layout,
+                      speculated: [Int: Column] = [:], speculatedInvalidUTF8: Bool = false,
                       cancellation: Cancellation?, parsed: ([Piece]) -> Void) throws -> [Column]? {
         let buffer = bytes.buffer
         let m = layout.projection.columns.count
         var kinds = [Kind](repeating: .unknown, count: m)
         var rereads = [[(column: Int, what: Reread)]](repeating: [], count: pieces.count)
         let several = pieces.count > 1
-        for j in 0..<m {
+        for j in 0..<m where speculated[j] == nil {
             var kind = Kind.unknown
             var mask: UInt64 = 0
             for piece in pieces {
@@ -81,8 +83,12 @@ extension CSVReader {
         // then had a higher peak).
         var columns = [Column]()
         columns.reserveCapacity(m)
-        var invalidUTF8 = false
+        var invalidUTF8 = speculatedInvalidUTF8
         for j in 0..<m {
+            if let c = speculated[j] {
+                columns.append(c)
+                continue
+            }
             // Pages of arrays copied into the column go back as each piece is copied (on all
             // cores): freed memory in pieces is too scattered to hold the next columns.
             columns.append(joinColumn(j, kinds[j], pieces, again, rereads, &invalidUTF8))

@@ -172,8 +172,24 @@ public enum CSVReader {
                 return !suspicious.isEmpty
             }
             var pieced: [Piece]? = nil
+            var speculated: [Int: Column] = [:]
+            var speculatedInvalidUTF8 = false
             if starts.count > 1 {
-                pieced = try parsePieces(bytes, ctx, layout, starts: starts, threads: parallel.threads, fastPath: parallel.fastPath, cancellation: cancellation)
+                // Columns whose type the first records settle are written into their final
+                // arrays as the pieces are parsed (`CSVSpeculation.swift`); the others, and
+                // all of them if that fails, are joined from the pieces.
+                let head = bytes.lazy ? min(buffer.count, 1 << 20) : buffer.count
+                if parallel.speculate, let speculation = Speculation.predict(buffer, ctx, layout, head: head, pieces: starts.count) {
+                    speculated = try speculation.withColumns {
+                        pieced = try parsePieces(bytes, ctx, layout, starts: starts, threads: parallel.threads, fastPath: parallel.fastPath,
+                                                 speculation: speculation, cancellation: cancellation)
+                        return pieced == nil ? nil : speculation.rows(pieces: starts.count)
+                    } ?? [:]
+                    speculatedInvalidUTF8 = speculation.invalidUTF8
+                } else {
+                    pieced = try parsePieces(bytes, ctx, layout, starts: starts, threads: parallel.threads, fastPath: parallel.fastPath,
+                                             cancellation: cancellation)
+                }
                 if pieced == nil, bytes.lazy {
                     try bytes.restore()
                     starts = plan(buffer, from: layout.dataStart, parallel)
@@ -185,7 +201,8 @@ public enum CSVReader {
             if let p = pieced {
                 pieces = p
                 if flagged() { return nil }
-                columns = try merge(&pieces, bytes, ctx, layout, cancellation: cancellation, parsed: parsed)
+                columns = try merge(&pieces, bytes, ctx, layout, speculated: speculated, speculatedInvalidUTF8: speculatedInvalidUTF8,
+                                    cancellation: cancellation, parsed: parsed)
             }
             if columns == nil {
                 // In one piece: the single-threaded parse (its errors name the right lines and rows).
