@@ -104,4 +104,35 @@ struct RowOrderTests {
             #expect(RowOrder.scatter(time, to: position, zero: 0) == order.map { time[$0] })
         }
     }
+
+    /// The buckets of (stratum, time) on many rows (ids found by two threads, then merged):
+    /// each row's bucket is the rank of its pair, the times are the first met of each (so
+    /// -0 or +0, whichever comes first), against a sort.
+    @Test(arguments: [false, true])
+    func bucketsOnManyRows(_ withStrata: Bool) throws {
+        let n = 70_000
+        var state: UInt64 = 31
+        func next() -> UInt64 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return state >> 33
+        }
+        // Early rows of the second half bring keys the first half also has, and -0 before +0.
+        let time: [Double] = (0..<n).map { i in
+            if i == 10 { return -0.0 }
+            if i == 11 { return 0.0 }
+            return Double(next() % 900) / 8 - 20
+        }
+        let strata = (0..<n).map { _ in Int(next() % 3) * 7 - 2 }
+        let b = try #require(RowOrder.buckets(time: time, strata: withStrata ? strata : nil))
+        let times = Array(Set(time.map { $0 == 0 ? 0.0 : $0 })).sorted()
+        let strataValues = withStrata ? Array(Set(strata)).sorted() : [0]
+        #expect(b.count == times.count * strataValues.count)
+        #expect(b.times.map(\.bitPattern) == times.map { t in time.first { $0 == t }!.bitPattern })
+        #expect(b.times[times.firstIndex(of: 0)!].sign == .minus)
+        #expect(b.strata == strataValues)
+        for i in stride(from: 0, to: n, by: 7) {
+            let s = withStrata ? strataValues.firstIndex(of: strata[i])! : 0
+            #expect(Int(b.bucket[i]) == s * times.count + times.firstIndex(of: time[i])!)
+        }
+    }
 }

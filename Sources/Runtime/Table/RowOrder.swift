@@ -365,54 +365,91 @@ enum RowOrder {
         -> (bucket: [UInt32], count: Int, times: [Double], strata: [Int])? {
         let n = time.count
         guard n >= 256, n < Int(UInt32.max) else { return nil }
-        var keys = [UInt64](repeating: 0, count: n)
-        keys.withUnsafeMutableBufferPointer { k in
-            time.withUnsafeBufferPointer { t in for i in 0..<n { k[i] = key(t[i]) } }
-        }
-        guard let t = keys.withUnsafeBufferPointer({ distinctIds($0) }) else { return nil }
-        var stratumIds: (ids: [UInt32], distinct: [UInt64], counts: [Int], rankOrder: [Int])? = nil
+        let limit = min(1 << 14, n / 8)
+        guard let t = time.withUnsafeBufferPointer({ tv in denseKeyRanks(count: n, limit: limit) { key(tv[$0]) } })
+        else { return nil }
+        var stratumRanks: (rank: [UInt32], first: [Int])? = nil
         if let strata {
-            keys.withUnsafeMutableBufferPointer { k in
-                strata.withUnsafeBufferPointer { s in for i in 0..<n { k[i] = key(s[i]) } }
-            }
-            stratumIds = keys.withUnsafeBufferPointer { distinctIds($0) }
-            if stratumIds == nil { return nil }
+            stratumRanks = strata.withUnsafeBufferPointer { sv in denseKeyRanks(count: n, limit: limit) { key(sv[$0]) } }
+            if stratumRanks == nil { return nil }
         }
-        keys = []
-        let dt = t.distinct.count
-        let ds = stratumIds?.distinct.count ?? 1
+        let dt = t.first.count
+        let ds = stratumRanks?.first.count ?? 1
         guard dt * ds <= max(n / 4, 1 << 16) else { return nil }
-        var timeRank = [Int](repeating: 0, count: dt)
-        for (r, id) in t.rankOrder.enumerated() { timeRank[id] = r }
-        var stratumRank = [Int](repeating: 0, count: ds)
-        if let si = stratumIds { for (r, id) in si.rankOrder.enumerated() { stratumRank[id] = r } }
-        // The first time met with each id: the first row of its bucket in a stable sort.
-        var firstOf = [Int](repeating: -1, count: dt)
-        var bucket = [UInt32](repeating: 0, count: n)
-        bucket.withUnsafeMutableBufferPointer { b in
-            t.ids.withUnsafeBufferPointer { tid in
-                if let si = stratumIds {
-                    si.ids.withUnsafeBufferPointer { sid in
-                        for i in 0..<n {
-                            b[i] = UInt32(truncatingIfNeeded: stratumRank[Int(sid[i])] * dt + timeRank[Int(tid[i])])
-                        }
-                    }
-                } else {
-                    for i in 0..<n { b[i] = UInt32(truncatingIfNeeded: timeRank[Int(tid[i])]) }
+        var bucket = t.rank
+        if let sr = stratumRanks {
+            bucket.withUnsafeMutableBufferPointer { b in
+                sr.rank.withUnsafeBufferPointer { s in
+                    for i in 0..<n { b[i] = s[i] &* UInt32(truncatingIfNeeded: dt) &+ b[i] }
                 }
-                for i in 0..<n where firstOf[Int(tid[i])] < 0 { firstOf[Int(tid[i])] = i }
             }
         }
-        let times = t.rankOrder.map { time[firstOf[$0]] }
-        var strataValues = [0]
-        if let si = stratumIds, let strata {
-            var firstStratum = [Int](repeating: -1, count: ds)
-            si.ids.withUnsafeBufferPointer { sid in
-                for i in 0..<n where firstStratum[Int(sid[i])] < 0 { firstStratum[Int(sid[i])] = i }
-            }
-            strataValues = si.rankOrder.map { strata[firstStratum[$0]] }
-        }
+        let times = t.first.map { time[$0] }
+        let strataValues = strata.map { s in stratumRanks!.first.map { s[$0] } } ?? [0]
         return (bucket, dt * ds, times, strataValues)
+    }
+
+    /// The rank 0..<d of every key among the d distinct keys `key(0..<count)` (in increasing
+    /// order), and the first row with each; nil when there are more than `limit` distinct
+    /// keys. Two threads each take half of the rows on many rows, with a table of their own
+    /// (ids in order of first appearance, see `KeyIds`); the ids are then mapped to ranks.
+    static func denseKeyRanks(count n: Int, limit: Int, key: (Int) -> UInt64) -> (rank: [UInt32], first: [Int])? {
+        let threads = n >= 1 << 16 ? 2 : 1
+        func half(_ t: Int) -> Range<Int> { threads == 1 ? 0..<n : (t == 0 ? 0..<(n / 2) : (n / 2)..<n) }
+        var ids = [UInt32](repeating: 0, count: n)
+        var tables = [KeyIds](repeating: KeyIds(limit: limit), count: threads)
+        var firsts = [[Int]](repeating: [], count: threads)
+        var complete = [Bool](repeating: false, count: threads)
+        ids.withUnsafeMutableBufferPointer { idOut in
+        tables.withUnsafeMutableBufferPointer { tables in
+        firsts.withUnsafeMutableBufferPointer { firsts in
+        complete.withUnsafeMutableBufferPointer { complete in
+            CSVReader.concurrently(threads) { t in
+                let rows = half(t)
+                guard !rows.isEmpty else { complete[t] = true; return }
+                var table = KeyIds(limit: limit)
+                var first: [Int] = []
+                var lastKey = key(rows.lowerBound) &+ 1, lastId: UInt32 = 0
+                for i in rows {
+                    let k = key(i)
+                    if k != lastKey {
+                        guard let id = table.id(k) else { return }
+                        if id == first.count { first.append(i) }
+                        lastKey = k; lastId = UInt32(truncatingIfNeeded: id)
+                    }
+                    idOut[i] = lastId
+                }
+                tables[t] = table
+                firsts[t] = first
+                complete[t] = true
+            }
+        }
+        }
+        }
+        }
+        guard !complete.contains(false) else { return nil }
+        // The distinct keys of both halves in increasing order (the first half's first rows
+        // come first), and each half's ids mapped to their ranks.
+        var all: [(key: UInt64, first: Int)] = []
+        for t in 0..<threads { for (id, k) in tables[t].distinct.enumerated() { all.append((k, firsts[t][id])) } }
+        all.sort { $0.key != $1.key ? $0.key < $1.key : $0.first < $1.first }
+        var first: [Int] = []
+        var rankOfKey: [UInt64: UInt32] = [:]
+        rankOfKey.reserveCapacity(all.count)
+        for e in all where rankOfKey[e.key] == nil {
+            rankOfKey[e.key] = UInt32(truncatingIfNeeded: first.count)
+            first.append(e.first)
+        }
+        guard first.count <= limit else { return nil }
+        let rankOfId = (0..<threads).map { t in tables[t].distinct.map { rankOfKey[$0]! } }
+        ids.withUnsafeMutableBufferPointer { idOut in
+            CSVReader.concurrently(threads) { t in
+                rankOfId[t].withUnsafeBufferPointer { r in
+                    for i in half(t) { idOut[i] = r[Int(idOut[i])] }
+                }
+            }
+        }
+        return (ids, first)
     }
 
     /// `values` written to their sorted positions: out[position[i]] = values[i].
