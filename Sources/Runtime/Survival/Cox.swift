@@ -207,6 +207,54 @@ public struct CoxResult: Sendable {
 /// exceeds both eps and toler.inf |b_j| in absolute value (R's check), with R's warning.
 public enum Cox {
 
+    /// What one read of a design column tells: all values finite; all -1, 0 or 1; all +0
+    /// or 1 (bit for bit); how many are not 0.
+    struct ColumnFacts {
+        var finite = true, unit = true, binary = true
+        var nonzero = 0
+
+        init() {}
+
+        init(_ c: UnsafeBufferPointer<Double>) {
+            // Flags as integers, so that the loop has no branch.
+            var notFinite = 0, notUnit = 0, notBinary = 0, nonzero = 0
+            let one = (1.0).bitPattern
+            for v in c {
+                notFinite |= v.isFinite ? 0 : 1
+                let a = abs(v)
+                notUnit |= a == 0 || a == 1 ? 0 : 1
+                notBinary |= v.bitPattern == 0 || v.bitPattern == one ? 0 : 1
+                nonzero &+= v == 0 ? 0 : 1
+            }
+            finite = notFinite == 0; unit = notUnit == 0 && finite; binary = notBinary == 0
+            self.nonzero = nonzero
+        }
+    }
+
+    /// The columns of factor terms (a reference level, every column +0 or 1) as ranges in
+    /// column order of at most `LevelRows.maxGroupColumns` columns each.
+    static func factorColumns(_ terms: [CoxTerm], _ facts: [ColumnFacts]) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        for t in terms where t.reference != nil && !t.columns.isEmpty
+            && t.columns.lowerBound >= 0 && t.columns.upperBound <= facts.count
+            && t.columns.allSatisfy({ facts[$0].binary }) {
+            var lo = t.columns.lowerBound
+            while lo < t.columns.upperBound {
+                let hi = min(lo + LevelRows.maxGroupColumns, t.columns.upperBound)
+                ranges.append(lo..<hi)
+                lo = hi
+            }
+        }
+        ranges.sort { $0.lowerBound < $1.lowerBound }
+        // Terms that share columns are not factors of their own.
+        var kept: [Range<Int>] = []
+        for r in ranges {
+            if let last = kept.last, last.upperBound > r.lowerBound { continue }
+            kept.append(r)
+        }
+        return kept
+    }
+
     /// R's default for `robust`: true when the case weights are not all integers (coxph's
     /// `has.rwt`), or when a cluster (R's `id`) has more than one event.
     public static func robustByDefault(weights: [Double]?, event: [Bool], cluster: [Int]?) -> Bool {
@@ -233,32 +281,24 @@ public enum Cox {
         if let bad = time.firstIndex(where: { !$0.isFinite }) {
             throw AnalysisError("time of row \(bad + 1) is missing or not finite")
         }
-        // Per column, in one read: the first row that is not finite, and whether every value
-        // is -1, 0 or 1 (such columns are not centred). Columns are independent: on many rows
-        // two threads take every other column.
-        var firstBad = [Int](repeating: -1, count: p)
-        var unitValues = [Bool](repeating: false, count: p)
+        // Per column, in one read: whether a value is not finite, whether every value is -1,
+        // 0 or 1 (such columns are not centred), whether every value is +0 or 1 bit for bit
+        // (a factor's contrasts, which the fit may keep as level codes), and how many are not
+        // zero. Columns are independent: on many rows two threads take every other column.
+        var columnFacts = [ColumnFacts](repeating: ColumnFacts(), count: p)
         let columnThreads = n >= 1 << 15 && p > 1 ? 2 : 1
-        firstBad.withUnsafeMutableBufferPointer { bad in
-            unitValues.withUnsafeMutableBufferPointer { unit in
-                CSVReader.concurrently(columnThreads) { t in
-                    for j in stride(from: t, to: p, by: columnThreads) {
-                        design.columns[j].withUnsafeBufferPointer { c in
-                            var allUnit = true
-                            for i in 0..<n {
-                                let v = c[i]
-                                if !v.isFinite { bad[j] = i; break }
-                                if allUnit && v != 0 && v != 1 && v != -1 { allUnit = false }
-                            }
-                            unit[j] = allUnit
-                        }
-                    }
+        columnFacts.withUnsafeMutableBufferPointer { facts in
+            CSVReader.concurrently(columnThreads) { t in
+                for j in stride(from: t, to: p, by: columnThreads) {
+                    facts[j] = design.columns[j].withUnsafeBufferPointer { ColumnFacts($0) }
                 }
             }
         }
-        for j in 0..<p where firstBad[j] >= 0 {
-            throw AnalysisError("covariate \(design.columnNames[j]) is missing or not finite in row \(firstBad[j] + 1); drop incomplete rows first")
+        for j in 0..<p where !columnFacts[j].finite {
+            let row = design.columns[j].firstIndex { !$0.isFinite } ?? 0
+            throw AnalysisError("covariate \(design.columnNames[j]) is missing or not finite in row \(row + 1); drop incomplete rows first")
         }
+        let unitValues = columnFacts.map(\.unit)
         if let start {
             guard start.count == n else { throw AnalysisError("start has \(start.count) values, expected \(n)") }
             if let bad = (0..<n).first(where: { !start[$0].isFinite || start[$0] >= time[$0] }) {
@@ -316,7 +356,9 @@ public enum Cox {
         let (newton, sorted, residuals) = try {
             let data = CoxRiskSets(time: time, event: event, strata: strata, columns: design.columns,
                                    shift: means, scale: scale, start: start, weights: weights,
-                                   compress: options.ties != .exact && start == nil)
+                                   compress: options.ties != .exact && start == nil,
+                                   factors: factorColumns(design.terms, columnFacts),
+                                   nonzero: columnFacts.map(\.nonzero))
             let engine = CoxLikelihood(data: data, ties: options.ties)
             let newton = try NewtonRaphson.run(engine: engine, options: options)
             // Weighted score residuals at the estimate and at b = 0 (scaled coordinates, input

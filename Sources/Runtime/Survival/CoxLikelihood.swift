@@ -7,6 +7,12 @@ import Darwin
 
 // MARK: - Log partial likelihood, score and information
 
+/// Per-row scratch of the likelihood pass (see `CoxLikelihood.scratch`).
+final class CoxScratch {
+    var eta: [Double] = []
+    var risk: [Double] = []
+}
+
 struct CoxEvaluation {
     var logLikelihood: Double
     var score: [Double]
@@ -17,18 +23,24 @@ struct CoxEvaluation {
 struct CoxLikelihood {
     let data: CoxRiskSets
     let ties: CoxTies
+    /// eta and r of every row, allocated by the first evaluation and reused by the next
+    /// (an engine evaluates one b at a time).
+    let scratch = CoxScratch()
 
     /// L(b), U(b), I(b) in one backward pass over time (see `Cox` for the formulas).
     ///
     /// With compressed rows (`CoxRiskSets.sparse`) the pass reads only each row's nonzero
     /// values: the linear predictor, and the updates of s1 = sum r x and s2 = sum r x x', cost
     /// O(k^2) per row for k nonzero values instead of O(p^2) (for a factor's 0/1 columns, one
-    /// of which is 1 in a row, this is accumulating e^eta by level). Every sum receives the
-    /// same nonzero terms in the same order, so the numbers are those of the dense pass. A
-    /// product with a zero that is not +-0 (an infinite r or b) is the one case where they
-    /// could differ: a non-finite b, or a non-finite result, is evaluated on the dense rows.
+    /// of which is 1 in a row, this is accumulating e^eta by level). With level rows
+    /// (`CoxRiskSets.levels`) a factor is read as its level code and its sums are updated
+    /// through a table per level (`LevelPass`), the other columns' sums kept in registers.
+    /// Every sum receives the same nonzero terms in the same order, so the numbers are those
+    /// of the dense pass. A product with a zero that is not +-0 (an infinite r or b) is the
+    /// one case where they could differ: a non-finite b, or a non-finite result, is evaluated
+    /// on the dense rows.
     func evaluate(_ beta: [Double]) -> CoxEvaluation {
-        if data.sparse != nil && beta.allSatisfy(\.isFinite) {
+        if (data.sparse != nil || data.levels != nil) && beta.allSatisfy(\.isFinite) {
             let ev = evaluate(beta, compressed: true)
             if ev.logLikelihood.isFinite && ev.score.allSatisfy(\.isFinite)
                 && ev.information.allSatisfy({ $0.allSatisfy(\.isFinite) }) {
@@ -43,20 +55,28 @@ struct CoxLikelihood {
         let n = data.n
         let pp = p * p
         var loglik = 0.0
-        // Scratch in one block: u, imat (lower triangle used, row-major), the risk-set sums
-        // s1 = sum r x, s2 = sum r x x' (lower triangle), the same sums d1, d2 over the events
-        // of the current tied set, and the weighted mean.
-        let block = UnsafeMutablePointer<Double>.allocate(capacity: 4 * p + 3 * pp)
-        block.initialize(repeating: 0, count: 4 * p + 3 * pp)
+        let levels = compressed ? data.levels : nil
+        // Scratch in one block: u (and a spare place, see `LevelPass`), imat (lower triangle
+        // used, row-major), the risk-set sums s1 = sum r x, s2 = sum r x x' (lower triangle)
+        // in a region with room for s0, the same sums d1, d2 over the events of the current
+        // tied set in a second such region, and the weighted mean.
+        let region = 1 + p + pp + 2 + (levels?.denseCount ?? 0)
+        let blockSize = (p + 1) + pp + 2 * region + p
+        let block = UnsafeMutablePointer<Double>.allocate(capacity: blockSize)
+        block.initialize(repeating: 0, count: blockSize)
         defer { block.deallocate() }
-        let u = block, imat = block + p, s1 = imat + pp, s2 = s1 + p, d1 = s2 + pp, d2 = d1 + p
-        let mean = d2 + pp
+        let u = block, imat = block + p + 1
+        let sumsS = imat + pp, sumsD = sumsS + region
+        let s1 = sumsS + 1, s2 = s1 + p, d1 = sumsD + 1, d2 = d1 + p
+        let mean = sumsD + region
         var s0 = 0.0
         // The linear predictor eta_i and the risk weight w_i exp(eta_i) of every row, formed
         // before the pass (each row on its own, so on many rows two threads share them; the
         // same values as formed in the pass), read back by the pass and the exact terms.
-        var eta = [Double](repeating: 0, count: n)
-        var risk = [Double](repeating: 0, count: n)
+        if scratch.eta.count != n {
+            scratch.eta = [Double](repeating: 0, count: n)
+            scratch.risk = [Double](repeating: 0, count: n)
+        }
 
         // Adds the term for one log-denominator with sums (t0, t1, t2) and weight w.
         func addTerm(_ t0: Double, _ t1: UnsafeMutablePointer<Double>, _ t2: UnsafeMutablePointer<Double>, weight w: Double) {
@@ -83,19 +103,41 @@ struct CoxLikelihood {
         func stratum(_ q: Int) -> Int { data.stratum?[q] ?? 0 }
 
         let dense: [Double] = compressed ? [] : data.x
-        let sparse = compressed ? data.sparse : nil
+        let sparse = compressed && levels == nil ? data.sparse : nil
         let rowStart = sparse?.start ?? [], column = sparse?.column ?? [], value = sparse?.value ?? []
+        let levelValues = levels?.dense ?? [], levelCodes = levels?.codes ?? []
+        // Case weights in the order of the rows read (that of `levels` when used).
+        let rowWeight = levels != nil ? levels?.weight ?? [] : weight
         dense.withUnsafeBufferPointer { x in
         rowStart.withUnsafeBufferPointer { rs in
         column.withUnsafeBufferPointer { cs in
         value.withUnsafeBufferPointer { vs in
+        levelValues.withUnsafeBufferPointer { lv in
+        levelCodes.withUnsafeBufferPointer { lc in
+        rowWeight.withUnsafeBufferPointer { weightIn in
         data.event.withUnsafeBufferPointer { event in
-        eta.withUnsafeMutableBufferPointer { eta in
-        risk.withUnsafeMutableBufferPointer { risk in
+        scratch.eta.withUnsafeMutableBufferPointer { eta in
+        scratch.risk.withUnsafeMutableBufferPointer { risk in
         beta.withUnsafeBufferPointer { beta in
+            let pass = levels.map { LevelPass(rows: $0, p: p, x: lv.baseAddress!, codes: lc.baseAddress!, beta: beta) }
+            defer { pass?.deallocate() }
             let threads = n >= 1 << 15 ? 2 : 1
             CSVReader.concurrently(threads) { t in
                 let rows = threads == 1 ? 0..<n : (t == 0 ? 0..<(n / 2) : (n / 2)..<n)
+                if let pass {
+                    var lo = rows.lowerBound
+                    while lo < rows.upperBound {
+                        let hi = min(lo + LevelPass.etaChunk, rows.upperBound)
+                        pass.eta(lo..<hi, beta, into: eta.baseAddress! + lo)
+                        if hasWeights {
+                            for i in lo..<hi { risk[i] = weightIn[i] * exp(eta[i]) }
+                        } else {
+                            for i in lo..<hi { risk[i] = exp(eta[i]) }
+                        }
+                        lo = hi
+                    }
+                    return
+                }
                 for i in rows {
                     var e = 0.0
                     if compressed {
@@ -107,7 +149,6 @@ struct CoxLikelihood {
                     risk[i] = hasWeights ? weight[i] * exp(e) : exp(e)
                 }
             }
-        }
 
             for g in stride(from: data.groups.count - 1, through: 0, by: -1) {
                 let group = data.groups[g]
@@ -124,7 +165,18 @@ struct CoxLikelihood {
                 var d = 0
                 var d0 = 0.0
                 var dw = 0.0
-                for i in group {
+                if let pass, let levels {
+                    // The rows' sums of r go through the regions' first places.
+                    sumsS[0] = s0
+                    sumsD[0] = 0
+                    d = Int(levels.groupEvents[g])
+                    dw = pass.addTiedSet(group, events: d, eta: eta.baseAddress!, risk: risk.baseAddress!,
+                                         weight: hasWeights ? weightIn.baseAddress : nil,
+                                         sumsS: sumsS, sumsD: sumsD, u: u, loglik: &loglik)
+                    s0 = sumsS[0]
+                    d0 = sumsD[0]
+                }
+                for i in group where pass == nil {
                     if compressed {
                         // The dense loop below on the nonzero values only (column order kept).
                         let lo = rs[i], hi = rs[i + 1]
@@ -258,6 +310,10 @@ struct CoxLikelihood {
                 d1.update(repeating: 0, count: p)
                 d2.update(repeating: 0, count: pp)
             }
+        }
+        }
+        }
+        }
         }
         }
         }

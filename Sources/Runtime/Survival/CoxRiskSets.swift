@@ -5,14 +5,17 @@
 struct CoxRiskSets {
     let n: Int
     let p: Int
-    /// Row-major covariates in sorted order: x[i * p + j] (formed from `sparse` on each use
-    /// when the rows are kept compressed).
-    var x: [Double] { sparse?.dense(p: p) ?? dense }
+    /// Row-major covariates in sorted order: x[i * p + j] (formed from `levels` or `sparse`
+    /// on each use when the rows are kept compressed).
+    var x: [Double] { levels?.dense(p: p, position: position) ?? sparse?.dense(p: p) ?? dense }
     private let dense: [Double]
     /// The nonzero covariates of each sorted row, kept instead of `x` when asked for and at
     /// most half of the values are nonzero (the 0/1 columns of a factor are not centred, so
     /// a row of age + bmi + an 8-level factor has 3 nonzero values of 9).
     let sparse: SparseRows?
+    /// The same rows with factors kept as level codes (instead of `sparse`, when asked for
+    /// and expected to be cheaper; see `LevelRows`).
+    let levels: LevelRows?
     let event: [Bool]
     /// Sorted position -> input row.
     var order: [Int] {
@@ -41,48 +44,147 @@ struct CoxRiskSets {
     let byStart: [Int]
 
     /// Covariate j of input row i enters as (columns[j][i] - shift[j]) * scale[j].
+    /// `compress`: keep the rows as `levels` or `sparse` when that saves work; `factors`
+    /// (ranges of 0/1 columns in order, each a factor's contrasts) and `nonzero` (per column)
+    /// tell which (see `LevelRows.cheaper`).
     init(time: [Double], event: [Bool], strata: [Int]?, columns: [[Double]], shift: [Double], scale: [Double],
-         start: [Double]? = nil, weights: [Double]? = nil, compress: Bool = false) {
+         start: [Double]? = nil, weights: [Double]? = nil, compress: Bool = false,
+         factors: [Range<Int>] = [], nonzero: [Int]? = nil) {
         let n = time.count
         let p = columns.count
         self.n = n
         self.p = p
-        let position = RowOrder.positions(time: time, strata: strata)
-        let rows = compress ? SparseRows(columns: columns, shift: shift, scale: scale, position: position) : nil
-        sparse = rows
-        // Row -> sorted position, then every row's values written to its position: rows are
-        // read in input order, and a chunk of rows' sorted slots stays in cache while the
-        // columns are written one after another (instead of gathering each column at
-        // random positions).
-        var x = [Double](repeating: 0, count: rows == nil ? n * p : 0)
+        let wantLevels = compress && nonzero.map { LevelRows.cheaper(p: p, factors: factors, nonzero: $0, n: n) } == true
+        // Sorted positions (stratum, then time ascending, ties in input order) and, for the
+        // level rows, each row's place there (the same with the events first within a tied
+        // set). With few distinct (stratum, time) pairs both come from one counting pass over
+        // their buckets, which also writes the sorted outcome and gives the tied sets.
+        var position = [UInt32](repeating: 0, count: n)
+        var levelSlot = [UInt32](repeating: 0, count: wantLevels ? n : 0)
         var sortedTime = [Double](repeating: 0, count: n)
         var sortedEvent = [Bool](repeating: false, count: n)
         var sortedStratum = [Int](repeating: 0, count: strata == nil ? 0 : n)
-        position.withUnsafeBufferPointer { w in
-            if rows == nil { x.withUnsafeMutableBufferPointer { xb in
-                let chunk = 4096
-                var lo = 0
-                while lo < n {
-                    let hi = min(lo + chunk, n)
-                    for j in 0..<p {
-                        let m = shift[j], f = scale[j]
-                        columns[j].withUnsafeBufferPointer { c in
-                            for i in lo..<hi { xb[Int(w[i]) * p + j] = (c[i] - m) * f }
+        var groups: [Range<Int>] = []
+        var groupEvents: [Int32] = []
+        if let b = RowOrder.buckets(time: time, strata: strata) {
+            // Rows and events per bucket, then the buckets' first places.
+            var offset = [Int](repeating: 0, count: b.count + 1)
+            var events = [Int](repeating: 0, count: b.count)
+            b.bucket.withUnsafeBufferPointer { bk in
+                event.withUnsafeBufferPointer { e in
+                    offset.withUnsafeMutableBufferPointer { c in
+                        events.withUnsafeMutableBufferPointer { ev in
+                            for i in 0..<n {
+                                let k = Int(bk[i])
+                                c[k + 1] += 1
+                                ev[k] += e[i] ? 1 : 0
+                            }
                         }
                     }
-                    lo = hi
                 }
-            } }
-            sortedTime.withUnsafeMutableBufferPointer { t in
-                time.withUnsafeBufferPointer { tIn in for i in 0..<n { t[Int(w[i])] = tIn[i] } }
             }
-            sortedEvent.withUnsafeMutableBufferPointer { e in
-                event.withUnsafeBufferPointer { eIn in for i in 0..<n { e[Int(w[i])] = eIn[i] } }
+            for k in 0..<b.count {
+                offset[k + 1] += offset[k]
+                if offset[k + 1] > offset[k] {
+                    groups.append(offset[k]..<offset[k + 1])
+                    groupEvents.append(Int32(truncatingIfNeeded: events[k]))
+                }
+            }
+            // Per bucket the next sorted place, and (for the level rows) the next place of an
+            // event (2k) and of a censored row (2k + 1).
+            var next = offset
+            var nextLevel = [Int](repeating: 0, count: 2 * b.count)
+            for k in 0..<b.count { nextLevel[2 * k] = offset[k]; nextLevel[2 * k + 1] = offset[k] + events[k] }
+            // A time of -0 is in the bucket of +0; the sorted times keep each row's own value
+            // then, else every place of a bucket gets its time.
+            let negativeZero = time.contains { $0 == 0 && $0.sign == .minus }
+            if !negativeZero {
+                sortedTime.withUnsafeMutableBufferPointer { st in
+                    for k in 0..<b.count where offset[k + 1] > offset[k] {
+                        let value = b.times[k % b.times.count]
+                        for q in offset[k]..<offset[k + 1] { st[q] = value }
+                    }
+                }
+            }
+            position.withUnsafeMutableBufferPointer { pos in
+            levelSlot.withUnsafeMutableBufferPointer { slot in
+            sortedTime.withUnsafeMutableBufferPointer { st in
+            sortedEvent.withUnsafeMutableBufferPointer { se in
+            next.withUnsafeMutableBufferPointer { next in
+            nextLevel.withUnsafeMutableBufferPointer { nextLevel in
+            b.bucket.withUnsafeBufferPointer { bk in
+            time.withUnsafeBufferPointer { t in
+            event.withUnsafeBufferPointer { e in
+                for i in 0..<n {
+                    let k = Int(bk[i])
+                    let q = next[k]
+                    next[k] = q + 1
+                    pos[i] = UInt32(truncatingIfNeeded: q)
+                    se[q] = e[i]
+                    if negativeZero { st[q] = t[i] }
+                    if wantLevels {
+                        let at = 2 * k + (e[i] ? 0 : 1)
+                        let s = nextLevel[at]
+                        nextLevel[at] = s + 1
+                        slot[i] = UInt32(truncatingIfNeeded: s)
+                    }
+                }
+            }
+            }
+            }
+            }
+            }
+            }
+            }
+            }
             }
             if let strata {
                 sortedStratum.withUnsafeMutableBufferPointer { st in
-                    strata.withUnsafeBufferPointer { sIn in for i in 0..<n { st[Int(w[i])] = sIn[i] } }
+                    for i in 0..<n { st[Int(position[i])] = strata[i] }
                 }
+            }
+        } else {
+            position = RowOrder.positions(time: time, strata: strata)
+            position.withUnsafeBufferPointer { w in
+                sortedTime.withUnsafeMutableBufferPointer { t in
+                    time.withUnsafeBufferPointer { tIn in for i in 0..<n { t[Int(w[i])] = tIn[i] } }
+                }
+                sortedEvent.withUnsafeMutableBufferPointer { e in
+                    event.withUnsafeBufferPointer { eIn in for i in 0..<n { e[Int(w[i])] = eIn[i] } }
+                }
+                if let strata {
+                    sortedStratum.withUnsafeMutableBufferPointer { st in
+                        strata.withUnsafeBufferPointer { sIn in for i in 0..<n { st[Int(w[i])] = sIn[i] } }
+                    }
+                }
+            }
+            groups.reserveCapacity(min(n, 1024))
+            var first = 0
+            for pos in 1...max(n, 1) where pos <= n {
+                if pos == n || sortedTime[pos] != sortedTime[first]
+                    || (strata != nil && sortedStratum[pos] != sortedStratum[first]) {
+                    groups.append(first..<pos)
+                    first = pos
+                }
+            }
+            if wantLevels {
+                // Each sorted position's level row, then each input row's.
+                var slotOfSorted = [UInt32](repeating: 0, count: n)
+                groupEvents = [Int32](repeating: 0, count: groups.count)
+                for (g, group) in groups.enumerated() {
+                    var events = 0
+                    for q in group where sortedEvent[q] { events += 1 }
+                    groupEvents[g] = Int32(truncatingIfNeeded: events)
+                    var nextEvent = group.lowerBound, nextCensored = group.lowerBound + events
+                    for q in group {
+                        if sortedEvent[q] {
+                            slotOfSorted[q] = UInt32(truncatingIfNeeded: nextEvent); nextEvent += 1
+                        } else {
+                            slotOfSorted[q] = UInt32(truncatingIfNeeded: nextCensored); nextCensored += 1
+                        }
+                    }
+                }
+                for i in 0..<n { levelSlot[i] = slotOfSorted[Int(position[i])] }
             }
         }
         self.position = position
@@ -98,20 +200,9 @@ struct CoxRiskSets {
         } else {
             byStart = []
         }
-        self.dense = x
         self.event = sortedEvent
         self.time = sortedTime
         self.stratum = strata == nil ? nil : sortedStratum
-        var groups: [Range<Int>] = []
-        groups.reserveCapacity(min(n, 1024))
-        var start = 0
-        for pos in 1...max(n, 1) where pos <= n {
-            if pos == n || sortedTime[pos] != sortedTime[start]
-                || (strata != nil && sortedStratum[pos] != sortedStratum[start]) {
-                groups.append(start..<pos)
-                start = pos
-            }
-        }
         self.groups = groups
         var stratumEnd = [Int](repeating: n, count: groups.count)
         var last = [Bool](repeating: false, count: groups.count)
@@ -126,6 +217,41 @@ struct CoxRiskSets {
         }
         self.stratumEnd = stratumEnd
         self.lastInStratum = last
+
+        // The covariates: level rows, compressed rows or dense rows.
+        var levelRows: LevelRows? = nil
+        if wantLevels {
+            levelRows = LevelRows(columns: columns, shift: shift, scale: scale, slot: levelSlot, factors: factors,
+                                  groupEvents: groupEvents, weights: weights)
+        }
+        levels = levelRows
+        let rows = compress && levelRows == nil
+            ? SparseRows(columns: columns, shift: shift, scale: scale, position: position) : nil
+        sparse = rows
+        // Row -> sorted position, then every row's values written to its position: rows are
+        // read in input order, and a chunk of rows' sorted slots stays in cache while the
+        // columns are written one after another (instead of gathering each column at
+        // random positions).
+        var x = [Double](repeating: 0, count: rows == nil && levelRows == nil ? n * p : 0)
+        if rows == nil && levelRows == nil {
+            position.withUnsafeBufferPointer { w in
+                x.withUnsafeMutableBufferPointer { xb in
+                    let chunk = 4096
+                    var lo = 0
+                    while lo < n {
+                        let hi = min(lo + chunk, n)
+                        for j in 0..<p {
+                            let m = shift[j], f = scale[j]
+                            columns[j].withUnsafeBufferPointer { c in
+                                for i in lo..<hi { xb[Int(w[i]) * p + j] = (c[i] - m) * f }
+                            }
+                        }
+                        lo = hi
+                    }
+                }
+            }
+        }
+        self.dense = x
     }
 }
 
