@@ -88,43 +88,157 @@ public enum Concordance {
                         score: (Int) -> Double, reverse: Bool, method: Method? = nil) -> ConcordanceResult {
         let n = sortedTime.count
         precondition(n < Int(Int32.max) / 2, "too many rows for 32-bit pair counts")
-        // Layout (walk order): strata ascending, time descending within a stratum; at one
-        // time the censored rows first, then the events, each in input order. Built from
-        // the ascending order block by block (reads stay local). Per layout position: its
-        // run number and its score's key; per run: where it ends, whether it holds events;
-        // per stratum: its first run.
-        var run = [Int32](repeating: 0, count: n)
-        var keys = [UInt64](repeating: 0, count: n)
-        var runEnd = [Int](), runHoldsEvents = [Bool](), stratumFirstRun = [Int]()
+        // Tied sets in sorted order: where each ends, and each stratum's first (one past the
+        // last stratum's last).
+        var groupEnd = [Int](), stratumFirstGroup = [Int]()
         sortedTime.withUnsafeBufferPointer { time in
-            sortedEvent.withUnsafeBufferPointer { event in
-                var out = 0
-                func emit(_ q: Int) {
-                    run[out] = Int32(truncatingIfNeeded: runEnd.count); keys[out] = RowOrder.key(score(q))
-                    out += 1
+            var q = 0
+            while q < n {
+                if q == 0 || (sortedStratum.map { $0[q] != $0[q - 1] } ?? false) { stratumFirstGroup.append(groupEnd.count) }
+                var e = q + 1
+                if let sortedStratum {
+                    while e < n && time[e] == time[q] && sortedStratum[e] == sortedStratum[q] { e += 1 }
+                } else {
+                    while e < n && time[e] == time[q] { e += 1 }
                 }
-                var s0 = 0
-                while s0 < n {
-                    stratumFirstRun.append(runEnd.count)
-                    var s1 = s0 + 1
-                    if let sortedStratum { while s1 < n && sortedStratum[s1] == sortedStratum[s0] { s1 += 1 } } else { s1 = n }
-                    var b1 = s1
-                    while b1 > s0 {
-                        var b0 = b1 - 1
-                        while b0 > s0 && time[b0 - 1] == time[b1 - 1] { b0 -= 1 }
-                        let before = out
-                        for q in b0..<b1 where !event[q] { emit(q) }
-                        if out > before { runEnd.append(out); runHoldsEvents.append(false) }
-                        let censored = out
-                        for q in b0..<b1 where event[q] { emit(q) }
-                        if out > censored { runEnd.append(out); runHoldsEvents.append(true) }
-                        b1 = b0
-                    }
-                    s0 = s1
-                }
-                stratumFirstRun.append(runEnd.count)
+                groupEnd.append(e)
+                q = e
             }
         }
+        stratumFirstGroup.append(groupEnd.count)
+        let strataCount = stratumFirstGroup.count - 1
+        // Every row's score rank (in sorted order), then the pairs counted by one of two methods.
+        var keys = [UInt64](repeating: 0, count: n)
+        keys.withUnsafeMutableBufferPointer { k in for q in 0..<n { k[q] = RowOrder.key(score(q)) } }
+        let (order, rank, distinct) = RowOrder.rankOrder(keys: keys)
+        keys = []
+        // The trees are cleared per stratum: with many strata the merges are cheaper.
+        let treesFit = distinct <= treeLimit && distinct * strataCount <= max(4 * n, 1 << 16)
+        if (method ?? (treesFit ? .tree : .merge)) == .tree {
+            var rankOf = [Int32](repeating: 0, count: n)
+            rankOf.withUnsafeMutableBufferPointer { r in
+                for i in 0..<n { r[Int(order[i])] = rank[i] }
+            }
+            let counted = treeCounts(rank: rankOf, distinct: distinct, event: sortedEvent, groupEnd: groupEnd,
+                                     stratumFirstGroup: stratumFirstGroup)
+            let r = result(counted, event: sortedEvent, groupEnd: groupEnd, stratumFirstGroup: stratumFirstGroup,
+                           reverse: reverse)
+            return r
+        }
+        return mergeResult(order: order, rank: rank, sortedEvent: sortedEvent, groupEnd: groupEnd,
+                           stratumFirstGroup: stratumFirstGroup, reverse: reverse)
+    }
+
+    /// The concordance from the counts per row in sorted order (`treeCounts`): comparable
+    /// partners, totals, and the variance summed in the layout's order (strata ascending,
+    /// time descending; at one time the censored rows, then the events).
+    static func result(_ counted: PairCounts, event: [Bool], groupEnd: [Int], stratumFirstGroup: [Int],
+                       reverse: Bool) -> ConcordanceResult {
+        // Comparable partners of a row of tied set g: as the later member the events of the
+        // earlier sets of its stratum (and of g itself when censored); as an event the rows of
+        // the later sets (and the censored rows of g). Their sum over events is the number of
+        // comparable pairs.
+        let groups = groupEnd.count
+        var eventsIn = [Int](repeating: 0, count: groups)
+        event.withUnsafeBufferPointer { e in
+            for g in 0..<groups {
+                var k = 0
+                for q in (g == 0 ? 0 : groupEnd[g - 1])..<groupEnd[g] where e[q] { k += 1 }
+                eventsIn[g] = k
+            }
+        }
+        var partnersCensored = [Int](repeating: 0, count: groups), partnersEvent = [Int](repeating: 0, count: groups)
+        var comparablePairs = 0
+        for s in 0..<(stratumFirstGroup.count - 1) {
+            let first = stratumFirstGroup[s], last = stratumFirstGroup[s + 1]
+            let stratumEnd = groupEnd[last - 1]
+            var eventsBefore = 0
+            for g in first..<last {
+                let start = g == 0 ? 0 : groupEnd[g - 1]
+                let e = eventsIn[g], censored = groupEnd[g] - start - e, later = stratumEnd - groupEnd[g]
+                partnersCensored[g] = eventsBefore + e
+                partnersEvent[g] = eventsBefore + later + censored
+                comparablePairs += e * (later + censored)
+                eventsBefore += e
+            }
+        }
+        let totals = counted.totals
+        var concordant = Double(totals.concordant), discordant = Double(totals.discordant)
+        let tiedX = Double(comparablePairs - totals.concordant - totals.discordant)
+        var (countC, countD) = (counted.c, counted.d)
+        if reverse {
+            swap(&concordant, &discordant)
+            swap(&countC, &countD)
+        }
+        let npair = concordant + discordant + tiedX
+        let somers = npair > 0 ? (concordant - discordant) / npair : .nan
+        var variance = 0.0
+        if npair > 0 {
+            event.withUnsafeBufferPointer { e in
+            countC.withUnsafeBufferPointer { countC in
+            countD.withUnsafeBufferPointer { countD in
+                for s in 0..<(stratumFirstGroup.count - 1) {
+                    for g in stride(from: stratumFirstGroup[s + 1] - 1, through: stratumFirstGroup[s], by: -1) {
+                        let start = g == 0 ? 0 : groupEnd[g - 1]
+                        for events in [false, true] {
+                            let partnersOfRow = Int32(truncatingIfNeeded: events ? partnersEvent[g] : partnersCensored[g])
+                            for q in start..<groupEnd[g] where e[q] == events {
+                                let c = Double(countC[q]), d = Double(countD[q])
+                                let t = Double(partnersOfRow &- countC[q] &- countD[q])
+                                let dfbeta = (c - d) / npair - somers * (c + d + t) / npair
+                                variance += dfbeta * dfbeta
+                            }
+                        }
+                    }
+                }
+            }
+            }
+            }
+            variance /= 4
+        }
+        return ConcordanceResult(concordance: (somers + 1) / 2, standardError: npair > 0 ? variance.squareRoot() : .nan,
+                                 concordant: concordant, discordant: discordant, tiedX: tiedX,
+                                 tiedY: counted.tiedY, tiedXY: counted.tiedXY)
+    }
+
+    /// The concordance with the pairs counted by merges (see the type's comment), from the
+    /// rows in score order (`order`: sorted positions, `rank` their dense ranks).
+    static func mergeResult(order sortedOrder: [UInt32], rank: [Int32], sortedEvent: [Bool], groupEnd: [Int],
+                            stratumFirstGroup: [Int], reverse: Bool) -> ConcordanceResult {
+        let n = sortedOrder.count
+        // Layout (walk order): strata ascending, time descending within a stratum; at one
+        // time the censored rows first, then the events, each in sorted order. Per layout
+        // position: its run number; per sorted position its layout position; per run: where
+        // it ends, whether it holds events; per stratum: its first run.
+        var run = [Int32](repeating: 0, count: n)
+        var layoutOf = [UInt32](repeating: 0, count: n)
+        var runEnd = [Int](), runHoldsEvents = [Bool](), stratumFirstRun = [Int]()
+        sortedEvent.withUnsafeBufferPointer { event in
+            var out = 0
+            for s in 0..<(stratumFirstGroup.count - 1) {
+                stratumFirstRun.append(runEnd.count)
+                for g in stride(from: stratumFirstGroup[s + 1] - 1, through: stratumFirstGroup[s], by: -1) {
+                    let b0 = g == 0 ? 0 : groupEnd[g - 1], b1 = groupEnd[g]
+                    for events in [false, true] {
+                        let before = out
+                        for q in b0..<b1 where event[q] == events {
+                            run[out] = Int32(truncatingIfNeeded: runEnd.count)
+                            layoutOf[q] = UInt32(truncatingIfNeeded: out)
+                            out += 1
+                        }
+                        if out > before { runEnd.append(out); runHoldsEvents.append(events) }
+                    }
+                }
+            }
+            stratumFirstRun.append(runEnd.count)
+        }
+        // The layout positions in score order (a run's rows keep their order, as with the
+        // layout's own keys).
+        var order = [UInt32](repeating: 0, count: n)
+        order.withUnsafeMutableBufferPointer { o in
+            for i in 0..<n { o[i] = layoutOf[Int(sortedOrder[i])] }
+        }
+        layoutOf = []
 
         // Comparable partners of each row of a run: the events of the runs after it in its
         // stratum's layout (as the later member) and, for events, the rows of the runs before
@@ -146,16 +260,8 @@ public enum Concordance {
             }
         }
 
-        // Every layout position's score rank, then the pairs counted by one of two methods.
-        let (order, rank, distinct) = RowOrder.rankOrder(keys: keys)
-        keys = []
         let runs = Runs(end: runEnd, holdsEvents: runHoldsEvents, stratumFirst: stratumFirstRun)
-        // The trees are cleared per stratum: with many strata the merges are cheaper.
-        let strataCount = stratumFirstRun.count - 1
-        let treesFit = distinct <= treeLimit && distinct * strataCount <= max(4 * n, 1 << 16)
-        let counted = (method ?? (treesFit ? .tree : .merge)) == .tree
-            ? treeCounts(order: order, rank: rank, distinct: distinct, runs: runs)
-            : mergeCounts(order: order, rank: rank, run: run, runs: runs)
+        let counted = mergeCounts(order: order, rank: rank, run: run, runs: runs)
         run = []
         let totals = counted.totals, tiedY = counted.tiedY, tiedXY = counted.tiedXY
         let inflC = counted.c, inflD = counted.d
