@@ -91,4 +91,24 @@ struct ConcordanceTests {
         #expect(r.concordance.isNaN)
         #expect(r.concordant == 0)
     }
+
+    /// Many distinct scores (the counting trees with their paths written out) and many rows
+    /// (ranks from hash tables on two threads): the trees count as the merges do.
+    @Test(arguments: [false, true])
+    func treesAgreeWithMergesOnManyScores(_ withStrata: Bool) {
+        let n = 70_000
+        var state: UInt64 = 4242
+        func next() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        let time = (0..<n).map { _ in (next() * 500).rounded() }
+        let event = (0..<n).map { _ in next() < 0.7 }
+        let score = (0..<n).map { _ in (next() * 30_000).rounded() / 7 }
+        let strata = withStrata ? (0..<n).map { _ in next() < 0.5 ? 0 : 1 } : nil
+        let tree = Concordance.compute(time: time, event: event, score: score, strata: strata, reverse: true, method: .tree)
+        let merge = Concordance.compute(time: time, event: event, score: score, strata: strata, reverse: true, method: .merge)
+        #expect(tree == merge)
+        #expect(Concordance.compute(time: time, event: event, score: score, strata: strata, reverse: true) == merge)
+    }
 }

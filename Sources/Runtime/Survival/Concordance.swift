@@ -88,65 +88,94 @@ public enum Concordance {
                         score: (Int) -> Double, reverse: Bool, method: Method? = nil) -> ConcordanceResult {
         let n = sortedTime.count
         precondition(n < Int(Int32.max) / 2, "too many rows for 32-bit pair counts")
-        // Tied sets in sorted order: where each ends, and each stratum's first (one past the
-        // last stratum's last).
-        var groupEnd = [Int](), stratumFirstGroup = [Int]()
+        // Tied sets in sorted order: where each ends, its censored rows, and each stratum's
+        // first set (one past the last stratum's last).
+        var groupEnd = [Int](), censoredIn = [Int](), stratumFirstGroup = [Int]()
         sortedTime.withUnsafeBufferPointer { time in
-            var q = 0
-            while q < n {
-                if q == 0 || (sortedStratum.map { $0[q] != $0[q - 1] } ?? false) { stratumFirstGroup.append(groupEnd.count) }
-                var e = q + 1
-                if let sortedStratum {
-                    while e < n && time[e] == time[q] && sortedStratum[e] == sortedStratum[q] { e += 1 }
-                } else {
-                    while e < n && time[e] == time[q] { e += 1 }
+            sortedEvent.withUnsafeBufferPointer { event in
+                var q = 0
+                while q < n {
+                    if q == 0 || (sortedStratum.map { $0[q] != $0[q - 1] } ?? false) { stratumFirstGroup.append(groupEnd.count) }
+                    var e = q + 1
+                    if let sortedStratum {
+                        while e < n && time[e] == time[q] && sortedStratum[e] == sortedStratum[q] { e += 1 }
+                    } else {
+                        while e < n && time[e] == time[q] { e += 1 }
+                    }
+                    var censored = 0
+                    for k in q..<e { censored += event[k] ? 0 : 1 }
+                    groupEnd.append(e); censoredIn.append(censored)
+                    q = e
                 }
-                groupEnd.append(e)
-                q = e
             }
         }
         stratumFirstGroup.append(groupEnd.count)
         let strataCount = stratumFirstGroup.count - 1
-        // Every row's score rank (in sorted order), then the pairs counted by one of two methods.
+        // The trees: the scores' keys with each tied set's censored rows first, then its
+        // events (each in sorted order, as in the layout), and their dense ranks from hash
+        // tables (`RowOrder.denseKeyRanks`), when there are few distinct scores. On many rows
+        // not tried when the first rows have as many distinct scores as m rows drawn from
+        // `treeLimit` equally likely values would (about m - m^2 / (2 treeLimit)): then there
+        // are likely more distinct scores than the trees take.
+        var fewDistinct = n <= treeLimit
+        if !fewDistinct {
+            let sample = 4096
+            var sampled = KeyTable()
+            for q in 0..<sample { _ = sampled.id(RowOrder.key(score(q))) }
+            fewDistinct = sampled.count < sample - sample * sample / (2 * treeLimit)
+            sampled.deallocate()
+        }
+        if method != .merge && (method == .tree || fewDistinct) {
+            var keys = [UInt64](repeating: 0, count: n)
+            keys.withUnsafeMutableBufferPointer { k in
+                sortedEvent.withUnsafeBufferPointer { event in
+                    var lo = 0
+                    for g in groupEnd.indices {
+                        // The next place of a censored row and of an event (no branch on it).
+                        var nextCensored = lo, nextEvent = lo + censoredIn[g]
+                        for q in lo..<groupEnd[g] {
+                            let isEvent = event[q] ? 1 : 0
+                            let at = isEvent == 1 ? nextEvent : nextCensored
+                            k[at] = RowOrder.key(score(q))
+                            nextEvent += isEvent
+                            nextCensored += 1 - isEvent
+                        }
+                        lo = groupEnd[g]
+                    }
+                }
+            }
+            let ranked = keys.withUnsafeBufferPointer { k in
+                RowOrder.denseKeyRanks(count: n, limit: method == .tree ? n : treeLimit) { k[$0] }
+            }
+            keys = []
+            // The trees are cleared per stratum: with many strata the merges are cheaper.
+            if let ranked, method == .tree || ranked.first.count * strataCount <= max(4 * n, 1 << 16) {
+                let counted = treeCounts(rank: ranked.rank, distinct: ranked.first.count, groupEnd: groupEnd,
+                                         censoredIn: censoredIn, stratumFirstGroup: stratumFirstGroup)
+                return result(counted, groupEnd: groupEnd, censoredIn: censoredIn, stratumFirstGroup: stratumFirstGroup,
+                              reverse: reverse)
+            }
+        }
+        // The merges: the rows in score order (a radix sort of the keys in sorted order).
         var keys = [UInt64](repeating: 0, count: n)
         keys.withUnsafeMutableBufferPointer { k in for q in 0..<n { k[q] = RowOrder.key(score(q)) } }
-        let (order, rank, distinct) = RowOrder.rankOrder(keys: keys)
+        let (order, rank, _) = RowOrder.rankOrder(keys: keys)
         keys = []
-        // The trees are cleared per stratum: with many strata the merges are cheaper.
-        let treesFit = distinct <= treeLimit && distinct * strataCount <= max(4 * n, 1 << 16)
-        if (method ?? (treesFit ? .tree : .merge)) == .tree {
-            var rankOf = [Int32](repeating: 0, count: n)
-            rankOf.withUnsafeMutableBufferPointer { r in
-                for i in 0..<n { r[Int(order[i])] = rank[i] }
-            }
-            let counted = treeCounts(rank: rankOf, distinct: distinct, event: sortedEvent, groupEnd: groupEnd,
-                                     stratumFirstGroup: stratumFirstGroup)
-            let r = result(counted, event: sortedEvent, groupEnd: groupEnd, stratumFirstGroup: stratumFirstGroup,
-                           reverse: reverse)
-            return r
-        }
         return mergeResult(order: order, rank: rank, sortedEvent: sortedEvent, groupEnd: groupEnd,
                            stratumFirstGroup: stratumFirstGroup, reverse: reverse)
     }
 
-    /// The concordance from the counts per row in sorted order (`treeCounts`): comparable
-    /// partners, totals, and the variance summed in the layout's order (strata ascending,
-    /// time descending; at one time the censored rows, then the events).
-    static func result(_ counted: PairCounts, event: [Bool], groupEnd: [Int], stratumFirstGroup: [Int],
+    /// The concordance from the counts per row of `treeCounts` (each tied set's censored
+    /// rows, then its events): comparable partners, totals, and the variance summed in the
+    /// layout's order (strata ascending, time descending; at one time the censored rows,
+    /// then the events).
+    static func result(_ counted: PairCounts, groupEnd: [Int], censoredIn: [Int], stratumFirstGroup: [Int],
                        reverse: Bool) -> ConcordanceResult {
         // Comparable partners of a row of tied set g: as the later member the events of the
         // earlier sets of its stratum (and of g itself when censored); as an event the rows of
         // the later sets (and the censored rows of g). Their sum over events is the number of
         // comparable pairs.
         let groups = groupEnd.count
-        var eventsIn = [Int](repeating: 0, count: groups)
-        event.withUnsafeBufferPointer { e in
-            for g in 0..<groups {
-                var k = 0
-                for q in (g == 0 ? 0 : groupEnd[g - 1])..<groupEnd[g] where e[q] { k += 1 }
-                eventsIn[g] = k
-            }
-        }
         var partnersCensored = [Int](repeating: 0, count: groups), partnersEvent = [Int](repeating: 0, count: groups)
         var comparablePairs = 0
         for s in 0..<(stratumFirstGroup.count - 1) {
@@ -155,7 +184,7 @@ public enum Concordance {
             var eventsBefore = 0
             for g in first..<last {
                 let start = g == 0 ? 0 : groupEnd[g - 1]
-                let e = eventsIn[g], censored = groupEnd[g] - start - e, later = stratumEnd - groupEnd[g]
+                let censored = censoredIn[g], e = groupEnd[g] - start - censored, later = stratumEnd - groupEnd[g]
                 partnersCensored[g] = eventsBefore + e
                 partnersEvent[g] = eventsBefore + later + censored
                 comparablePairs += e * (later + censored)
@@ -174,24 +203,24 @@ public enum Concordance {
         let somers = npair > 0 ? (concordant - discordant) / npair : .nan
         var variance = 0.0
         if npair > 0 {
-            event.withUnsafeBufferPointer { e in
             countC.withUnsafeBufferPointer { countC in
             countD.withUnsafeBufferPointer { countD in
-                for s in 0..<(stratumFirstGroup.count - 1) {
-                    for g in stride(from: stratumFirstGroup[s + 1] - 1, through: stratumFirstGroup[s], by: -1) {
-                        let start = g == 0 ? 0 : groupEnd[g - 1]
-                        for events in [false, true] {
-                            let partnersOfRow = Int32(truncatingIfNeeded: events ? partnersEvent[g] : partnersCensored[g])
-                            for q in start..<groupEnd[g] where e[q] == events {
-                                let c = Double(countC[q]), d = Double(countD[q])
-                                let t = Double(partnersOfRow &- countC[q] &- countD[q])
-                                let dfbeta = (c - d) / npair - somers * (c + d + t) / npair
-                                variance += dfbeta * dfbeta
-                            }
-                        }
+                func add(_ rows: Range<Int>, partners: Int) {
+                    let partnersOfRow = Int32(truncatingIfNeeded: partners)
+                    for k in rows {
+                        let c = Double(countC[k]), d = Double(countD[k])
+                        let t = Double(partnersOfRow &- countC[k] &- countD[k])
+                        let dfbeta = (c - d) / npair - somers * (c + d + t) / npair
+                        variance += dfbeta * dfbeta
                     }
                 }
-            }
+                for s in 0..<(stratumFirstGroup.count - 1) {
+                    for g in stride(from: stratumFirstGroup[s + 1] - 1, through: stratumFirstGroup[s], by: -1) {
+                        let start = g == 0 ? 0 : groupEnd[g - 1], split = start + censoredIn[g]
+                        add(start..<split, partners: partnersCensored[g])
+                        add(split..<groupEnd[g], partners: partnersEvent[g])
+                    }
+                }
             }
             }
             variance /= 4

@@ -5,7 +5,7 @@ extension Concordance {
     /// data structure for cumulative frequency tables", Software: Practice and Experience
     /// 24: the number of inserted ranks below r in O(log K) for K distinct scores), for
     /// scores with few distinct values, where a tree of K counts stays in cache. Rows are
-    /// read in sorted order (stratum, time ascending), a tied set g at a time:
+    /// read a tied set g at a time, its censored rows first, then its events:
     ///   - walking each stratum's tied sets backwards in time (the layout's order), with the
     ///     rows of the later sets in the tree, an event gets as the earlier member of its
     ///     pairs the rows above its score (concordant, unreversed) and those below
@@ -16,96 +16,29 @@ extension Concordance {
     ///     inserted after they are counted.
     /// The two walks are independent and run on two threads; their counts are integers, the
     /// same as the merges'. Tied events with equal scores are counted within each set.
-    /// `rank[q]`: the dense rank 1...distinct of the score of sorted row q; the result's
-    /// counts are per sorted row.
-    static func treeCounts(rank: [Int32], distinct: Int, event: [Bool], groupEnd: [Int],
+    /// `rank[k]`: the dense rank 0..<distinct of the score of row k, tied set g's rows at
+    /// groupEnd[g - 1]..<groupEnd[g] with its `censoredIn[g]` censored rows first; the
+    /// result's counts are per row in that order.
+    static func treeCounts(rank: [UInt32], distinct: Int, groupEnd: [Int], censoredIn: [Int],
                            stratumFirstGroup: [Int]) -> PairCounts {
         let n = rank.count
         var c = [Int32](repeating: 0, count: n), d = [Int32](repeating: 0, count: n)
         var c2 = [Int32](repeating: 0, count: n), d2 = [Int32](repeating: 0, count: n)
         var parts = [PairTotals(), PairTotals()]
         var tied = [(y: 0.0, xy: 0.0)]
-        let k = distinct
         rank.withUnsafeBufferPointer { rk in
-        event.withUnsafeBufferPointer { ev in
         c.withUnsafeMutableBufferPointer { cF in
         d.withUnsafeMutableBufferPointer { dF in
         c2.withUnsafeMutableBufferPointer { cB in
         d2.withUnsafeMutableBufferPointer { dB in
         parts.withUnsafeMutableBufferPointer { part in
         tied.withUnsafeMutableBufferPointer { tied in
+            let walk = TreeWalk(rank: rk.baseAddress!, groupEnd: groupEnd, censoredIn: censoredIn,
+                                stratumFirstGroup: stratumFirstGroup, distinct: distinct)
             CSVReader.concurrently(2) { t in
-                // tree[1...k]: Fenwick sums of count[1...k], the rows inserted per rank.
-                let tree = UnsafeMutablePointer<Int32>.allocate(capacity: k + 2)
-                let count = UnsafeMutablePointer<Int32>.allocate(capacity: k + 2)
-                // Events of the current set met so far per rank (forward walk).
-                let same = UnsafeMutablePointer<Int32>.allocate(capacity: t == 1 ? k + 2 : 0)
-                if t == 1 { same.initialize(repeating: 0, count: k + 2) }
-                defer { tree.deallocate(); count.deallocate(); same.deallocate() }
-                // Rows inserted with a rank below r.
-                @inline(__always) func below(_ r: Int) -> Int32 {
-                    var s: Int32 = 0, i = r - 1
-                    while i > 0 { s &+= tree[i]; i &= i - 1 }
-                    return s
-                }
-                @inline(__always) func insert(_ r: Int) {
-                    count[r] &+= 1
-                    var i = r
-                    while i <= k { tree[i] &+= 1; i += i & -i }
-                }
-                var sumC = 0, sumD = 0
-                for s in 0..<(stratumFirstGroup.count - 1) {
-                    let first = stratumFirstGroup[s], last = stratumFirstGroup[s + 1]
-                    if first == last { continue }
-                    tree.initialize(repeating: 0, count: k + 2)
-                    count.initialize(repeating: 0, count: k + 2)
-                    var inserted: Int32 = 0
-                    if t == 0 {
-                        for g in stride(from: last - 1, through: first, by: -1) {
-                            let lo = g == 0 ? 0 : groupEnd[g - 1], hi = groupEnd[g]
-                            for q in lo..<hi where !ev[q] { insert(Int(rk[q])); inserted &+= 1 }
-                            for q in lo..<hi where ev[q] {
-                                let x = Int(rk[q]), less = below(x)
-                                let greater = inserted &- less &- count[x]
-                                cF[q] = greater; dF[q] = less
-                                sumC += Int(greater); sumD += Int(less)
-                            }
-                            for q in lo..<hi where ev[q] { insert(Int(rk[q])); inserted &+= 1 }
-                        }
-                    } else {
-                        for g in first..<last {
-                            let lo = g == 0 ? 0 : groupEnd[g - 1], hi = groupEnd[g]
-                            for q in lo..<hi where ev[q] {
-                                let x = Int(rk[q]), less = below(x)
-                                cB[q] = less; dB[q] = inserted &- less &- count[x]
-                            }
-                            // Events tied in time: pairs with equal scores (each event meets
-                            // the set's earlier events of its rank).
-                            var sameX = 0, events = 0
-                            for q in lo..<hi where ev[q] {
-                                let x = Int(rk[q])
-                                sameX += Int(same[x])
-                                same[x] &+= 1
-                                insert(x)
-                                events += 1
-                            }
-                            for q in lo..<hi where ev[q] { same[Int(rk[q])] = 0 }
-                            inserted &+= Int32(truncatingIfNeeded: events)
-                            for q in lo..<hi where !ev[q] {
-                                let x = Int(rk[q]), less = below(x)
-                                cB[q] = less; dB[q] = inserted &- less &- count[x]
-                            }
-                            if events > 0 {
-                                let e = Double(events)
-                                tied[0].xy += Double(sameX)
-                                tied[0].y += e * (e - 1) / 2 - Double(sameX)
-                            }
-                        }
-                    }
-                }
-                part[t].concordant = sumC; part[t].discordant = sumD
+                let out = t == 0 ? (cF.baseAddress!, dF.baseAddress!) : (cB.baseAddress!, dB.baseAddress!)
+                walk.run(forward: t == 0, c: out.0, d: out.1, totals: &part[t], tied: &tied[0])
             }
-        }
         }
         }
         }
@@ -117,5 +50,144 @@ extension Concordance {
         // Per row: its counts as the earlier member plus those as the later member.
         for q in 0..<n { c[q] &+= c2[q]; d[q] &+= d2[q] }
         return PairCounts(c: c, d: d, totals: parts[0], tiedY: tiedY, tiedXY: tiedXY)
+    }
+}
+
+/// One walk of `Concordance.treeCounts` over the tied sets (forwards or backwards in time).
+struct TreeWalk {
+    let rank: UnsafePointer<UInt32>
+    let groupEnd: [Int]
+    let censoredIn: [Int]
+    let stratumFirstGroup: [Int]
+    let distinct: Int
+
+    /// The counting tree over ranks 1...distinct (Fenwick). For 2^14 to 2^17 distinct scores
+    /// (when clearing 2^17 places per stratum costs little) it has 2^17 places and its paths
+    /// are written out: the rows below rank r are the sum of tree[m with its bits below l
+    /// cleared] over the set bits l of m = r - 1, and one more at rank r adds 1 at
+    /// (m | (2^l - 1)) + 1 over the clear bits l of m: every level is visited, without a
+    /// branch on the rank (a set bit adds 0), which costs less than the loops' mispredicted
+    /// exits. Otherwise the paths are walked in loops.
+    /// `c`, `d`: the counts per row (concordant and discordant, unreversed) as the earlier
+    /// member (forward: the layout's order) or as the later member (backward).
+    func run(forward: Bool, c cOut: UnsafeMutablePointer<Int32>, d dOut: UnsafeMutablePointer<Int32>,
+             totals: inout Concordance.PairTotals, tied: inout (y: Double, xy: Double)) {
+        let strata = stratumFirstGroup.count - 1
+        let unrolled = distinct >= 1 << 14 && distinct < 1 << 17 && strata * (1 << 17) <= 8 * (groupEnd.last ?? 0)
+        let size = unrolled ? 1 << 17 : distinct
+        let tree = UnsafeMutablePointer<Int32>.allocate(capacity: size + 1)
+        let count = UnsafeMutablePointer<Int32>.allocate(capacity: size + 1)
+        // Events of the current set met so far per rank (backward walk).
+        let same = UnsafeMutablePointer<Int32>.allocate(capacity: forward ? 0 : size + 1)
+        if !forward { same.initialize(repeating: 0, count: size + 1) }
+        defer { tree.deallocate(); count.deallocate(); same.deallocate() }
+        // Rows inserted with a rank below r (1-based).
+        @inline(__always) func below(_ r: Int) -> Int32 {
+            var s: Int32 = 0
+            guard unrolled else {
+                var i = r - 1
+                while i > 0 { s &+= tree[i]; i &= i - 1 }
+                return s
+            }
+            let m = r - 1
+            s &+= tree[m & (-1 << 0)] & -Int32(truncatingIfNeeded: (m >> 0) & 1)
+            s &+= tree[m & (-1 << 1)] & -Int32(truncatingIfNeeded: (m >> 1) & 1)
+            s &+= tree[m & (-1 << 2)] & -Int32(truncatingIfNeeded: (m >> 2) & 1)
+            s &+= tree[m & (-1 << 3)] & -Int32(truncatingIfNeeded: (m >> 3) & 1)
+            s &+= tree[m & (-1 << 4)] & -Int32(truncatingIfNeeded: (m >> 4) & 1)
+            s &+= tree[m & (-1 << 5)] & -Int32(truncatingIfNeeded: (m >> 5) & 1)
+            s &+= tree[m & (-1 << 6)] & -Int32(truncatingIfNeeded: (m >> 6) & 1)
+            s &+= tree[m & (-1 << 7)] & -Int32(truncatingIfNeeded: (m >> 7) & 1)
+            s &+= tree[m & (-1 << 8)] & -Int32(truncatingIfNeeded: (m >> 8) & 1)
+            s &+= tree[m & (-1 << 9)] & -Int32(truncatingIfNeeded: (m >> 9) & 1)
+            s &+= tree[m & (-1 << 10)] & -Int32(truncatingIfNeeded: (m >> 10) & 1)
+            s &+= tree[m & (-1 << 11)] & -Int32(truncatingIfNeeded: (m >> 11) & 1)
+            s &+= tree[m & (-1 << 12)] & -Int32(truncatingIfNeeded: (m >> 12) & 1)
+            s &+= tree[m & (-1 << 13)] & -Int32(truncatingIfNeeded: (m >> 13) & 1)
+            s &+= tree[m & (-1 << 14)] & -Int32(truncatingIfNeeded: (m >> 14) & 1)
+            s &+= tree[m & (-1 << 15)] & -Int32(truncatingIfNeeded: (m >> 15) & 1)
+            s &+= tree[m & (-1 << 16)] & -Int32(truncatingIfNeeded: (m >> 16) & 1)
+            return s
+        }
+        @inline(__always) func insert(_ r: Int) {
+            count[r] &+= 1
+            guard unrolled else {
+                var i = r
+                while i <= size { tree[i] &+= 1; i += i & -i }
+                return
+            }
+            let m = r - 1
+            tree[(m | 0) + 1] &+= Int32(truncatingIfNeeded: (~m >> 0) & 1)
+            tree[(m | 1) + 1] &+= Int32(truncatingIfNeeded: (~m >> 1) & 1)
+            tree[(m | 3) + 1] &+= Int32(truncatingIfNeeded: (~m >> 2) & 1)
+            tree[(m | 7) + 1] &+= Int32(truncatingIfNeeded: (~m >> 3) & 1)
+            tree[(m | 15) + 1] &+= Int32(truncatingIfNeeded: (~m >> 4) & 1)
+            tree[(m | 31) + 1] &+= Int32(truncatingIfNeeded: (~m >> 5) & 1)
+            tree[(m | 63) + 1] &+= Int32(truncatingIfNeeded: (~m >> 6) & 1)
+            tree[(m | 127) + 1] &+= Int32(truncatingIfNeeded: (~m >> 7) & 1)
+            tree[(m | 255) + 1] &+= Int32(truncatingIfNeeded: (~m >> 8) & 1)
+            tree[(m | 511) + 1] &+= Int32(truncatingIfNeeded: (~m >> 9) & 1)
+            tree[(m | 1023) + 1] &+= Int32(truncatingIfNeeded: (~m >> 10) & 1)
+            tree[(m | 2047) + 1] &+= Int32(truncatingIfNeeded: (~m >> 11) & 1)
+            tree[(m | 4095) + 1] &+= Int32(truncatingIfNeeded: (~m >> 12) & 1)
+            tree[(m | 8191) + 1] &+= Int32(truncatingIfNeeded: (~m >> 13) & 1)
+            tree[(m | 16383) + 1] &+= Int32(truncatingIfNeeded: (~m >> 14) & 1)
+            tree[(m | 32767) + 1] &+= Int32(truncatingIfNeeded: (~m >> 15) & 1)
+            tree[(m | 65535) + 1] &+= Int32(truncatingIfNeeded: (~m >> 16) & 1)
+            tree[1 << 17] &+= 1
+        }
+        let rk = rank
+        var sumC = 0, sumD = 0
+        for s in 0..<(stratumFirstGroup.count - 1) {
+            let first = stratumFirstGroup[s], last = stratumFirstGroup[s + 1]
+            if first == last { continue }
+            tree.initialize(repeating: 0, count: size + 1)
+            count.initialize(repeating: 0, count: size + 1)
+            var inserted: Int32 = 0
+            if forward {
+                for g in stride(from: last - 1, through: first, by: -1) {
+                    let lo = g == 0 ? 0 : groupEnd[g - 1], split = lo + censoredIn[g], hi = groupEnd[g]
+                    for q in lo..<split { insert(Int(rk[q]) + 1) }
+                    inserted &+= Int32(truncatingIfNeeded: split - lo)
+                    for q in split..<hi {
+                        let x = Int(rk[q]) + 1, less = below(x)
+                        let greater = inserted &- less &- count[x]
+                        cOut[q] = greater; dOut[q] = less
+                        sumC &+= Int(greater); sumD &+= Int(less)
+                    }
+                    for q in split..<hi { insert(Int(rk[q]) + 1) }
+                    inserted &+= Int32(truncatingIfNeeded: hi - split)
+                }
+            } else {
+                for g in first..<last {
+                    let lo = g == 0 ? 0 : groupEnd[g - 1], split = lo + censoredIn[g], hi = groupEnd[g]
+                    for q in split..<hi {
+                        let x = Int(rk[q]) + 1, less = below(x)
+                        cOut[q] = less; dOut[q] = inserted &- less &- count[x]
+                    }
+                    // Events tied in time: pairs with equal scores (each event meets the
+                    // set's earlier events of its rank).
+                    var sameX = 0
+                    for q in split..<hi {
+                        let x = Int(rk[q]) + 1
+                        sameX += Int(same[x])
+                        same[x] &+= 1
+                        insert(x)
+                    }
+                    for q in split..<hi { same[Int(rk[q]) + 1] = 0 }
+                    inserted &+= Int32(truncatingIfNeeded: hi - split)
+                    for q in lo..<split {
+                        let x = Int(rk[q]) + 1, less = below(x)
+                        cOut[q] = less; dOut[q] = inserted &- less &- count[x]
+                    }
+                    if hi > split {
+                        let e = Double(hi - split)
+                        tied.xy += Double(sameX)
+                        tied.y += e * (e - 1) / 2 - Double(sameX)
+                    }
+                }
+            }
+        }
+        totals.concordant = sumC; totals.discordant = sumD
     }
 }

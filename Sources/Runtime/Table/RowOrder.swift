@@ -20,7 +20,10 @@ enum RowOrder {
     @inline(__always)
     static func key(_ x: Double) -> UInt64 {
         let bits = (x == 0 ? 0.0 : x).bitPattern
-        return bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
+        // Negative: all bits flipped; otherwise the sign bit set (without a branch: the
+        // mask is all ones for a negative value, else 0).
+        let mask = UInt64(bitPattern: Int64(bitPattern: bits) >> 63)
+        return bits ^ (mask | (1 << 63))
     }
 
     /// An unsigned integer with the same order as `x`.
@@ -391,61 +394,66 @@ enum RowOrder {
 
     /// The rank 0..<d of every key among the d distinct keys `key(0..<count)` (in increasing
     /// order), and the first row with each; nil when there are more than `limit` distinct
-    /// keys. Two threads each take half of the rows on many rows, with a table of their own
-    /// (ids in order of first appearance, see `KeyIds`); the ids are then mapped to ranks.
+    /// keys. Two threads each take half of the rows on many rows, with a hash table of their
+    /// own (`KeyTable`: ids in order of first appearance); the two tables' keys are then
+    /// sorted together (a radix sort carrying their ids, stable, so that the first half's
+    /// first rows come first among equal keys) and each half's ids mapped to ranks.
     static func denseKeyRanks(count n: Int, limit: Int, key: (Int) -> UInt64) -> (rank: [UInt32], first: [Int])? {
         let threads = n >= 1 << 16 ? 2 : 1
         func half(_ t: Int) -> Range<Int> { threads == 1 ? 0..<n : (t == 0 ? 0..<(n / 2) : (n / 2)..<n) }
         var ids = [UInt32](repeating: 0, count: n)
-        var tables = [KeyIds](repeating: KeyIds(limit: limit), count: threads)
-        var firsts = [[Int]](repeating: [], count: threads)
-        var complete = [Bool](repeating: false, count: threads)
+        // Per thread: its distinct keys and the first row of each, in id order; nil when
+        // more than `limit`.
+        var found = [(keys: [UInt64], first: [Int])?](repeating: nil, count: threads)
         ids.withUnsafeMutableBufferPointer { idOut in
-        tables.withUnsafeMutableBufferPointer { tables in
-        firsts.withUnsafeMutableBufferPointer { firsts in
-        complete.withUnsafeMutableBufferPointer { complete in
+        found.withUnsafeMutableBufferPointer { found in
             CSVReader.concurrently(threads) { t in
                 let rows = half(t)
-                guard !rows.isEmpty else { complete[t] = true; return }
-                var table = KeyIds(limit: limit)
+                guard !rows.isEmpty else { found[t] = ([], []); return }
+                var table = KeyTable()
+                defer { table.deallocate() }
                 var first: [Int] = []
                 var lastKey = key(rows.lowerBound) &+ 1, lastId: UInt32 = 0
                 for i in rows {
                     let k = key(i)
                     if k != lastKey {
-                        guard let id = table.id(k) else { return }
-                        if id == first.count { first.append(i) }
+                        let id = table.id(k)
+                        if id == first.count {
+                            if id >= limit { return }
+                            first.append(i)
+                        }
                         lastKey = k; lastId = UInt32(truncatingIfNeeded: id)
                     }
                     idOut[i] = lastId
                 }
-                tables[t] = table
-                firsts[t] = first
-                complete[t] = true
+                found[t] = (table.keys(), first)
             }
         }
         }
-        }
-        }
-        guard !complete.contains(false) else { return nil }
-        // The distinct keys of both halves in increasing order (the first half's first rows
-        // come first), and each half's ids mapped to their ranks.
-        var all: [(key: UInt64, first: Int)] = []
-        for t in 0..<threads { for (id, k) in tables[t].distinct.enumerated() { all.append((k, firsts[t][id])) } }
-        all.sort { $0.key != $1.key ? $0.key < $1.key : $0.first < $1.first }
+        guard found.allSatisfy({ $0 != nil }) else { return nil }
+        let parts = found.map { $0! }
+        let all = parts.flatMap(\.keys)
+        var rankOfId = [UInt32](repeating: 0, count: all.count)
         var first: [Int] = []
-        var rankOfKey: [UInt64: UInt32] = [:]
-        rankOfKey.reserveCapacity(all.count)
-        for e in all where rankOfKey[e.key] == nil {
-            rankOfKey[e.key] = UInt32(truncatingIfNeeded: first.count)
-            first.append(e.first)
+        if !all.isEmpty {
+            let sorted = all.withUnsafeBufferPointer { radixPositions($0) }
+            let allFirst = parts.flatMap(\.first)
+            var rank: UInt32 = 0
+            for i in 0..<all.count {
+                let id = Int(sorted.positions[i])
+                if i > 0 && all[id] != all[Int(sorted.positions[i - 1])] { rank += 1 }
+                if first.count == Int(rank) { first.append(allFirst[id]) }
+                rankOfId[id] = rank
+            }
         }
         guard first.count <= limit else { return nil }
-        let rankOfId = (0..<threads).map { t in tables[t].distinct.map { rankOfKey[$0]! } }
+        // Each half's ids to ranks (the second half's ids follow the first half's).
+        let offset = threads == 2 ? parts[0].keys.count : 0
         ids.withUnsafeMutableBufferPointer { idOut in
-            CSVReader.concurrently(threads) { t in
-                rankOfId[t].withUnsafeBufferPointer { r in
-                    for i in half(t) { idOut[i] = r[Int(idOut[i])] }
+            rankOfId.withUnsafeBufferPointer { r in
+                CSVReader.concurrently(threads) { t in
+                    let base = r.baseAddress! + (t == 0 ? 0 : offset)
+                    for i in half(t) { idOut[i] = base[Int(idOut[i])] }
                 }
             }
         }
@@ -522,4 +530,68 @@ struct KeyIds {
 
     /// The ids in increasing key order.
     func rankOrder() -> [Int] { distinct.indices.sorted { distinct[$0] < distinct[$1] } }
+}
+
+/// Ids 0, 1, 2, ... for distinct 64-bit keys in order of first appearance, as `KeyIds` (the
+/// same hash and linear probing, doubling when half full) without a limit, in memory of its
+/// own, for one thread's loop over many rows. `deallocate()` when done.
+struct KeyTable {
+    private var key: UnsafeMutablePointer<UInt64>
+    private var slotId: UnsafeMutablePointer<Int32>
+    /// The keys in id order (room for half the slots).
+    private var ordered: UnsafeMutablePointer<UInt64>
+    private var bits = 8
+    private(set) var count = 0
+
+    init() {
+        key = .allocate(capacity: 1 << 8)
+        slotId = .allocate(capacity: 1 << 8)
+        slotId.initialize(repeating: -1, count: 1 << 8)
+        ordered = .allocate(capacity: 1 << 7)
+    }
+
+    mutating func deallocate() { key.deallocate(); slotId.deallocate(); ordered.deallocate() }
+
+    /// The keys in order of their ids.
+    func keys() -> [UInt64] { Array(UnsafeBufferPointer(start: ordered, count: count)) }
+
+    /// The id of `k` (a new one for a new key).
+    @inline(__always)
+    mutating func id(_ k: UInt64) -> Int {
+        let mask = (1 << bits) - 1
+        var h = Int(truncatingIfNeeded: (k &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - bits))
+        while true {
+            let s = Int(slotId[h])
+            if s < 0 { break }
+            if key[h] == k { return s }
+            h = (h + 1) & mask
+        }
+        let id = count
+        key[h] = k
+        slotId[h] = Int32(truncatingIfNeeded: id)
+        ordered[id] = k
+        count += 1
+        if 2 * count >= 1 << bits { grow() }
+        return id
+    }
+
+    private mutating func grow() {
+        bits += 1
+        let size = 1 << bits, mask = size - 1
+        key.deallocate(); slotId.deallocate()
+        key = .allocate(capacity: size)
+        slotId = .allocate(capacity: size)
+        slotId.initialize(repeating: -1, count: size)
+        let bigger = UnsafeMutablePointer<UInt64>.allocate(capacity: size / 2)
+        bigger.update(from: ordered, count: count)
+        ordered.deallocate()
+        ordered = bigger
+        for j in 0..<count {
+            let k = ordered[j]
+            var h = Int(truncatingIfNeeded: (k &* 0x9E37_79B9_7F4A_7C15) >> UInt64(64 - bits))
+            while slotId[h] >= 0 { h = (h + 1) & mask }
+            key[h] = k
+            slotId[h] = Int32(truncatingIfNeeded: j)
+        }
+    }
 }
