@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Runtime
 
@@ -101,7 +102,7 @@ struct CoxLevelRowsTests {
     }
 
     /// Many rows: the rows built by two threads, the tied sets from the buckets of the times
-    /// (few distinct times) or from the sort (many).
+    /// (few distinct times) or from the sort (many); the one-pass walk.
     @Test(arguments: [40, 50_000])
     func manyRows(_ distinctTimes: Int) {
         let d = Self.data(70_000, [.numeric, .factor(levels: 8), .numeric], distinctTimes: distinctTimes, seed: 5)
@@ -111,8 +112,10 @@ struct CoxLevelRowsTests {
         #expect(levels.position == RowOrder.positions(time: d.time, strata: d.strata))
         #expect(levels.groups == dense.groups && levels.time == dense.time && levels.event == dense.event)
         let beta = [0.02, 0.1, -0.2, 0.3, 0, 0.05, -0.1, 0.4, -0.01]
-        Self.expectSame(CoxLikelihood(data: levels, ties: .efron).evaluate(beta),
-                        CoxLikelihood(data: dense, ties: .efron).evaluate(beta), "70000 rows")
+        // The one-pass walk (the grouped pass, which adds in another order, is tested below).
+        var one = CoxLikelihood(data: levels, ties: .efron)
+        one.grouped = false
+        Self.expectSame(one.evaluate(beta), CoxLikelihood(data: dense, ties: .efron).evaluate(beta), "70000 rows")
     }
 
     /// A row with 1 in two columns of a "factor": not a factor's contrasts, so the rows are
@@ -162,5 +165,98 @@ struct CoxLevelRowsTests {
         let c = try Cox.fit(time: d.time, event: d.event, design: CoxDesign(columnNames: names, columns: scaled, terms: terms))
         let e = try Cox.fit(time: d.time, event: d.event, design: CoxDesign(columnNames: names, columns: scaled))
         #expect(c.coefficients.map(\.bitPattern) == e.coefficients.map(\.bitPattern))
+    }
+
+    // MARK: The pass on two threads, a tied set at a time
+
+    static func expectClose(_ a: CoxEvaluation, _ b: CoxEvaluation, _ what: String,
+                            sourceLocation: SourceLocation = #_sourceLocation) {
+        // The same sums added in another order: agreement to rounding.
+        let relative = 1e-11
+        func close(_ x: Double, _ y: Double, scale: Double) -> Bool { abs(x - y) <= relative * max(abs(x), abs(y), scale) }
+        #expect(close(a.logLikelihood, b.logLikelihood, scale: 1), "loglik \(what)", sourceLocation: sourceLocation)
+        let uScale = a.score.map { abs($0) }.max() ?? 1
+        for j in a.score.indices {
+            #expect(close(a.score[j], b.score[j], scale: max(uScale, 1)), "score \(j) \(what)", sourceLocation: sourceLocation)
+        }
+        let iScale = a.information.flatMap { $0.map { abs($0) } }.max() ?? 1
+        for j in a.information.indices {
+            for k in a.information.indices {
+                #expect(close(a.information[j][k], b.information[j][k], scale: iScale), "information \(j),\(k) \(what)",
+                        sourceLocation: sourceLocation)
+            }
+        }
+    }
+
+    /// The grouped pass (`evaluateGrouped`) against the one-pass walk: 40000 rows, few
+    /// distinct times, with and without strata and weights, Efron and Breslow, one factor and
+    /// zero to four other columns (the other columns in front of or after it).
+    @Test(arguments: [[Part.numeric, .numeric, .factor(levels: 6)], [.factor(levels: 4)], [.factor(levels: 3), .numeric],
+                      [.numeric, .numeric, .factor(levels: 5), .numeric, .numeric]])
+    func groupedPassAgreesWithOnePass(_ parts: [Part]) throws {
+        let d = Self.data(40_000, parts, distinctTimes: 300, seed: 77)
+        let p = d.columns.count
+        for ties in [CoxTies.efron, .breslow] {
+            for (strata, weights) in [(false, false), (true, false), (false, true), (true, true)] {
+                let rows = Self.riskSets(d, compress: true, strata: strata, weights: weights)
+                let levels = try #require(rows.levels)
+                for beta in [[Double](repeating: 0, count: p), (0..<p).map { 0.2 * (Double($0 % 4) - 1.5) }] {
+                    var one = CoxLikelihood(data: rows, ties: ties)
+                    one.grouped = false
+                    let grouped = try #require(CoxLikelihood(data: rows, ties: ties).evaluateGrouped(beta, levels: levels))
+                    Self.expectClose(grouped, one.evaluate(beta), "\(ties) strata \(strata) weights \(weights)")
+                }
+            }
+        }
+    }
+
+    /// The grouped pass is not taken (and the one-pass walk is) for few rows, many tied sets,
+    /// two factors, more than four other columns, or exact ties.
+    @Test func groupedPassFallsBack() throws {
+        func grouped(_ parts: [Part], rows n: Int, distinctTimes: Int, ties: CoxTies = .efron) throws -> Bool {
+            let d = Self.data(n, parts, distinctTimes: distinctTimes, seed: 9)
+            let rows = Self.riskSets(d, compress: true, strata: false, weights: false)
+            let levels = try #require(rows.levels)
+            let beta = [Double](repeating: 0.1, count: d.columns.count)
+            return CoxLikelihood(data: rows, ties: ties).evaluateGrouped(beta, levels: levels) != nil
+        }
+        #expect(try grouped([.numeric, .factor(levels: 4)], rows: 40_000, distinctTimes: 300))
+        #expect(try !grouped([.numeric, .factor(levels: 4)], rows: 20_000, distinctTimes: 300))
+        #expect(try !grouped([.numeric, .factor(levels: 4)], rows: 40_000, distinctTimes: 400_000))
+        #expect(try !grouped([.numeric, .factor(levels: 4), .factor(levels: 3)], rows: 40_000, distinctTimes: 300))
+        #expect(try !grouped([.numeric, .numeric, .numeric, .numeric, .numeric, .factor(levels: 3)], rows: 40_000,
+                             distinctTimes: 300))
+        #expect(try !grouped([.numeric, .factor(levels: 4)], rows: 40_000, distinctTimes: 300, ties: .exact))
+    }
+
+    /// The Efron scalars with the logarithms of products against one logarithm per term,
+    /// also with terms beyond 1e200 and below 1e-200.
+    @Test func efronScalarsLogOfProducts() {
+        for (d, s0, d0) in [(250, 3.5e5, 2.1e3), (7, 1e250, 3e249), (40, 1e-230, 5e-231), (2, 1.0, 1.0)] {
+            let e = EfronScalars(events: d, eventWeight: Double(d) * 1.3, s0: s0, d0: d0)
+            var logs = 0.0
+            for k in 1...d { logs += log(s0 + Double(k) / Double(d) * d0) }
+            #expect(abs(e.logSum - 1.3 * logs) <= 1e-13 * abs(1.3 * logs) + 1e-12, "d \(d) s0 \(s0)")
+        }
+    }
+
+    /// What one read of a column tells, on the values that could fool it.
+    @Test func columnFacts() {
+        func facts(_ v: [Double]) -> Cox.ColumnFacts { v.withUnsafeBufferPointer { Cox.ColumnFacts($0) } }
+        let binary = facts([0, 1, 1, 0, 0, 1, 0])
+        #expect(binary.finite && binary.unit && binary.binary && binary.nonzero == 3)
+        let negativeZero = facts([0, 1, -0.0, 1, 0])
+        #expect(negativeZero.unit && !negativeZero.binary && negativeZero.nonzero == 2)
+        let unit = facts([-1, 0, 1, 1, -1, 0, 0, 0, 1])
+        #expect(unit.unit && !unit.binary)
+        for odd in [1 + 0x1p-52, 1 - 0x1p-53, 1e-300, 0x1p-1074, 2, 0.5, -2, 1e200, -1e300] {
+            let f = facts([0, 1, 0, 1, 0, odd])
+            #expect(f.finite && !f.unit && !f.binary, "\(odd)")
+        }
+        for bad in [Double.nan, .infinity, -.infinity] {
+            let f = facts([0, 1, 0, 1, bad, 0, 1])
+            #expect(!f.finite && !f.unit && !f.binary, "\(bad)")
+        }
+        #expect(facts([]).finite && facts([]).nonzero == 0)
     }
 }

@@ -165,7 +165,9 @@ public struct CoxResult: Sendable {
 /// Grambsch 2000, sec. 3.3): for Breslow/Efron each log term contributes the weighted mean
 /// a/s of x and the weighted variance C/s - (a/s)(a/s)' over its (Efron-reduced) risk set,
 /// where s = sum r, a = sum r x, C = sum r x x'. Those sums are accumulated once per
-/// iteration while walking time backwards, so an iteration costs O(n p^2). For the exact
+/// iteration while walking time backwards, so an iteration costs O(n p^2) (on many rows with
+/// few distinct times first per tied set on two threads, then added up over the sets:
+/// `CoxLikelihood.evaluateGrouped`; the same terms in another order). For the exact
 /// likelihood the elementary symmetric sums over subsets of size d and their first and
 /// second derivatives follow the recursion (Gail, Lubin & Rubinstein 1981)
 ///   E_k(m) = E_k(m-1) + r_m E_{k-1}(m-1),
@@ -208,26 +210,50 @@ public struct CoxResult: Sendable {
 public enum Cox {
 
     /// What one read of a design column tells: all values finite; all -1, 0 or 1; all +0
-    /// or 1 (bit for bit); how many are not 0.
+    /// or 1 (bit for bit); how many are not 0 (+0 or -0).
     struct ColumnFacts {
         var finite = true, unit = true, binary = true
         var nonzero = 0
 
         init() {}
 
+        /// Four values at a time, in sums that are 0 exactly when the property holds:
+        /// v * 0 is +-0 for finite v (NaN otherwise); v (v^2 - 1) is 0 only for v in
+        /// {-1, 0, 1} and v (v - 1) only for v in {0, 1} (v^2 = 1 only when |v| = 1; no
+        /// underflow, as v^2 - 1 = -1 and v - 1 = -1 for tiny v); sums of their absolute
+        /// values cannot cancel. +0 and 1 are told from -0 by the sign bits.
         init(_ c: UnsafeBufferPointer<Double>) {
-            // Flags as integers, so that the loop has no branch.
-            var notFinite = 0, notUnit = 0, notBinary = 0, nonzero = 0
-            let one = (1.0).bitPattern
-            for v in c {
-                notFinite |= v.isFinite ? 0 : 1
-                let a = abs(v)
-                notUnit |= a == 0 || a == 1 ? 0 : 1
-                notBinary |= v.bitPattern == 0 || v.bitPattern == one ? 0 : 1
-                nonzero &+= v == 0 ? 0 : 1
+            typealias V = SIMD4<Double>
+            typealias B = SIMD4<UInt64>
+            let n = c.count
+            let zero = V(repeating: 0), one = V(repeating: 1), magnitude = B(repeating: ~(1 << 63))
+            var notFinite = zero, notUnit = zero, notBinary = zero
+            var zeros = SIMD4<Int64>(repeating: 0), bits = B(repeating: 0)
+            let raw = UnsafeRawPointer(c.baseAddress)
+            var i = 0
+            if let raw {
+                while i + 4 <= n {
+                    let v = raw.loadUnaligned(fromByteOffset: i * 8, as: V.self)
+                    notFinite += v * zero
+                    notUnit += unsafeBitCast(unsafeBitCast(v * (v * v - one), to: B.self) & magnitude, to: V.self)
+                    notBinary += unsafeBitCast(unsafeBitCast(v * (v - one), to: B.self) & magnitude, to: V.self)
+                    zeros &-= unsafeBitCast(v .== zero, to: SIMD4<Int64>.self)
+                    bits |= unsafeBitCast(v, to: B.self)
+                    i += 4
+                }
             }
-            finite = notFinite == 0; unit = notUnit == 0 && finite; binary = notBinary == 0
-            self.nonzero = nonzero
+            var f = notFinite.sum(), u = notUnit.sum(), b = notBinary.sum()
+            var zeroCount = Int(zeros.wrappedSum()), sign = bits[0] | bits[1] | bits[2] | bits[3]
+            while i < n {
+                let v = c[i]
+                f += v * 0; u += abs(v * (v * v - 1)); b += abs(v * (v - 1))
+                zeroCount += v == 0 ? 1 : 0; sign |= v.bitPattern
+                i += 1
+            }
+            finite = f == 0
+            unit = finite && u == 0
+            binary = finite && b == 0 && sign >> 63 == 0
+            nonzero = n - zeroCount
         }
     }
 
@@ -287,6 +313,7 @@ public enum Cox {
         // zero. Columns are independent: on many rows two threads take every other column.
         var columnFacts = [ColumnFacts](repeating: ColumnFacts(), count: p)
         let columnThreads = n >= 1 << 15 && p > 1 ? 2 : 1
+        let rowThreads = n >= 1 << 15 ? 2 : 1
         columnFacts.withUnsafeMutableBufferPointer { facts in
             CSVReader.concurrently(columnThreads) { t in
                 for j in stride(from: t, to: p, by: columnThreads) {
@@ -432,16 +459,25 @@ public enum Cox {
         // Linear predictor as R forms it: X b - sum(b * means), aliased b taken as 0.
         var offset = 0.0
         for j in 0..<p { offset += coef[j] * means[j] }
-        // Column by column (the same sum in the same order for every row).
+        // Column by column (the same sum in the same order for every row), over chunks of
+        // rows that stay in cache; on many rows two threads take half of the rows each.
         var lp = [Double](repeating: 0, count: n)
         lp.withUnsafeMutableBufferPointer { out in
-            for j in 0..<p {
-                let b = coef[j]
-                design.columns[j].withUnsafeBufferPointer { c in
-                    for i in 0..<n { out[i] += c[i] * b }
+            CSVReader.concurrently(rowThreads) { t in
+                let rows = rowThreads == 1 ? 0..<n : (t == 0 ? 0..<(n / 2) : (n / 2)..<n)
+                var lo = rows.lowerBound
+                while lo < rows.upperBound {
+                    let hi = min(lo + 4096, rows.upperBound)
+                    for j in 0..<p {
+                        let b = coef[j]
+                        design.columns[j].withUnsafeBufferPointer { c in
+                            for i in lo..<hi { out[i] += c[i] * b }
+                        }
+                    }
+                    for i in lo..<hi { out[i] -= offset }
+                    lo = hi
                 }
             }
-            for i in 0..<n { out[i] -= offset }
         }
         if !newton.converged, let maxLP = lp.max(), maxLP > 500 || u.contains(where: { !$0.isFinite }) {
             warnings.append("one or more coefficients may be infinite")
@@ -464,7 +500,11 @@ public enum Cox {
         var sortedLP = [Double](repeating: 0, count: n)
         sortedLP.withUnsafeMutableBufferPointer { out in
             lp.withUnsafeBufferPointer { x in
-                sorted.position.withUnsafeBufferPointer { w in for i in 0..<n { out[Int(w[i])] = x[i] } }
+                sorted.position.withUnsafeBufferPointer { w in
+                    CSVReader.concurrently(rowThreads) { t in
+                        for i in rowThreads == 1 ? 0..<n : (t == 0 ? 0..<(n / 2) : (n / 2)..<n) { out[Int(w[i])] = x[i] }
+                    }
+                }
             }
         }
         let concordance = start == nil && weights == nil && cluster == nil

@@ -89,17 +89,21 @@ struct LevelRows {
                     let at = s.baseAddress! + lo
                     for (g, f) in factors.enumerated() {
                         code.update(repeating: 0, count: hi - lo)
-                        var twice = false
+                        // Without a branch on the value: a row's code becomes c where the
+                        // column is 1; `twice` notes a row that already had one.
+                        var twice: UInt8 = 0
                         for j in f {
                             let c = UInt8(truncatingIfNeeded: j - f.lowerBound + 1)
                             columns[j].withUnsafeBufferPointer { v in
-                                for i in lo..<hi where v[i] != 0 {
-                                    twice = twice || code[i - lo] != 0
-                                    code[i - lo] = c
+                                for i in lo..<hi {
+                                    let one: UInt8 = v[i] != 0 ? 0xFF : 0
+                                    let old = code[i - lo]
+                                    twice |= one & old
+                                    code[i - lo] = old | (one & c)
                                 }
                             }
                         }
-                        if twice { clash[t] = true }
+                        if twice != 0 { clash[t] = true }
                         let out = codeOut.baseAddress! + g * n
                         for i in lo..<hi { out[Int(at[i - lo])] = code[i - lo] }
                     }

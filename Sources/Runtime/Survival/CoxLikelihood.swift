@@ -26,6 +26,9 @@ struct CoxLikelihood {
     /// eta and r of every row, allocated by the first evaluation and reused by the next
     /// (an engine evaluates one b at a time).
     let scratch = CoxScratch()
+    /// Whether level rows may be evaluated on two threads a tied set at a time
+    /// (`evaluateGrouped`: the same sums, added in another order).
+    var grouped = true
 
     /// L(b), U(b), I(b) in one backward pass over time (see `Cox` for the formulas).
     ///
@@ -41,7 +44,8 @@ struct CoxLikelihood {
     /// on the dense rows.
     func evaluate(_ beta: [Double]) -> CoxEvaluation {
         if (data.sparse != nil || data.levels != nil) && beta.allSatisfy(\.isFinite) {
-            let ev = evaluate(beta, compressed: true)
+            let ev = data.levels.flatMap { grouped ? evaluateGrouped(beta, levels: $0) : nil }
+                ?? evaluate(beta, compressed: true)
             if ev.logLikelihood.isFinite && ev.score.allSatisfy(\.isFinite)
                 && ev.information.allSatisfy({ $0.allSatisfy(\.isFinite) }) {
                 return ev
@@ -76,20 +80,6 @@ struct CoxLikelihood {
         if scratch.eta.count != n {
             scratch.eta = [Double](repeating: 0, count: n)
             scratch.risk = [Double](repeating: 0, count: n)
-        }
-
-        // Adds the term for one log-denominator with sums (t0, t1, t2) and weight w.
-        func addTerm(_ t0: Double, _ t1: UnsafeMutablePointer<Double>, _ t2: UnsafeMutablePointer<Double>, weight w: Double) {
-            loglik -= w * log(t0)
-            for j in 0..<p {
-                mean[j] = t1[j] / t0
-                u[j] -= w * mean[j]
-            }
-            for j in 0..<p {
-                for k in 0...j {
-                    imat[j * p + k] += w * (t2[j * p + k] / t0 - mean[j] * mean[k])
-                }
-            }
         }
 
         // Case weights (1 when absent) and (start, stop] bookkeeping: `nrisk` rows are in the
@@ -261,42 +251,14 @@ struct CoxLikelihood {
                         }
                     }
                 }
-                if d > 1 && ties == .efron {
-                    // k-th term (k = 1..d): the risk set without the events, plus the events
-                    // with weight f = k/d, i.e. sums (s0 + f d0, s1 + f d1, s2 + f d2). Its
-                    // mean and second moment are linear in f over the same denominator, so
-                    // the d terms add up through five scalar sums over k:
-                    //   a = sum 1/t0, b = sum f/t0, c = sum 1/t0^2, e = sum f/t0^2, g = sum f^2/t0^2
-                    //   U -= s1 a + d1 b
-                    //   I += s2 a + d2 b - (s1 s1' c + (s1 d1' + d1 s1') e + d1 d1' g)
-                    // (O(d + p^2) per tied set instead of O(d p^2)).
-                    // With case weights each of the d terms is weighted by the mean event
-                    // weight (survival's agfit4): every sum below carries that factor.
-                    let meanWeight = dw / Double(d)
-                    var a = 0.0, b = 0.0, c = 0.0, e = 0.0, g2 = 0.0
-                    for k in 1...d {
-                        let f = Double(k) / Double(d)
-                        let t0 = s0 + f * d0
-                        loglik -= meanWeight * log(t0)
-                        let inv = 1 / t0, inv2 = inv * inv
-                        a += inv; b += f * inv; c += inv2; e += f * inv2; g2 += f * f * inv2
-                    }
-                    a *= meanWeight; b *= meanWeight; c *= meanWeight; e *= meanWeight; g2 *= meanWeight
-                    for j in 0..<p { u[j] -= s1[j] * a + d1[j] * b }
-                    for j in 0..<p {
-                        for k in 0...j {
-                            imat[j * p + k] += s2[j * p + k] * a + d2[j * p + k] * b
-                                - (s1[j] * s1[k] * c + (s1[j] * d1[k] + d1[j] * s1[k]) * e + d1[j] * d1[k] * g2)
-                        }
-                    }
-                }
-                // From here on every member of the tied set is in the risk set.
-                s0 += d0
-                for j in 0..<p { s1[j] += d1[j] }
-                for j in 0..<pp { s2[j] += d2[j] }
-                if d == 1 || ties == .breslow {
-                    addTerm(s0, s1, s2, weight: dw)
-                } else if ties == .exact {
+                if ties != .exact || d == 1 {
+                    CoxLikelihood.tiedSetTerms(ties: ties, events: d, eventWeight: dw, s0: &s0, d0: d0, s1: s1, s2: s2,
+                                               d1: d1, d2: d2, p: p, u: u, imat: imat, mean: mean, loglik: &loglik)
+                } else {
+                    // From here on every member of the tied set is in the risk set.
+                    s0 += d0
+                    for j in 0..<p { s1[j] += d1[j] }
+                    for j in 0..<pp { s2[j] += d2[j] }
                     if hasStart {
                         let t = data.time[group.lowerBound]
                         let risk = (group.lowerBound..<data.stratumEnd[g]).filter { entry[$0] < t }
@@ -330,6 +292,76 @@ struct CoxLikelihood {
             }
         }
         return CoxEvaluation(logLikelihood: loglik, score: Array(UnsafeBufferPointer(start: u, count: p)), information: info)
+    }
+
+    /// The Efron or Breslow terms of one tied set with `events` d >= 1 (weighing
+    /// `eventWeight` together): with the risk-set sums (s0, s1, s2) of the rows at risk that
+    /// are not among its events and the events' sums (d0, d1, d2), subtracts from the
+    /// log-likelihood and adds to U and I what its log-denominators give (see `Cox`), and
+    /// leaves in (s0, s1, s2) the sums of the whole risk set. `mean` is scratch of p values.
+    @inline(__always)
+    static func tiedSetTerms(ties: CoxTies, events d: Int, eventWeight dw: Double, s0: inout Double, d0: Double,
+                             s1: UnsafeMutablePointer<Double>, s2: UnsafeMutablePointer<Double>,
+                             d1: UnsafeMutablePointer<Double>, d2: UnsafeMutablePointer<Double>, p: Int,
+                             u: UnsafeMutablePointer<Double>, imat: UnsafeMutablePointer<Double>,
+                             mean: UnsafeMutablePointer<Double>, loglik: inout Double) {
+        let pp = p * p
+        if d > 1 && ties == .efron {
+            // k-th term (k = 1..d): the risk set without the events, plus the events
+            // with weight f = k/d, i.e. sums (s0 + f d0, s1 + f d1, s2 + f d2). Its
+            // mean and second moment are linear in f over the same denominator, so
+            // the d terms add up through five scalar sums over k:
+            //   a = sum 1/t0, b = sum f/t0, c = sum 1/t0^2, e = sum f/t0^2, g = sum f^2/t0^2
+            //   U -= s1 a + d1 b
+            //   I += s2 a + d2 b - (s1 s1' c + (s1 d1' + d1 s1') e + d1 d1' g)
+            // (O(d + p^2) per tied set instead of O(d p^2)).
+            // With case weights each of the d terms is weighted by the mean event
+            // weight (survival's agfit4): every sum below carries that factor.
+            let meanWeight = dw / Double(d)
+            var a = 0.0, b = 0.0, c = 0.0, e = 0.0, g2 = 0.0
+            for k in 1...d {
+                let f = Double(k) / Double(d)
+                let t0 = s0 + f * d0
+                loglik -= meanWeight * log(t0)
+                let inv = 1 / t0, inv2 = inv * inv
+                a += inv; b += f * inv; c += inv2; e += f * inv2; g2 += f * f * inv2
+            }
+            a *= meanWeight; b *= meanWeight; c *= meanWeight; e *= meanWeight; g2 *= meanWeight
+            addEfronTerms(a, b, c, e, g2, s1: s1, s2: s2, d1: d1, d2: d2, p: p, u: u, imat: imat)
+        }
+        // From here on every member of the tied set is in the risk set.
+        s0 += d0
+        for j in 0..<p { s1[j] += d1[j] }
+        for j in 0..<pp { s2[j] += d2[j] }
+        if d == 1 || ties == .breslow {
+            // The term for one log-denominator with sums (t0, t1, t2) = (s0, s1, s2), weight dw.
+            loglik -= dw * log(s0)
+            for j in 0..<p {
+                mean[j] = s1[j] / s0
+                u[j] -= dw * mean[j]
+            }
+            for j in 0..<p {
+                for k in 0...j {
+                    imat[j * p + k] += dw * (s2[j * p + k] / s0 - mean[j] * mean[k])
+                }
+            }
+        }
+    }
+
+    /// U -= s1 a + d1 b and I += s2 a + d2 b - (s1 s1' c + (s1 d1' + d1 s1') e + d1 d1' g):
+    /// the Efron terms of one tied set from its scalar sums (see `tiedSetTerms`).
+    @inline(__always)
+    static func addEfronTerms(_ a: Double, _ b: Double, _ c: Double, _ e: Double, _ g2: Double,
+                              s1: UnsafeMutablePointer<Double>, s2: UnsafeMutablePointer<Double>,
+                              d1: UnsafeMutablePointer<Double>, d2: UnsafeMutablePointer<Double>, p: Int,
+                              u: UnsafeMutablePointer<Double>, imat: UnsafeMutablePointer<Double>) {
+        for j in 0..<p { u[j] -= s1[j] * a + d1[j] * b }
+        for j in 0..<p {
+            for k in 0...j {
+                imat[j * p + k] += s2[j * p + k] * a + d2[j * p + k] * b
+                    - (s1[j] * s1[k] * c + (s1[j] * d1[k] + d1[j] * s1[k]) * e + d1[j] * d1[k] * g2)
+            }
+        }
     }
 
     /// The exact-likelihood term of one tied set of d >= 2 events: subtracts

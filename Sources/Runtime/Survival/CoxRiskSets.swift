@@ -67,40 +67,58 @@ struct CoxRiskSets {
         var groups: [Range<Int>] = []
         var groupEvents: [Int32] = []
         if let b = RowOrder.buckets(time: time, strata: strata) {
-            // Rows and events per bucket, then the buckets' first places.
-            var offset = [Int](repeating: 0, count: b.count + 1)
-            var events = [Int](repeating: 0, count: b.count)
-            b.bucket.withUnsafeBufferPointer { bk in
-                event.withUnsafeBufferPointer { e in
-                    offset.withUnsafeMutableBufferPointer { c in
-                        events.withUnsafeMutableBufferPointer { ev in
-                            for i in 0..<n {
+            // Rows and events per bucket in each half of the rows (two threads on many rows,
+            // as in a parallel counting sort: the first half's rows of a bucket come first).
+            let threads = n >= 1 << 16 ? 2 : 1
+            func half(_ t: Int) -> Range<Int> { threads == 1 ? 0..<n : (t == 0 ? 0..<(n / 2) : (n / 2)..<n) }
+            let buckets = b.count
+            // counts[(t * 2 + 0) * buckets + k]: rows of bucket k in half t; (t * 2 + 1): events.
+            var counts = [Int](repeating: 0, count: 2 * threads * buckets)
+            counts.withUnsafeMutableBufferPointer { c in
+                b.bucket.withUnsafeBufferPointer { bk in
+                    event.withUnsafeBufferPointer { e in
+                        CSVReader.concurrently(threads) { t in
+                            let rows = c.baseAddress! + 2 * t * buckets, events = rows + buckets
+                            for i in half(t) {
                                 let k = Int(bk[i])
-                                c[k + 1] += 1
-                                ev[k] += e[i] ? 1 : 0
+                                rows[k] += 1
+                                events[k] += e[i] ? 1 : 0
                             }
                         }
                     }
                 }
             }
-            for k in 0..<b.count {
-                offset[k + 1] += offset[k]
-                if offset[k + 1] > offset[k] {
+            // Per half and bucket the next sorted place, and (for the level rows) the next place
+            // of an event (2k) and of a censored row (2k + 1).
+            var next = [Int](repeating: 0, count: threads * buckets)
+            var nextLevel = [Int](repeating: 0, count: 2 * threads * buckets)
+            var offset = [Int](repeating: 0, count: buckets + 1)
+            for k in 0..<buckets {
+                var rows = 0, events = 0
+                for t in 0..<threads {
+                    next[t * buckets + k] = offset[k] + rows
+                    rows += counts[2 * t * buckets + k]
+                    events += counts[(2 * t + 1) * buckets + k]
+                }
+                offset[k + 1] = offset[k] + rows
+                var eventsBefore = 0, censoredBefore = 0
+                for t in 0..<threads {
+                    let r = counts[2 * t * buckets + k], e = counts[(2 * t + 1) * buckets + k]
+                    nextLevel[2 * (t * buckets + k)] = offset[k] + eventsBefore
+                    nextLevel[2 * (t * buckets + k) + 1] = offset[k] + events + censoredBefore
+                    eventsBefore += e; censoredBefore += r - e
+                }
+                if rows > 0 {
                     groups.append(offset[k]..<offset[k + 1])
-                    groupEvents.append(Int32(truncatingIfNeeded: events[k]))
+                    groupEvents.append(Int32(truncatingIfNeeded: events))
                 }
             }
-            // Per bucket the next sorted place, and (for the level rows) the next place of an
-            // event (2k) and of a censored row (2k + 1).
-            var next = offset
-            var nextLevel = [Int](repeating: 0, count: 2 * b.count)
-            for k in 0..<b.count { nextLevel[2 * k] = offset[k]; nextLevel[2 * k + 1] = offset[k] + events[k] }
             // A time of -0 is in the bucket of +0; the sorted times keep each row's own value
             // then, else every place of a bucket gets its time.
             let negativeZero = time.contains { $0 == 0 && $0.sign == .minus }
             if !negativeZero {
                 sortedTime.withUnsafeMutableBufferPointer { st in
-                    for k in 0..<b.count where offset[k + 1] > offset[k] {
+                    for k in 0..<buckets where offset[k + 1] > offset[k] {
                         let value = b.times[k % b.times.count]
                         for q in offset[k]..<offset[k + 1] { st[q] = value }
                     }
@@ -115,18 +133,21 @@ struct CoxRiskSets {
             b.bucket.withUnsafeBufferPointer { bk in
             time.withUnsafeBufferPointer { t in
             event.withUnsafeBufferPointer { e in
-                for i in 0..<n {
-                    let k = Int(bk[i])
-                    let q = next[k]
-                    next[k] = q + 1
-                    pos[i] = UInt32(truncatingIfNeeded: q)
-                    se[q] = e[i]
-                    if negativeZero { st[q] = t[i] }
-                    if wantLevels {
-                        let at = 2 * k + (e[i] ? 0 : 1)
-                        let s = nextLevel[at]
-                        nextLevel[at] = s + 1
-                        slot[i] = UInt32(truncatingIfNeeded: s)
+                CSVReader.concurrently(threads) { h in
+                    let next = next.baseAddress! + h * buckets, nextLevel = nextLevel.baseAddress! + 2 * h * buckets
+                    for i in half(h) {
+                        let k = Int(bk[i])
+                        let q = next[k]
+                        next[k] = q + 1
+                        pos[i] = UInt32(truncatingIfNeeded: q)
+                        se[q] = e[i]
+                        if negativeZero { st[q] = t[i] }
+                        if wantLevels {
+                            let at = 2 * k + (e[i] ? 0 : 1)
+                            let s = nextLevel[at]
+                            nextLevel[at] = s + 1
+                            slot[i] = UInt32(truncatingIfNeeded: s)
+                        }
                     }
                 }
             }
