@@ -108,23 +108,30 @@ public enum DesignMatrix {
         let n = numeric.first?.count ?? text.first?.count ?? 0
         // Column by column (each read in order), marking the rows with a missing value.
         // On many rows two threads each take half of the rows, through every column.
-        var missing = [Bool](repeating: false, count: n)
+        // (Flags as bytes, set without a branch.)
+        var missing = [UInt8](repeating: 0, count: n)
         let threads = n >= 1 << 16 ? 2 : 1
+        var dropped = 0
         missing.withUnsafeMutableBufferPointer { m in
             CSVReader.concurrently(threads) { t in
                 let rows = threads == 1 ? 0..<n : (t == 0 ? 0..<(n / 2) : (n / 2)..<n)
                 for c in numeric {
-                    c.withUnsafeBufferPointer { v in for i in rows where v[i].isNaN { m[i] = true } }
+                    c.withUnsafeBufferPointer { v in for i in rows { m[i] |= v[i].isNaN ? 1 : 0 } }
                 }
             }
             for c in text {
-                for i in 0..<n where c[i] == nil { m[i] = true }
+                for i in 0..<n where c[i] == nil { m[i] = 1 }
+            }
+            for i in 0..<n { dropped &+= Int(m[i]) }
+        }
+        let kept = missing.withUnsafeBufferPointer { m in
+            [Int](unsafeUninitializedCapacity: n - dropped) { out, count in
+                var k = 0
+                for i in 0..<n where m[i] == 0 { out[k] = i; k += 1 }
+                count = k
             }
         }
-        var kept: [Int] = []
-        kept.reserveCapacity(n)
-        for i in 0..<n where !missing[i] { kept.append(i) }
-        return (kept, n - kept.count)
+        return (kept, dropped)
     }
 
     /// The distinct non-missing values, in first-seen order.

@@ -28,24 +28,29 @@ extension DesignMatrix {
         }
         // Column by column, each written once in order: 1 where the row's code is the
         // column's level, NaN where missing, else 0 (a table per code, no branch per row).
-        var columns: [[Double]] = []
-        columns.reserveCapacity(kept.count)
+        // The columns are independent: on many rows two threads take every other one.
+        var columns = [[Double]](repeating: [], count: kept.count)
         let n = codes.count
-        for k in 0..<kept.count {
-            var value = [Double](repeating: 0, count: dictionary.count + 1)
-            for code in dictionary.indices where column[code] == k { value[code] = 1 }
-            value[dictionary.count] = .nan
-            columns.append(value.withUnsafeBufferPointer { v in
-                codes.withUnsafeBufferPointer { cd in
-                    [Double](unsafeUninitializedCapacity: n) { out, count in
-                        for i in 0..<n {
-                            let c = cd[i]
-                            out[i] = v[c == Column.stringNA ? dictionary.count : Int(c)]
+        let threads = n >= 1 << 16 && kept.count > 1 ? 2 : 1
+        columns.withUnsafeMutableBufferPointer { out in
+            CSVReader.concurrently(threads) { t in
+                for k in stride(from: t, to: kept.count, by: threads) {
+                    var value = [Double](repeating: 0, count: dictionary.count + 1)
+                    for code in dictionary.indices where column[code] == k { value[code] = 1 }
+                    value[dictionary.count] = .nan
+                    out[k] = value.withUnsafeBufferPointer { v in
+                        codes.withUnsafeBufferPointer { cd in
+                            [Double](unsafeUninitializedCapacity: n) { out, count in
+                                for i in 0..<n {
+                                    let c = cd[i]
+                                    out[i] = v[c == Column.stringNA ? dictionary.count : Int(c)]
+                                }
+                                count = n
+                            }
                         }
-                        count = n
                     }
                 }
-            })
+            }
         }
         return DesignColumns(names: kept.map { name + $0 }, columns: columns, reference: ref)
     }
