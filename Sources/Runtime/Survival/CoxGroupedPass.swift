@@ -197,14 +197,7 @@ extension CoxLikelihood {
                                            mean: mean, loglik: &loglik)
             }
         }
-        var info = [[Double]](repeating: [Double](repeating: 0, count: p), count: p)
-        for j in 0..<p {
-            for k in 0...j {
-                info[j][k] = imat[j * p + k]
-                info[k][j] = imat[j * p + k]
-            }
-        }
-        return CoxEvaluation(logLikelihood: loglik, score: Array(UnsafeBufferPointer(start: u, count: p)), information: info)
+        return CoxEvaluation(logLikelihood: loglik, score: u, lowerInformation: imat, p: p)
     }
 }
 

@@ -18,6 +18,23 @@ struct CoxEvaluation {
     var score: [Double]
     /// Information matrix (symmetric, full).
     var information: [[Double]]
+
+    init(logLikelihood: Double, score: [Double], information: [[Double]]) {
+        self.logLikelihood = logLikelihood; self.score = score; self.information = information
+    }
+
+    /// From a pass's scratch: the score's `p` values and the information's lower triangle
+    /// (row-major, `p` by `p`), made symmetric.
+    init(logLikelihood: Double, score u: UnsafePointer<Double>, lowerInformation imat: UnsafePointer<Double>, p: Int) {
+        var info = [[Double]](repeating: [Double](repeating: 0, count: p), count: p)
+        for j in 0..<p {
+            for k in 0...j {
+                info[j][k] = imat[j * p + k]
+                info[k][j] = imat[j * p + k]
+            }
+        }
+        self.init(logLikelihood: logLikelihood, score: Array(UnsafeBufferPointer(start: u, count: p)), information: info)
+    }
 }
 
 struct CoxLikelihood {
@@ -284,14 +301,7 @@ struct CoxLikelihood {
         }
         }
 
-        var info = [[Double]](repeating: [Double](repeating: 0, count: p), count: p)
-        for j in 0..<p {
-            for k in 0...j {
-                info[j][k] = imat[j * p + k]
-                info[k][j] = imat[j * p + k]
-            }
-        }
-        return CoxEvaluation(logLikelihood: loglik, score: Array(UnsafeBufferPointer(start: u, count: p)), information: info)
+        return CoxEvaluation(logLikelihood: loglik, score: u, lowerInformation: imat, p: p)
     }
 
     /// The Efron or Breslow terms of one tied set with `events` d >= 1 (weighing
