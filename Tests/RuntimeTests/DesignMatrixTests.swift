@@ -38,4 +38,24 @@ struct DesignMatrixTests {
         #expect(kept == [0, 3])
         #expect(dropped == 2)
     }
+
+    /// Many rows (two threads): columns without NaN are skipped after one read, infinite
+    /// values are kept (R's na.omit drops NA and NaN only), and the kept rows gathered.
+    @Test func completeRowsAndGatherOnManyRows() {
+        let n = 70_001
+        let a = (0..<n).map { Double($0 % 97) }
+        var b = (0..<n).map { Double($0) / 3 }
+        b[5] = .nan; b[n - 1] = .nan; b[40_000] = .infinity
+        var c = [Double](repeating: 1, count: n)
+        c[35_000] = .nan
+        #expect(!DesignMatrix.hasNaN(a.withUnsafeBufferPointer { $0.baseAddress! }, count: n))
+        #expect(DesignMatrix.hasNaN(b.withUnsafeBufferPointer { $0.baseAddress! }, count: n))
+        let (kept, dropped) = DesignMatrix.completeRows(numeric: [a, b, c])
+        #expect(dropped == 3)
+        #expect(kept == (0..<n).filter { $0 != 5 && $0 != n - 1 && $0 != 35_000 })
+        let design = CoxDesign(columnNames: ["a", "b", "c"], columns: [a, b, c]).rows(kept)
+        #expect(design.columns[0] == kept.map { a[$0] })
+        #expect(design.columns[1].map(\.bitPattern) == kept.map { b[$0].bitPattern })
+        #expect(design.columns[2] == kept.map { c[$0] })
+    }
 }

@@ -108,7 +108,9 @@ public enum DesignMatrix {
         let n = numeric.first?.count ?? text.first?.count ?? 0
         // Column by column (each read in order), marking the rows with a missing value.
         // On many rows two threads each take half of the rows, through every column.
-        // (Flags as bytes, set without a branch.)
+        // (Flags as bytes, set without a branch.) A column is first read for whether it has a
+        // NaN at all (the sum of v * 0 is NaN then, else +-0; four at a time), and only
+        // columns that do are read row by row.
         var missing = [UInt8](repeating: 0, count: n)
         let threads = n >= 1 << 16 ? 2 : 1
         var dropped = 0
@@ -116,7 +118,10 @@ public enum DesignMatrix {
             CSVReader.concurrently(threads) { t in
                 let rows = threads == 1 ? 0..<n : (t == 0 ? 0..<(n / 2) : (n / 2)..<n)
                 for c in numeric {
-                    c.withUnsafeBufferPointer { v in for i in rows { m[i] |= v[i].isNaN ? 1 : 0 } }
+                    c.withUnsafeBufferPointer { v in
+                        guard let base = v.baseAddress, hasNaN(base + rows.lowerBound, count: rows.count) else { return }
+                        for i in rows { m[i] |= v[i].isNaN ? 1 : 0 }
+                    }
                 }
             }
             for c in text {
@@ -132,6 +137,21 @@ public enum DesignMatrix {
             }
         }
         return (kept, dropped)
+    }
+
+    /// Whether one of `count` values is NaN (or infinite: the sum of v * 0 is then NaN).
+    static func hasNaN(_ v: UnsafePointer<Double>, count: Int) -> Bool {
+        var sum = SIMD4<Double>(repeating: 0)
+        let zero = SIMD4<Double>(repeating: 0)
+        let raw = UnsafeRawPointer(v)
+        var i = 0
+        while i + 4 <= count {
+            sum += raw.loadUnaligned(fromByteOffset: i * 8, as: SIMD4<Double>.self) * zero
+            i += 4
+        }
+        var total = sum.sum()
+        while i < count { total += v[i] * 0; i += 1 }
+        return total != 0
     }
 
     /// The distinct non-missing values, in first-seen order.
@@ -207,19 +227,21 @@ extension CoxDesign {
     /// The design restricted to the given rows (e.g. the kept rows of `completeRows`).
     /// On many rows two threads each gather every other column.
     public func rows(_ indices: [Int]) -> CoxDesign {
-        var gathered = [[Double]](repeating: [], count: columns.count)
-        let threads = indices.count >= 1 << 16 && columns.count > 1 ? 2 : 1
-        gathered.withUnsafeMutableBufferPointer { out in
-            CSVReader.concurrently(threads) { t in
-                for j in stride(from: t, to: columns.count, by: threads) {
-                    out[j] = columns[j].withUnsafeBufferPointer { v in
-                        [Double](unsafeUninitializedCapacity: indices.count) { o, count in
-                            for (k, i) in indices.enumerated() {
-                                precondition(i >= 0 && i < v.count, "row index out of range")
-                                o[k] = v[i]
-                            }
-                            count = indices.count
+        let m = indices.count
+        var lowest = 0, highest = -1
+        if let first = indices.first { lowest = first; highest = first }
+        for i in indices { lowest = min(lowest, i); highest = max(highest, i) }
+        for c in columns { precondition(lowest >= 0 && highest < c.count, "row index out of range") }
+        // Each column gathered; on many rows two threads take half of its rows each.
+        let threads = m >= 1 << 16 ? 2 : 1
+        let gathered = columns.map { c in
+            c.withUnsafeBufferPointer { v in
+                indices.withUnsafeBufferPointer { idx in
+                    [Double](unsafeUninitializedCapacity: m) { o, count in
+                        CSVReader.concurrently(threads) { t in
+                            for k in threads == 1 ? 0..<m : (t == 0 ? 0..<(m / 2) : (m / 2)..<m) { o[k] = v[idx[k]] }
                         }
+                        count = m
                     }
                 }
             }

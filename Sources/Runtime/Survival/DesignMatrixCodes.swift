@@ -27,27 +27,24 @@ extension DesignMatrix {
             for (code, text) in dictionary.enumerated() where text == level { column[code] = k }
         }
         // Column by column, each written once in order: 1 where the row's code is the
-        // column's level, NaN where missing, else 0 (a table per code, no branch per row).
-        // The columns are independent: on many rows two threads take every other one.
-        var columns = [[Double]](repeating: [], count: kept.count)
+        // column's level, NaN where missing, else 0 (a table per code, no branch per row);
+        // on many rows two threads take half of a column's rows each.
         let n = codes.count
-        let threads = n >= 1 << 16 && kept.count > 1 ? 2 : 1
-        columns.withUnsafeMutableBufferPointer { out in
-            CSVReader.concurrently(threads) { t in
-                for k in stride(from: t, to: kept.count, by: threads) {
-                    var value = [Double](repeating: 0, count: dictionary.count + 1)
-                    for code in dictionary.indices where column[code] == k { value[code] = 1 }
-                    value[dictionary.count] = .nan
-                    out[k] = value.withUnsafeBufferPointer { v in
-                        codes.withUnsafeBufferPointer { cd in
-                            [Double](unsafeUninitializedCapacity: n) { out, count in
-                                for i in 0..<n {
-                                    let c = cd[i]
-                                    out[i] = v[c == Column.stringNA ? dictionary.count : Int(c)]
-                                }
-                                count = n
+        let threads = n >= 1 << 16 ? 2 : 1
+        let columns: [[Double]] = (0..<kept.count).map { k in
+            var value = [Double](repeating: 0, count: dictionary.count + 1)
+            for code in dictionary.indices where column[code] == k { value[code] = 1 }
+            value[dictionary.count] = .nan
+            return value.withUnsafeBufferPointer { v in
+                codes.withUnsafeBufferPointer { cd in
+                    [Double](unsafeUninitializedCapacity: n) { out, count in
+                        CSVReader.concurrently(threads) { t in
+                            for i in threads == 1 ? 0..<n : (t == 0 ? 0..<(n / 2) : (n / 2)..<n) {
+                                let c = cd[i]
+                                out[i] = v[c == Column.stringNA ? dictionary.count : Int(c)]
                             }
                         }
+                        count = n
                     }
                 }
             }
