@@ -259,4 +259,18 @@ struct CoxLevelRowsTests {
         }
         #expect(facts([]).finite && facts([]).nonzero == 0)
     }
+
+    /// The concordance of a fit kept as level rows (its scores written to the level rows'
+    /// order) is that of the rows sorted by time, bit for bit, with and without strata.
+    @Test(arguments: [false, true])
+    func concordanceFromLevelRows(_ withStrata: Bool) throws {
+        let d = Self.data(3000, [.numeric, .factor(levels: 5)], distinctTimes: 90, seed: 13)
+        let names = (0..<d.columns.count).map { "x\($0)" }
+        let design = CoxDesign(columnNames: names, columns: d.columns,
+                               terms: [CoxTerm(name: "x0", columns: 0..<1), CoxTerm(name: "f", columns: d.factors[0], reference: "a")])
+        let strata = withStrata ? d.strata : nil
+        let fit = try Cox.fit(time: d.time, event: d.event, design: design, strata: strata)
+        let direct = Concordance.compute(time: d.time, event: d.event, score: fit.linearPredictors, strata: strata, reverse: true)
+        #expect(fit.concordance == direct)
+    }
 }

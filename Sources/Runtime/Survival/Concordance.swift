@@ -110,21 +110,10 @@ public enum Concordance {
             }
         }
         stratumFirstGroup.append(groupEnd.count)
-        let strataCount = stratumFirstGroup.count - 1
+        let sets = TiedSets(end: groupEnd, firstIn: censoredIn, eventsFirst: false, stratumFirst: stratumFirstGroup)
         // The trees: the scores' keys with each tied set's censored rows first, then its
-        // events (each in sorted order, as in the layout), and their dense ranks from hash
-        // tables (`RowOrder.denseKeyRanks`), when there are few distinct scores. On many rows
-        // not tried when the first rows have as many distinct scores as m rows drawn from
-        // `treeLimit` equally likely values would (about m - m^2 / (2 treeLimit)): then there
-        // are likely more distinct scores than the trees take.
-        var fewDistinct = n <= treeLimit
-        if !fewDistinct {
-            let sample = 4096
-            var sampled = KeyTable()
-            for q in 0..<sample { _ = sampled.id(RowOrder.key(score(q))) }
-            fewDistinct = sampled.count < sample - sample * sample / (2 * treeLimit)
-            sampled.deallocate()
-        }
+        // events (each in sorted order, as in the layout).
+        let (fewDistinct, expected) = sampleDistinct(n) { RowOrder.key(score($0)) }
         if method != .merge && (method == .tree || fewDistinct) {
             var keys = [UInt64](repeating: 0, count: n)
             keys.withUnsafeMutableBufferPointer { k in
@@ -144,16 +133,8 @@ public enum Concordance {
                     }
                 }
             }
-            let ranked = keys.withUnsafeBufferPointer { k in
-                RowOrder.denseKeyRanks(count: n, limit: method == .tree ? n : treeLimit) { k[$0] }
-            }
-            keys = []
-            // The trees are cleared per stratum: with many strata the merges are cheaper.
-            if let ranked, method == .tree || ranked.first.count * strataCount <= max(4 * n, 1 << 16) {
-                let counted = treeCounts(rank: ranked.rank, distinct: ranked.first.count, groupEnd: groupEnd,
-                                         censoredIn: censoredIn, stratumFirstGroup: stratumFirstGroup)
-                return result(counted, groupEnd: groupEnd, censoredIn: censoredIn, stratumFirstGroup: stratumFirstGroup,
-                              reverse: reverse)
+            if let r = treeResult(keys: keys, sets: sets, expected: expected, reverse: reverse, anyCount: method == .tree) {
+                return r
             }
         }
         // The merges: the rows in score order (a radix sort of the keys in sorted order).
@@ -165,12 +146,91 @@ public enum Concordance {
                            stratumFirstGroup: stratumFirstGroup, reverse: reverse)
     }
 
-    /// The concordance from the counts per row of `treeCounts` (each tied set's censored
-    /// rows, then its events): comparable partners, totals, and the variance summed in the
-    /// layout's order (strata ascending, time descending; at one time the censored rows,
-    /// then the events).
-    static func result(_ counted: PairCounts, groupEnd: [Int], censoredIn: [Int], stratumFirstGroup: [Int],
-                       reverse: Bool) -> ConcordanceResult {
+    /// Rows in tied sets (same stratum and time): set g is rows end[g - 1]..<end[g], its
+    /// `firstIn[g]` first rows its censored rows and the rest its events, or with
+    /// `eventsFirst` its events first and then its censored rows (each part in sorted
+    /// order); sets in order of stratum, then time ascending; `stratumFirst[s]` the first set
+    /// of stratum s (one past the last set at the end).
+    struct TiedSets {
+        let end: [Int]
+        let firstIn: [Int]
+        let eventsFirst: Bool
+        let stratumFirst: [Int]
+
+        /// Set g's censored rows and events.
+        @inline(__always)
+        func parts(_ g: Int) -> (censored: Range<Int>, events: Range<Int>) {
+            let lo = g == 0 ? 0 : end[g - 1], split = lo + firstIn[g], hi = end[g]
+            return eventsFirst ? (split..<hi, lo..<split) : (lo..<split, split..<hi)
+        }
+    }
+
+    /// Whether there are likely few distinct scores (at most `treeLimit`), and about how many
+    /// (for the hash tables' size). On many rows judged from the first 4096: not few when
+    /// they have as many distinct scores as m drawn from `treeLimit` equally likely values
+    /// would (about m - m^2 / (2 treeLimit)); the guess D from m - m^2 / (2 D) distinct.
+    static func sampleDistinct(_ n: Int, key: (Int) -> UInt64) -> (few: Bool, expected: Int) {
+        guard n > treeLimit else { return (true, 0) }
+        let sample = 4096
+        var sampled = KeyTable()
+        defer { sampled.deallocate() }
+        for q in 0..<sample { _ = sampled.id(key(q)) }
+        return (sampled.count < sample - sample * sample / (2 * treeLimit),
+                min(2 * sample * sample / (2 * max(sample - sampled.count, 1)), treeLimit))
+    }
+
+    /// The concordance counted with the trees from the scores' keys laid out as `sets`, when
+    /// the keys have at most `treeLimit` distinct values (any number with `anyCount`) and the
+    /// trees, cleared per stratum, cost less than merges; nil otherwise.
+    static func treeResult(keys: [UInt64], sets: TiedSets, expected: Int, reverse: Bool,
+                           anyCount: Bool = false) -> ConcordanceResult? {
+        let n = keys.count
+        let ranked = keys.withUnsafeBufferPointer { k in
+            RowOrder.denseKeyRanks(count: n, limit: anyCount ? n : treeLimit, expected: expected) { k[$0] }
+        }
+        // The trees are cleared per stratum: with many strata the merges are cheaper.
+        let strataCount = sets.stratumFirst.count - 1
+        guard let ranked, anyCount || ranked.first.count * strataCount <= max(4 * n, 1 << 16) else { return nil }
+        let counted = treeCounts(rank: ranked.rank, distinct: ranked.first.count, sets: sets)
+        return result(counted, sets: sets, reverse: reverse)
+    }
+
+    /// Harrell's concordance for a Cox fit kept as level rows (`LevelRows`): the scores in
+    /// input order, each written to its level row (`slot`: events first within each tied
+    /// set, each part in sorted order), the tied sets and their events, and where each
+    /// stratum ends (`lastInStratum`), from the fit's risk sets; nil when the scores have too
+    /// many distinct values for the trees (then `compute(sortedTime:...)` merges).
+    static func compute(scores: [Double], slot: [UInt32], groups: [Range<Int>], groupEvents: [Int32],
+                        lastInStratum: [Bool], reverse: Bool) -> ConcordanceResult? {
+        let n = scores.count
+        precondition(n < Int(Int32.max) / 2, "too many rows for 32-bit pair counts")
+        let (fewDistinct, expected) = sampleDistinct(n) { RowOrder.key(scores[$0]) }
+        guard fewDistinct else { return nil }
+        var stratumFirst = [0]
+        for g in groups.indices where lastInStratum[g] { stratumFirst.append(g + 1) }
+        let sets = TiedSets(end: groups.map(\.upperBound), firstIn: groupEvents.map { Int($0) }, eventsFirst: true,
+                            stratumFirst: stratumFirst)
+        let threads = n >= 1 << 16 ? 2 : 1
+        let keys = [UInt64](unsafeUninitializedCapacity: n) { k, count in
+            scores.withUnsafeBufferPointer { x in
+                slot.withUnsafeBufferPointer { at in
+                    CSVReader.concurrently(threads) { t in
+                        for i in threads == 1 ? 0..<n : (t == 0 ? 0..<(n / 2) : (n / 2)..<n) {
+                            k[Int(at[i])] = RowOrder.key(x[i])
+                        }
+                    }
+                }
+            }
+            count = n
+        }
+        return treeResult(keys: keys, sets: sets, expected: expected, reverse: reverse)
+    }
+
+    /// The concordance from the counts per row of `treeCounts` (rows laid out as `sets`):
+    /// comparable partners, totals, and the variance summed in the layout's order (strata
+    /// ascending, time descending; at one time the censored rows, then the events).
+    static func result(_ counted: PairCounts, sets: TiedSets, reverse: Bool) -> ConcordanceResult {
+        let groupEnd = sets.end, stratumFirstGroup = sets.stratumFirst
         // Comparable partners of a row of tied set g: as the later member the events of the
         // earlier sets of its stratum (and of g itself when censored); as an event the rows of
         // the later sets (and the censored rows of g). Their sum over events is the number of
@@ -183,8 +243,8 @@ public enum Concordance {
             let stratumEnd = groupEnd[last - 1]
             var eventsBefore = 0
             for g in first..<last {
-                let start = g == 0 ? 0 : groupEnd[g - 1]
-                let censored = censoredIn[g], e = groupEnd[g] - start - censored, later = stratumEnd - groupEnd[g]
+                let (censoredRows, eventRows) = sets.parts(g)
+                let censored = censoredRows.count, e = eventRows.count, later = stratumEnd - groupEnd[g]
                 partnersCensored[g] = eventsBefore + e
                 partnersEvent[g] = eventsBefore + later + censored
                 comparablePairs += e * (later + censored)
@@ -194,33 +254,40 @@ public enum Concordance {
         let totals = counted.totals
         var concordant = Double(totals.concordant), discordant = Double(totals.discordant)
         let tiedX = Double(comparablePairs - totals.concordant - totals.discordant)
-        var (countC, countD) = (counted.c, counted.d)
+        // Per row: its counts as the earlier and as the later member.
+        var (c1, d1, c2, d2) = (counted.c, counted.d, counted.c2, counted.d2)
         if reverse {
             swap(&concordant, &discordant)
-            swap(&countC, &countD)
+            swap(&c1, &d1)
+            swap(&c2, &d2)
         }
         let npair = concordant + discordant + tiedX
         let somers = npair > 0 ? (concordant - discordant) / npair : .nan
         var variance = 0.0
         if npair > 0 {
-            countC.withUnsafeBufferPointer { countC in
-            countD.withUnsafeBufferPointer { countD in
+            c1.withUnsafeBufferPointer { c1 in
+            d1.withUnsafeBufferPointer { d1 in
+            c2.withUnsafeBufferPointer { c2 in
+            d2.withUnsafeBufferPointer { d2 in
                 func add(_ rows: Range<Int>, partners: Int) {
                     let partnersOfRow = Int32(truncatingIfNeeded: partners)
                     for k in rows {
-                        let c = Double(countC[k]), d = Double(countD[k])
-                        let t = Double(partnersOfRow &- countC[k] &- countD[k])
+                        let countC = c1[k] &+ c2[k], countD = d1[k] &+ d2[k]
+                        let c = Double(countC), d = Double(countD)
+                        let t = Double(partnersOfRow &- countC &- countD)
                         let dfbeta = (c - d) / npair - somers * (c + d + t) / npair
                         variance += dfbeta * dfbeta
                     }
                 }
                 for s in 0..<(stratumFirstGroup.count - 1) {
                     for g in stride(from: stratumFirstGroup[s + 1] - 1, through: stratumFirstGroup[s], by: -1) {
-                        let start = g == 0 ? 0 : groupEnd[g - 1], split = start + censoredIn[g]
-                        add(start..<split, partners: partnersCensored[g])
-                        add(split..<groupEnd[g], partners: partnersEvent[g])
+                        let (censoredRows, eventRows) = sets.parts(g)
+                        add(censoredRows, partners: partnersCensored[g])
+                        add(eventRows, partners: partnersEvent[g])
                     }
                 }
+            }
+            }
             }
             }
             variance /= 4
@@ -333,6 +400,8 @@ public enum Concordance {
     /// totals, and the pairs of tied events.
     struct PairCounts {
         var c: [Int32], d: [Int32]
+        /// The trees' second walk (added to c and d; empty for the merges).
+        var c2: [Int32] = [], d2: [Int32] = []
         var totals: PairTotals
         var tiedY: Double, tiedXY: Double
     }

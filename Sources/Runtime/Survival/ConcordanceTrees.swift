@@ -16,14 +16,13 @@ extension Concordance {
     ///     inserted after they are counted.
     /// The two walks are independent and run on two threads; their counts are integers, the
     /// same as the merges'. Tied events with equal scores are counted within each set.
-    /// `rank[k]`: the dense rank 0..<distinct of the score of row k, tied set g's rows at
-    /// groupEnd[g - 1]..<groupEnd[g] with its `censoredIn[g]` censored rows first; the
-    /// result's counts are per row in that order.
-    static func treeCounts(rank: [UInt32], distinct: Int, groupEnd: [Int], censoredIn: [Int],
-                           stratumFirstGroup: [Int]) -> PairCounts {
+    /// `rank[k]`: the dense rank 0..<distinct of the score of row k, rows laid out as `sets`;
+    /// the result's counts are per row in that order.
+    static func treeCounts(rank: [UInt32], distinct: Int, sets: TiedSets) -> PairCounts {
         let n = rank.count
-        var c = [Int32](repeating: 0, count: n), d = [Int32](repeating: 0, count: n)
-        var c2 = [Int32](repeating: 0, count: n), d2 = [Int32](repeating: 0, count: n)
+        // Every place is written by the walks (the forward walk writes 0 for censored rows).
+        func uninitialized() -> [Int32] { [Int32](unsafeUninitializedCapacity: n) { _, count in count = n } }
+        var c = uninitialized(), d = uninitialized(), c2 = uninitialized(), d2 = uninitialized()
         var parts = [PairTotals(), PairTotals()]
         var tied = [(y: 0.0, xy: 0.0)]
         rank.withUnsafeBufferPointer { rk in
@@ -33,8 +32,7 @@ extension Concordance {
         d2.withUnsafeMutableBufferPointer { dB in
         parts.withUnsafeMutableBufferPointer { part in
         tied.withUnsafeMutableBufferPointer { tied in
-            let walk = TreeWalk(rank: rk.baseAddress!, groupEnd: groupEnd, censoredIn: censoredIn,
-                                stratumFirstGroup: stratumFirstGroup, distinct: distinct)
+            let walk = TreeWalk(rank: rk.baseAddress!, sets: sets, distinct: distinct)
             CSVReader.concurrently(2) { t in
                 let out = t == 0 ? (cF.baseAddress!, dF.baseAddress!) : (cB.baseAddress!, dB.baseAddress!)
                 walk.run(forward: t == 0, c: out.0, d: out.1, totals: &part[t], tied: &tied[0])
@@ -46,19 +44,16 @@ extension Concordance {
         }
         }
         }
-        let tiedY = tied[0].y, tiedXY = tied[0].xy
-        // Per row: its counts as the earlier member plus those as the later member.
-        for q in 0..<n { c[q] &+= c2[q]; d[q] &+= d2[q] }
-        return PairCounts(c: c, d: d, totals: parts[0], tiedY: tiedY, tiedXY: tiedXY)
+        // Per row: its counts as the earlier member plus those as the later member (added
+        // up where they are read).
+        return PairCounts(c: c, d: d, c2: c2, d2: d2, totals: parts[0], tiedY: tied[0].y, tiedXY: tied[0].xy)
     }
 }
 
 /// One walk of `Concordance.treeCounts` over the tied sets (forwards or backwards in time).
 struct TreeWalk {
     let rank: UnsafePointer<UInt32>
-    let groupEnd: [Int]
-    let censoredIn: [Int]
-    let stratumFirstGroup: [Int]
+    let sets: Concordance.TiedSets
     let distinct: Int
 
     /// The counting tree over ranks 1...distinct (Fenwick). For 2^14 to 2^17 distinct scores
@@ -72,8 +67,8 @@ struct TreeWalk {
     /// member (forward: the layout's order) or as the later member (backward).
     func run(forward: Bool, c cOut: UnsafeMutablePointer<Int32>, d dOut: UnsafeMutablePointer<Int32>,
              totals: inout Concordance.PairTotals, tied: inout (y: Double, xy: Double)) {
-        let strata = stratumFirstGroup.count - 1
-        let unrolled = distinct >= 1 << 14 && distinct < 1 << 17 && strata * (1 << 17) <= 8 * (groupEnd.last ?? 0)
+        let strata = sets.stratumFirst.count - 1
+        let unrolled = distinct >= 1 << 14 && distinct < 1 << 17 && strata * (1 << 17) <= 8 * (sets.end.last ?? 0)
         let size = unrolled ? 1 << 17 : distinct
         let tree = UnsafeMutablePointer<Int32>.allocate(capacity: size + 1)
         let count = UnsafeMutablePointer<Int32>.allocate(capacity: size + 1)
@@ -138,50 +133,50 @@ struct TreeWalk {
         }
         let rk = rank
         var sumC = 0, sumD = 0
-        for s in 0..<(stratumFirstGroup.count - 1) {
-            let first = stratumFirstGroup[s], last = stratumFirstGroup[s + 1]
+        for s in 0..<(sets.stratumFirst.count - 1) {
+            let first = sets.stratumFirst[s], last = sets.stratumFirst[s + 1]
             if first == last { continue }
             tree.initialize(repeating: 0, count: size + 1)
             count.initialize(repeating: 0, count: size + 1)
             var inserted: Int32 = 0
             if forward {
                 for g in stride(from: last - 1, through: first, by: -1) {
-                    let lo = g == 0 ? 0 : groupEnd[g - 1], split = lo + censoredIn[g], hi = groupEnd[g]
-                    for q in lo..<split { insert(Int(rk[q]) + 1) }
-                    inserted &+= Int32(truncatingIfNeeded: split - lo)
-                    for q in split..<hi {
+                    let (censored, events) = sets.parts(g)
+                    for q in censored { insert(Int(rk[q]) + 1); cOut[q] = 0; dOut[q] = 0 }
+                    inserted &+= Int32(truncatingIfNeeded: censored.count)
+                    for q in events {
                         let x = Int(rk[q]) + 1, less = below(x)
                         let greater = inserted &- less &- count[x]
                         cOut[q] = greater; dOut[q] = less
                         sumC &+= Int(greater); sumD &+= Int(less)
                     }
-                    for q in split..<hi { insert(Int(rk[q]) + 1) }
-                    inserted &+= Int32(truncatingIfNeeded: hi - split)
+                    for q in events { insert(Int(rk[q]) + 1) }
+                    inserted &+= Int32(truncatingIfNeeded: events.count)
                 }
             } else {
                 for g in first..<last {
-                    let lo = g == 0 ? 0 : groupEnd[g - 1], split = lo + censoredIn[g], hi = groupEnd[g]
-                    for q in split..<hi {
+                    let (censored, events) = sets.parts(g)
+                    for q in events {
                         let x = Int(rk[q]) + 1, less = below(x)
                         cOut[q] = less; dOut[q] = inserted &- less &- count[x]
                     }
                     // Events tied in time: pairs with equal scores (each event meets the
                     // set's earlier events of its rank).
                     var sameX = 0
-                    for q in split..<hi {
+                    for q in events {
                         let x = Int(rk[q]) + 1
                         sameX += Int(same[x])
                         same[x] &+= 1
                         insert(x)
                     }
-                    for q in split..<hi { same[Int(rk[q]) + 1] = 0 }
-                    inserted &+= Int32(truncatingIfNeeded: hi - split)
-                    for q in lo..<split {
+                    for q in events { same[Int(rk[q]) + 1] = 0 }
+                    inserted &+= Int32(truncatingIfNeeded: events.count)
+                    for q in censored {
                         let x = Int(rk[q]) + 1, less = below(x)
                         cOut[q] = less; dOut[q] = inserted &- less &- count[x]
                     }
-                    if hi > split {
-                        let e = Double(hi - split)
+                    if !events.isEmpty {
+                        let e = Double(events.count)
                         tied.xy += Double(sameX)
                         tied.y += e * (e - 1) / 2 - Double(sameX)
                     }

@@ -394,7 +394,9 @@ public enum Cox {
             if robust {
                 residuals = (engine.scoreResiduals(newton.beta), engine.scoreResiduals([Double](repeating: 0, count: p)))
             }
-            return (newton, (time: data.time, event: data.event, stratum: data.stratum, position: data.position), residuals)
+            return (newton, (time: data.time, event: data.event, stratum: data.stratum, position: data.position,
+                             levelSlot: data.levels?.slot, groups: data.groups, groupEvents: data.levels?.groupEvents,
+                             lastInStratum: data.lastInStratum), residuals)
         }()
 
         // Back to the original scale.
@@ -496,24 +498,39 @@ public enum Cox {
         let wald = TestStatistic.chiSquare(waldStat, df: df)
         let scoreTest = TestStatistic.chiSquare(newton.scoreTest, df: df)
 
-        // In the risk-set order the fit already sorted by (stratum, time).
-        var sortedLP = [Double](repeating: 0, count: n)
-        sortedLP.withUnsafeMutableBufferPointer { out in
-            lp.withUnsafeBufferPointer { x in
-                sorted.position.withUnsafeBufferPointer { w in
-                    CSVReader.concurrently(rowThreads) { t in
-                        for i in rowThreads == 1 ? 0..<n : (t == 0 ? 0..<(n / 2) : (n / 2)..<n) { out[Int(w[i])] = x[i] }
+        // With level rows, the scores are written straight to those rows' order (the tied sets
+        // and their events known from the fit); else, or with too many distinct scores, in the
+        // risk-set order the fit already sorted by (stratum, time).
+        func sortedConcordance() -> ConcordanceResult {
+            var sortedLP = [Double](repeating: 0, count: n)
+            sortedLP.withUnsafeMutableBufferPointer { out in
+                lp.withUnsafeBufferPointer { x in
+                    sorted.position.withUnsafeBufferPointer { w in
+                        CSVReader.concurrently(rowThreads) { t in
+                            for i in rowThreads == 1 ? 0..<n : (t == 0 ? 0..<(n / 2) : (n / 2)..<n) { out[Int(w[i])] = x[i] }
+                        }
                     }
                 }
             }
-        }
-        let concordance = start == nil && weights == nil && cluster == nil
-            ? sortedLP.withUnsafeBufferPointer { x in
+            return sortedLP.withUnsafeBufferPointer { x in
                 Concordance.compute(sortedTime: sorted.time, sortedEvent: sorted.event, sortedStratum: sorted.stratum,
                                     score: { x[$0] }, reverse: true)
             }
-            : WeightedConcordance.compute(start: start, stop: time, event: event, score: lp, weights: weights,
-                                          strata: strata, cluster: robust ? (cluster ?? Array(0..<n)) : nil, reverse: true)
+        }
+        let concordance: ConcordanceResult
+        if start == nil && weights == nil && cluster == nil {
+            if let slot = sorted.levelSlot, let groupEvents = sorted.groupEvents,
+               let c = Concordance.compute(scores: lp, slot: slot, groups: sorted.groups, groupEvents: groupEvents,
+                                           lastInStratum: sorted.lastInStratum, reverse: true) {
+                concordance = c
+            } else {
+                concordance = sortedConcordance()
+            }
+        } else {
+            concordance = WeightedConcordance.compute(start: start, stop: time, event: event, score: lp, weights: weights,
+                                                      strata: strata, cluster: robust ? (cluster ?? Array(0..<n)) : nil,
+                                                      reverse: true)
+        }
 
         return CoxResult(
             ties: options.ties, confidenceLevel: options.confidenceLevel,

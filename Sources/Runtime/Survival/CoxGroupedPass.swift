@@ -48,6 +48,7 @@ extension CoxLikelihood {
         let sums = UnsafeMutablePointer<Double>.allocate(capacity: groupCount * 2 * m)
         defer { sums.deallocate() }
         let hasWeights = levels.weight != nil
+        let atZero = beta.allSatisfy { $0 == 0 }
         let weight = levels.weight ?? []
         // The sets of the second thread: from the first that starts in the second half of the rows.
         var split = groupCount
@@ -70,11 +71,21 @@ extension CoxLikelihood {
                     let wp = hasWeights ? w.baseAddress! : nil
                     while lo < rows.upperBound {
                         let hi = min(lo + chunk, rows.upperBound)
-                        pass.eta(lo..<hi, beta, into: eta)
-                        if hasWeights {
-                            for i in lo..<hi { risk[i - lo] = w[i] * exp(eta[i - lo]) }
+                        if atZero {
+                            // b = 0: eta = +0 and exp(+0) = 1, as the general case would form them.
+                            eta.update(repeating: 0, count: hi - lo)
+                            if hasWeights {
+                                for i in lo..<hi { risk[i - lo] = w[i] * 1 }
+                            } else {
+                                risk.update(repeating: 1, count: hi - lo)
+                            }
                         } else {
-                            for i in lo..<hi { risk[i - lo] = exp(eta[i - lo]) }
+                            pass.eta(lo..<hi, beta, into: eta)
+                            if hasWeights {
+                                for i in lo..<hi { risk[i - lo] = w[i] * exp(eta[i - lo]) }
+                            } else {
+                                for i in lo..<hi { risk[i - lo] = exp(eta[i - lo]) }
+                            }
                         }
                         let cs = code.baseAddress! + lo
                         switch d {

@@ -82,7 +82,8 @@ struct LevelRows {
             CSVReader.concurrently(threads) { t in
                 let rows = half(t)
                 let code = UnsafeMutablePointer<UInt8>.allocate(capacity: chunk)
-                defer { code.deallocate() }
+                let values = UnsafeMutablePointer<Double>.allocate(capacity: chunk * max(d, 1))
+                defer { code.deallocate(); values.deallocate() }
                 var lo = rows.lowerBound
                 while lo < rows.upperBound && !clash[t] {
                     let hi = min(lo + chunk, rows.upperBound)
@@ -107,11 +108,16 @@ struct LevelRows {
                         let out = codeOut.baseAddress! + g * n
                         for i in lo..<hi { out[Int(at[i - lo])] = code[i - lo] }
                     }
+                    // The other columns into the chunk's rows (in order), then each row's
+                    // values written to its place at once.
                     for (k, j) in denseColumns.enumerated() {
                         let m = shift[j], f = scale[j]
                         columns[j].withUnsafeBufferPointer { v in
-                            for i in lo..<hi { x[Int(at[i - lo]) * d + k] = (v[i] - m) * f }
+                            for i in lo..<hi { values[(i - lo) * d + k] = (v[i] - m) * f }
                         }
+                    }
+                    for i in 0..<(hi - lo) {
+                        (x.baseAddress! + Int(at[i]) * d).update(from: values + i * d, count: d)
                     }
                     if let weights {
                         for i in lo..<hi { wOut[Int(at[i - lo])] = weights[i] }

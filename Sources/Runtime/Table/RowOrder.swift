@@ -398,7 +398,9 @@ enum RowOrder {
     /// own (`KeyTable`: ids in order of first appearance); the two tables' keys are then
     /// sorted together (a radix sort carrying their ids, stable, so that the first half's
     /// first rows come first among equal keys) and each half's ids mapped to ranks.
-    static func denseKeyRanks(count n: Int, limit: Int, key: (Int) -> UInt64) -> (rank: [UInt32], first: [Int])? {
+    /// `expected`: about how many distinct keys there are (the tables start that large).
+    static func denseKeyRanks(count n: Int, limit: Int, expected: Int = 0,
+                              key: (Int) -> UInt64) -> (rank: [UInt32], first: [Int])? {
         let threads = n >= 1 << 16 ? 2 : 1
         func half(_ t: Int) -> Range<Int> { threads == 1 ? 0..<n : (t == 0 ? 0..<(n / 2) : (n / 2)..<n) }
         var ids = [UInt32](repeating: 0, count: n)
@@ -410,7 +412,7 @@ enum RowOrder {
             CSVReader.concurrently(threads) { t in
                 let rows = half(t)
                 guard !rows.isEmpty else { found[t] = ([], []); return }
-                var table = KeyTable()
+                var table = KeyTable(expected: expected / threads)
                 defer { table.deallocate() }
                 var first: [Int] = []
                 var lastKey = key(rows.lowerBound) &+ 1, lastId: UInt32 = 0
@@ -543,11 +545,13 @@ struct KeyTable {
     private var bits = 8
     private(set) var count = 0
 
-    init() {
-        key = .allocate(capacity: 1 << 8)
-        slotId = .allocate(capacity: 1 << 8)
-        slotId.initialize(repeating: -1, count: 1 << 8)
-        ordered = .allocate(capacity: 1 << 7)
+    /// Room for about `expected` keys before the first doubling (at least 128).
+    init(expected: Int = 0) {
+        while 1 << (bits - 1) < expected && bits < 30 { bits += 1 }
+        key = .allocate(capacity: 1 << bits)
+        slotId = .allocate(capacity: 1 << bits)
+        slotId.initialize(repeating: -1, count: 1 << bits)
+        ordered = .allocate(capacity: 1 << (bits - 1))
     }
 
     mutating func deallocate() { key.deallocate(); slotId.deallocate(); ordered.deallocate() }
