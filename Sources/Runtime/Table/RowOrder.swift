@@ -540,18 +540,18 @@ struct KeyIds {
 struct KeyTable {
     private var key: UnsafeMutablePointer<UInt64>
     private var slotId: UnsafeMutablePointer<Int32>
-    /// The keys in id order (room for half the slots).
+    /// The keys in id order (room for three quarters of the slots).
     private var ordered: UnsafeMutablePointer<UInt64>
     private var bits = 8
     private(set) var count = 0
 
-    /// Room for about `expected` keys before the first doubling (at least 128).
+    /// Room for about `expected` keys before the first doubling (at least 192).
     init(expected: Int = 0) {
-        while 1 << (bits - 1) < expected && bits < 30 { bits += 1 }
+        while 3 << bits < 4 * expected && bits < 30 { bits += 1 }
         key = .allocate(capacity: 1 << bits)
         slotId = .allocate(capacity: 1 << bits)
         slotId.initialize(repeating: -1, count: 1 << bits)
-        ordered = .allocate(capacity: 1 << (bits - 1))
+        ordered = .allocate(capacity: (3 << bits) / 4 + 1)
     }
 
     mutating func deallocate() { key.deallocate(); slotId.deallocate(); ordered.deallocate() }
@@ -575,7 +575,7 @@ struct KeyTable {
         slotId[h] = Int32(truncatingIfNeeded: id)
         ordered[id] = k
         count += 1
-        if 2 * count >= 1 << bits { grow() }
+        if 4 * count >= 3 << bits { grow() }
         return id
     }
 
@@ -586,7 +586,7 @@ struct KeyTable {
         key = .allocate(capacity: size)
         slotId = .allocate(capacity: size)
         slotId.initialize(repeating: -1, count: size)
-        let bigger = UnsafeMutablePointer<UInt64>.allocate(capacity: size / 2)
+        let bigger = UnsafeMutablePointer<UInt64>.allocate(capacity: 3 * size / 4 + 1)
         bigger.update(from: ordered, count: count)
         ordered.deallocate()
         ordered = bigger
