@@ -318,27 +318,19 @@ struct LevelPass {
                     loglik: inout Double) -> Double {
         let split = rows.lowerBound + events
         var dw = 0.0
+        /// The tied set's events, then its censored rows, with `W` other columns in registers.
+        func both<W: DenseWidth>(_ width: W.Type) {
+            add(W.self, rows.lowerBound..<split, event: true, eta: eta, risk: risk, weight: weight,
+                sums: sumsD, u: u, loglik: &loglik, eventWeight: &dw)
+            add(W.self, split..<rows.upperBound, event: false, eta: eta, risk: risk, weight: weight,
+                sums: sumsS, u: u, loglik: &loglik, eventWeight: &dw)
+        }
         switch d {
-        case 0: add(DenseWidth0.self, rows.lowerBound..<split, event: true, eta: eta, risk: risk, weight: weight,
-                    sums: sumsD, u: u, loglik: &loglik, eventWeight: &dw)
-                add(DenseWidth0.self, split..<rows.upperBound, event: false, eta: eta, risk: risk, weight: weight,
-                    sums: sumsS, u: u, loglik: &loglik, eventWeight: &dw)
-        case 1: add(DenseWidth1.self, rows.lowerBound..<split, event: true, eta: eta, risk: risk, weight: weight,
-                    sums: sumsD, u: u, loglik: &loglik, eventWeight: &dw)
-                add(DenseWidth1.self, split..<rows.upperBound, event: false, eta: eta, risk: risk, weight: weight,
-                    sums: sumsS, u: u, loglik: &loglik, eventWeight: &dw)
-        case 2: add(DenseWidth2.self, rows.lowerBound..<split, event: true, eta: eta, risk: risk, weight: weight,
-                    sums: sumsD, u: u, loglik: &loglik, eventWeight: &dw)
-                add(DenseWidth2.self, split..<rows.upperBound, event: false, eta: eta, risk: risk, weight: weight,
-                    sums: sumsS, u: u, loglik: &loglik, eventWeight: &dw)
-        case 3: add(DenseWidth3.self, rows.lowerBound..<split, event: true, eta: eta, risk: risk, weight: weight,
-                    sums: sumsD, u: u, loglik: &loglik, eventWeight: &dw)
-                add(DenseWidth3.self, split..<rows.upperBound, event: false, eta: eta, risk: risk, weight: weight,
-                    sums: sumsS, u: u, loglik: &loglik, eventWeight: &dw)
-        case 4: add(DenseWidth4.self, rows.lowerBound..<split, event: true, eta: eta, risk: risk, weight: weight,
-                    sums: sumsD, u: u, loglik: &loglik, eventWeight: &dw)
-                add(DenseWidth4.self, split..<rows.upperBound, event: false, eta: eta, risk: risk, weight: weight,
-                    sums: sumsS, u: u, loglik: &loglik, eventWeight: &dw)
+        case 0: both(DenseWidth0.self)
+        case 1: both(DenseWidth1.self)
+        case 2: both(DenseWidth2.self)
+        case 3: both(DenseWidth3.self)
+        case 4: both(DenseWidth4.self)
         default:
             addAny(rows.lowerBound..<split, event: true, eta: eta, risk: risk, weight: weight,
                    sums: sumsD, u: u, loglik: &loglik, eventWeight: &dw)
