@@ -196,7 +196,7 @@ if (!is.na(opt$registry)) {
   for (n in as.numeric(strsplit(opt$registry, ",")[[1]])) {
     csv <- sprintf("%s/registry-%d.csv", opt$dir, as.integer(n))
     if (!file.exists(csv)) stop(csv, " not found: run lart-bench --registry ", as.integer(n), " first")
-    reps <- if (n >= 1e7) max(repeats - 1, 1) else repeats
+    reps <- repeats  # the same at every size, as lart-bench and polars.py
     for (cols in list(NA, paste(script_columns, collapse = ","))) {
       res <- sprintf("%s/R-registry-%d.txt", opt$dir, as.integer(n))
       args <- c(script, "--measure-use", csv, "--result", res, "--repeats", reps)
@@ -226,7 +226,7 @@ if (!is.na(opt$registry)) {
                   packageVersion("cmprsk")), "",
           sprintf("- Machine: %s, %d processors (nproc); data.table threads: %s", cpu, parallel::detectCores(), threads),
           sprintf("- Date: %s", format(Sys.time(), "%Y-%m-%d %H:%M UTC", tz = "UTC")),
-          sprintf("- Reader: `data.table::fread(path, select = ..., na.strings = c(\"\", \"NA\"), data.table = FALSE)`; best of %d (%d at 10^7 rows and more), each in a fresh R process; peak RSS is VmHWM (R's baseline included)", repeats, max(repeats - 1, 1)),
+          sprintf("- Reader: `data.table::fread(path, select = ..., na.strings = c(\"\", \"NA\"), data.table = FALSE)`; best of %d at every size, each in a fresh R process; peak RSS is VmHWM (R's baseline included)", repeats),
           sprintf("- Column kinds read: %s", kinds), "", "## Use", "",
           "| rows | columns | CSV file (MB) | use (s) | peak RSS (MB) |", "|---:|---:|---:|---:|---:|", use_lines)
   if (length(run_lines) > 0) {

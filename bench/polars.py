@@ -55,7 +55,7 @@ def main():
         path = f"{a.dir}/registry-{n}.csv"
         if not os.path.exists(path):
             sys.exit(f"{path} not found: run lart-bench --registry {n} first")
-        reps = max(a.repeats - 1, 1) if n >= 10_000_000 else a.repeats
+        reps = a.repeats  # the same at every size, as lart-bench and compare.R
         for cols in (None, SCRIPT_COLUMNS):
             args = [sys.executable, __file__, "--measure", path, "--repeats", str(reps)]
             if cols:
@@ -71,7 +71,7 @@ def main():
           f"- Machine: {cpu}, {os.cpu_count()} processors, polars thread pool {info.get('threads', '?')}",
           f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
           f"- Reader: `pl.read_csv(path, columns=..., null_values=['NA'], try_parse_dates=True)`; best of {a.repeats} "
-          f"({max(a.repeats - 1, 1)} at 10^7 rows and more), each measurement in a fresh process; peak RSS is ru_maxrss",
+          f"at every size, each measurement in a fresh process; peak RSS is ru_maxrss",
           f"- Column kinds read: {info.get('kinds', '')}", "", "## Use", "",
           "| rows | columns | CSV file (MB) | use (s) | peak RSS (MB) |", "|---:|---:|---:|---:|---:|"] + lines
     with open(a.out, "w") as f:

@@ -94,7 +94,8 @@ enum RegistryBench {
                 try Registry.write(rows: n, to: csv)
                 print("wrote \(csv) in \(String(fixed: System.now() - t0, digits: 2)) s")
             }
-            let reps = String(n >= 10_000_000 ? max(repeats - 1, 1) : repeats)
+            // The same repeats at every size: fewer at the larger one would bias the growth up.
+            let reps = String(repeats)
             let all = try child(["--measure-use", csv, "--repeats", reps], "\(dir)/registry-use-all-\(n).txt")
             let script = try child(["--measure-use", csv, "--columns", Registry.scriptColumns.joined(separator: ","), "--repeats", reps],
                                    "\(dir)/registry-use-script-\(n).txt")
@@ -120,7 +121,7 @@ enum RegistryBench {
         s += "- Machine: \(System.cpuModel), \(System.processors) processors (nproc), \(System.memoryTotal) RAM\n"
         s += "- Date: \(System.dateUTC)\n"
         s += "- Reader: `CSVSource.readReporting(columns:)`, the path of lart's `use` (types inferred, dates, warnings)\n"
-        s += "- Seconds on the monotonic clock, best of \(repeats) (\(max(repeats - 1, 1)) at 10^7 rows and more); each measurement in a fresh process; peak RSS is VmHWM\n"
+        s += "- Seconds on the monotonic clock, best of \(repeats) at every size; each measurement in a fresh process; peak RSS is VmHWM\n"
         s += "- Raw columns: rows x the bytes lart stores per value (8 for numbers, 4 for dates and text codes)\n"
         s += "- Script columns: \(Registry.scriptColumns.joined(separator: ", "))\n"
         s += "- Load average when the run started (1, 5, 15 min): \(load)\n\n"
