@@ -210,7 +210,20 @@ extension Interpreter {
         return (RowSelection(kept, of: outcome.count), dropped)
     }
 
-    func subset(_ design: CoxDesign, _ rows: RowSelection) -> CoxDesign {
-        rows.all ? design : CoxDesign(columnNames: design.columnNames, columns: design.columns.map { rows.pick($0) }, terms: design.terms)
+    /// The design on `rows` alone. The columns are compacted where they are (the kept rows
+    /// are ascending, so each moves down or stays): a design no one else holds costs no new
+    /// memory, and at 10^6 rows the copy was a fifth of a Cox run's fresh pages.
+    func subset(_ design: consuming CoxDesign, _ rows: RowSelection) -> CoxDesign {
+        if rows.all { return design }
+        var kept = consume design
+        for j in kept.columns.indices {
+            let n = kept.columns[j].count
+            kept.columns[j].withUnsafeMutableBufferPointer { p in
+                var k = 0
+                for i in rows.indices { p[k] = p[i]; k &+= 1 }
+            }
+            kept.columns[j].removeLast(n - rows.count)
+        }
+        return kept
     }
 }

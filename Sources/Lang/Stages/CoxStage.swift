@@ -37,11 +37,12 @@ extension Interpreter {
         options.cancellation = cancellation
         guard let formula = stage.formula else { throw fail("`cox` needs a formula: `cox ENDPOINT ~ TERM + TERM`", stage.verbRange, src) }
 
-        func fitOne(_ built: BuiltDesign) throws -> (CoxResult, [Double], [Bool], CoxDesign, [Int]?) {
-            let (rows, dropped) = completeCases(built.design, outcome, strata: strataGrouping)
+        /// Fits the model on the complete rows of `full` (consumed: its columns become the fit's).
+        func fitOne(_ full: consuming CoxDesign) throws -> (CoxResult, [Double], [Bool], CoxDesign, [Int]?) {
+            let (rows, dropped) = completeCases(full, outcome, strata: strataGrouping)
             let time = rows.pick(outcome.time)
-            let event = rows.pick(outcome.status).map { $0 == 1 }
-            let design = subset(built.design, rows)
+            let event = outcome.status.withUnsafeBufferPointer { s in rows.all ? s.map { $0 == 1 } : rows.indices.map { s[$0] == 1 } }
+            let design = subset(full, rows)
             let strata = strataGrouping.map { rows.pick($0.codes) }
             // As many coefficients as events cannot be estimated (found by fuzzing: a
             // 160-column interaction of two factors on 120 events ran for minutes).
@@ -80,15 +81,13 @@ extension Interpreter {
         if formula.each {
             var fits = [(String, CoxResult)]()
             for term in terms {
-                let built = try buildDesign([term], range: term.term.range, data, term.source)
-                fits.append((term.text, try fitOne(built).0))
+                fits.append((term.text, try fitOne(buildDesign([term], range: term.term.range, data, term.source).design).0))
             }
             run.emit(CoxScreenResult(endpointName: endpoint.text, fits: fits, ties: ties, cohortName: data.name))
             run.context = .none
             return
         }
-        let built = try buildDesign(terms, range: formula.range, data, src)
-        let (fit, time, event, design, strata) = try fitOne(built)
+        let (fit, time, event, design, strata) = try fitOne(buildDesign(terms, range: formula.range, data, src).design)
         run.emit(fit)
         run.context = .cox(fit: fit, time: time, event: event, design: design, strata: strata)
     }

@@ -12,9 +12,9 @@ extension Interpreter {
                        endpoint.range, src)
         }
         guard let formula = stage.formula else { throw fail("`finegray` needs a formula: `finegray ENDPOINT ~ TERM`", stage.verbRange, src) }
-        let built = try buildDesign(formula, data, src)
-        let (rows, dropped) = completeCases(built.design, outcome, strata: nil)
-        let design = subset(built.design, rows)
+        let full = try buildDesign(formula, data, src).design
+        let (rows, dropped) = completeCases(full, outcome, strata: nil)
+        let design = subset(full, rows)
         var result = try FineGray.fit(time: rows.pick(outcome.time), status: rows.pick(outcome.status),
                                       covariates: design.columns, names: design.columnNames, failCode: 1,
                                       options: { var o = FineGrayOptions(); o.cancellation = cancellation; return o }())
