@@ -159,7 +159,11 @@ extension Interpreter {
             switch c {
             case .string(let raw, let dict):
                 var present = [Bool](repeating: false, count: dict.count)
-                for c in raw where c != Column.stringNA { present[Int(c)] = true }
+                raw.withUnsafeBufferPointer { r in
+                    present.withUnsafeMutableBufferPointer { p in
+                        for c in r where c != Column.stringNA { p[Int(c)] = true }
+                    }
+                }
                 let presentLevels = dict.indices.filter { present[$0] }.map { dict[$0] }
                 var fallback: [String]
                 if name == "cohort", let order = data.stackOrder {
@@ -171,11 +175,25 @@ extension Interpreter {
                 }
                 let levels = try orderedLevels(name, present: presentLevels, fallback: fallback, e, src)
                 let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
-                let codeToLevel = dict.map { index[$0] ?? -1 }
-                for i in 0..<n where raw[i] != Column.stringNA { codes[i] = codeToLevel[Int(raw[i])] }
+                // The missing code last: one table lookup per row.
+                let codeToLevel = dict.map { index[$0] ?? -1 } + [-1]
+                let missingCode = dict.count
+                var missing = 0
+                codes.withUnsafeMutableBufferPointer { out in
+                    raw.withUnsafeBufferPointer { r in
+                        codeToLevel.withUnsafeBufferPointer { level in
+                            for i in 0..<n {
+                                let c = r[i]
+                                let k = level[c == Column.stringNA ? missingCode : Int(c)]
+                                out[i] = k
+                                if k < 0 { missing &+= 1 }
+                            }
+                        }
+                    }
+                }
                 let isCohort = name == "cohort" && data.stackOrder != nil
                 let labels = levels.map { isCohort ? $0 : levelLabel(name, display: display, level: $0, isBool: false) }
-                return Grouping(name: title, labels: labels, codes: codes, missing: codes.filter { $0 < 0 }.count)
+                return Grouping(name: title, labels: labels, codes: codes, missing: missing)
             case .bool(let b):
                 let presentLevels = [b.contains(0) ? "false" : nil, b.contains(1) ? "true" : nil].compactMap { $0 }
                 let levels = try orderedLevels(name, present: presentLevels, fallback: presentLevels, e, src)
@@ -265,14 +283,33 @@ extension Interpreter {
             let t = try ev.numbers(time, s, what: "the time of `\(endpointName.text)`")
             let e = try ev.condition(event, s)
             let c = try compete.map { try ev.condition($0, s) }
-            var status = [Int](repeating: 0, count: t.count)
-            var times = t
-            for i in 0..<t.count {
-                if e[i] == Column.boolNA || (c?[i] == Column.boolNA) { times[i] = .nan; continue }
-                if t[i] < 0 {
-                    throw fail("endpoint `\(endpointName.text)` has a negative time (\(formatNumber(t[i]))) in row \(i + 1)", time.range, s)
+            // One pass over the columns as stored: status 1 for the event, 2 for the competing
+            // event, else 0; a row whose event (or competing event) is missing has no time.
+            // (The time column is copied only when some row has no status.)
+            let n = t.count
+            var negative: Int? = nil, unknown = false
+            let status = [Int](unsafeUninitializedCapacity: n) { out, count in
+                t.withUnsafeBufferPointer { tm in
+                    e.withUnsafeBufferPointer { ev in
+                        (c ?? []).withUnsafeBufferPointer { cv in
+                            let competing = c != nil
+                            for i in 0..<n {
+                                let event = ev[i], other = competing ? cv[i] : 0
+                                if event == Column.boolNA || other == Column.boolNA { unknown = true; out[i] = 0; continue }
+                                if tm[i] < 0, negative == nil { negative = i }
+                                out[i] = event == 1 ? 1 : (other == 1 ? 2 : 0)
+                            }
+                        }
+                    }
                 }
-                status[i] = e[i] == 1 ? 1 : ((c?[i] ?? 0) == 1 ? 2 : 0)
+                count = n
+            }
+            if let i = negative {
+                throw fail("endpoint `\(endpointName.text)` has a negative time (\(formatNumber(t[i]))) in row \(i + 1)", time.range, s)
+            }
+            var times = t
+            if unknown {
+                for i in 0..<n where e[i] == Column.boolNA || c?[i] == Column.boolNA { times[i] = .nan }
             }
             let unitName = unit.flatMap { DurationUnit.parse($0.text)?.name } ?? "time units"
             return SurvivalOutcome(name: endpointName.text, time: times, status: status, unit: unitName, hasCompetingEvent: compete != nil)
