@@ -1,8 +1,9 @@
 import Foundation
 import Runtime
 
-/// The columns a script can reach, so that a source is read for those alone (`lart run`: the
-/// whole script is known before anything runs).
+/// The columns a script can reach, so that a source is read for those alone (`lart run` and
+/// `lart knit`: the whole script, or every block and inline result of the document, is known
+/// before anything runs).
 ///
 /// Conservative: every word of the script (identifiers, quoted or not) may name a column, so
 /// a column reached through a `let`, an endpoint, a cohort's conditions, a stage's terms,
@@ -19,13 +20,18 @@ struct ColumnPlan: Sendable, Equatable {
     static let all = ColumnPlan(words: nil)
 
     /// The plan of a script (already parsed without errors).
-    static func of(_ source: SourceFile) -> ColumnPlan {
+    static func of(_ source: SourceFile) -> ColumnPlan { of([source]) }
+
+    /// The plan of the pieces of code of one run (a document's blocks and inline statements).
+    static func of(_ sources: [SourceFile]) -> ColumnPlan {
         var words = Set<String>()
-        for t in Lexer.tokenize(source) {
-            guard case .identifier = t.kind else { continue }
-            // Statements that show columns they do not name.
-            if !t.quoted, t.text == Verb.list.rawValue || t.text == "why" { return .all }
-            words.insert(t.text)
+        for source in sources {
+            for t in Lexer.tokenize(source) {
+                guard case .identifier = t.kind else { continue }
+                // Statements that show columns they do not name.
+                if !t.quoted, t.text == Verb.list.rawValue || t.text == "why" { return .all }
+                words.insert(t.text)
+            }
         }
         return ColumnPlan(words: words)
     }

@@ -66,9 +66,32 @@ extension Interpreter {
     /// Runs every lart block of a Markdown document in this session, in order, and replaces
     /// inline results and cross-references. Throws a `KnitError` naming the block and line
     /// of the first error; then nothing of the document should be written.
+    /// Sources are read for the columns the blocks and inline statements can reach
+    /// (`ColumnPlan`); an error is reported as with every column read (its "did you mean"
+    /// among all of them), by a second knit in a session of its own.
     public func knit(_ text: String, name: String, options: KnitOptions) throws -> KnittedDocument {
         let doc = SourceFile(name: name, text: text)
         let parsed = try KnitDocument.parse(doc)
+        var code = parsed.blocks.map { SourceFile(name: name, text: $0.code) }
+        for case .prose(let t, _) in parsed.pieces {
+            code += Knitter.inlineStatements(t).map { SourceFile(name: name, text: $0) }
+        }
+        let plan = ColumnPlan.of(code)
+        let before = columnPlan
+        columnPlan = plan
+        defer { columnPlan = before }
+        do {
+            return try knit(doc, parsed, options: options)
+        } catch let e as KnitError where plan != .all && !cancellation.isCancelled {
+            let again = Interpreter(baseDirectory: baseDirectory, overrides: overrides, strictOverrides: strictOverrides,
+                                    cancellation: cancellation)
+            _ = try again.knit(doc, parsed, options: options)
+            throw e
+        }
+    }
+
+    private func knit(_ doc: SourceFile, _ parsed: KnitDocument, options: KnitOptions) throws -> KnittedDocument {
+        let name = doc.name, text = doc.text
         var knitter = Knitter(doc: doc, options: options, labels: try Knitter.number(parsed.blocks, doc))
         let capture = FileCapture()
         fileCapture = capture
@@ -135,11 +158,6 @@ struct Knitter {
         let bytes = Array(text.utf8)
         var out = [UInt8]()
         var i = 0
-        func run(of c: UInt8, at j: Int) -> Int {
-            var n = 0
-            while j + n < bytes.count, bytes[j + n] == c { n += 1 }
-            return n
-        }
         while i < bytes.count {
             let b = bytes[i]
             if b == UInt8(ascii: "\\"), i + 1 < bytes.count {
@@ -147,19 +165,7 @@ struct Knitter {
                 continue
             }
             if b == UInt8(ascii: "`") {
-                let n = run(of: b, at: i)
-                // The closing run: the next run of exactly n backticks.
-                var j = i + n
-                var close: Int? = nil
-                while j < bytes.count {
-                    if bytes[j] == b {
-                        let m = run(of: b, at: j)
-                        if m == n { close = j; break }
-                        j += m
-                    } else {
-                        j += 1
-                    }
-                }
+                let (n, close) = Knitter.codeSpan(bytes, at: i)
                 guard let close else {
                     out += bytes[i..<i + n]; i += n
                     continue
@@ -203,6 +209,47 @@ struct Knitter {
             i += 1
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The code span whose opening run of `n` backticks is at `i`: `close` is where the next
+    /// run of exactly `n` backticks starts (nil: none, so the run is text).
+    static func codeSpan(_ bytes: [UInt8], at i: Int) -> (n: Int, close: Int?) {
+        let tick = UInt8(ascii: "`")
+        func run(at j: Int) -> Int {
+            var n = 0
+            while j + n < bytes.count, bytes[j + n] == tick { n += 1 }
+            return n
+        }
+        let n = run(at: i)
+        var j = i + n
+        while j < bytes.count {
+            if bytes[j] == tick {
+                let m = run(at: j)
+                if m == n { return (n, j) }
+                j += m
+            } else {
+                j += 1
+            }
+        }
+        return (n, nil)
+    }
+
+    /// The statements of the prose's inline results (`lart: ...` code spans), found as
+    /// `prose` finds them.
+    static func inlineStatements(_ text: String) -> [String] {
+        let bytes = Array(text.utf8)
+        var found = [String]()
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "\\") { i += 2; continue }
+            guard bytes[i] == UInt8(ascii: "`") else { i += 1; continue }
+            let (n, close) = codeSpan(bytes, at: i)
+            guard let close else { i += n; continue }
+            let content = String(decoding: bytes[(i + n)..<close], as: UTF8.self).trimmingSpaces()
+            if content.hasPrefix("lart:") { found.append(String(content.dropFirst(5))) }
+            i = close + n
+        }
+        return found
     }
 
     static func isLabelByte(_ b: UInt8) -> Bool {

@@ -110,6 +110,30 @@ struct KnitTests {
         #expect(p.inputs.allSatisfy { $0.sha256?.count == 64 && $0.rows > 0 })
     }
 
+    /// A document's sources are read for the columns its blocks and inline results name: a
+    /// column named only inline is read, the others are not; an error still suggests among
+    /// all of them.
+    @Test func documentsReadTheColumnsTheyName() throws {
+        let use = "```lart\nuse \"../../../../examples/data/lart_registry.csv\" as registry\n```\n\n"
+        let session = Interpreter(baseDirectory: KnitTests.folder.path)
+        let doc = try session.knit(use + "Men: `lart: cohort registry where sex == \"M\" | count`.\n", name: "plan.md",
+                                   options: KnitOptions(target: .markdown, filesFolder: "plan_files"))
+        let men = try String(contentsOfFile: GoldenTests.repo.appendingPathComponent("examples/data/lart_registry.csv").path, encoding: .utf8)
+            .split(separator: "\n").dropFirst().filter { $0.split(separator: ",", omittingEmptySubsequences: false)[1] == "M" }.count
+        #expect(doc.markdown.contains("Men: \(men)."))
+        let read = try #require(session.sourceReads.first)
+        guard case .read(let columns?) = read.kind else { Issue.record("all columns read: \(read)"); return }
+        #expect(columns == ["patient_id", "sex"])
+        // `ag` names no column: the hint is among every column, `age` included.
+        do {
+            _ = try Interpreter(baseDirectory: KnitTests.folder.path).knit(use + "`lart: cohort registry where ag > 60 | count`\n", name: "plan.md",
+                                                                       options: KnitOptions(target: .markdown, filesFolder: "plan_files"))
+            Issue.record("an unknown column knitted")
+        } catch let e as KnitError {
+            #expect(e.description.contains("`age`"), "\(e.description)")
+        }
+    }
+
     @Test func errorsNameTheBlockAndLine() throws {
         let (text, doc) = try KnitTests.knit("error_in_block.md")
         #expect(doc == nil)
