@@ -151,14 +151,21 @@ extension Interpreter {
 
     /// Rows usable for a survival analysis: time known, and group/strata known where given.
     func usableRows(_ outcome: SurvivalOutcome, _ groupings: [Grouping?]) -> (rows: RowSelection, dropped: Int) {
-        var rows = [Int]()
-        rows.reserveCapacity(outcome.count)
-        outer: for i in 0..<outcome.count {
-            if outcome.time[i].isNaN { continue }
-            for g in groupings { if let g, g.codes[i] < 0 { continue outer } }
-            rows.append(i)
+        let codes = groupings.compactMap { $0?.codes }
+        let n = outcome.count
+        let rows = [Int](unsafeUninitializedCapacity: n) { out, count in
+            outcome.time.withUnsafeBufferPointer { t in
+                var k = 0
+                outer: for i in 0..<n {
+                    if t[i].isNaN { continue }
+                    for c in codes where c[i] < 0 { continue outer }
+                    out[k] = i
+                    k &+= 1
+                }
+                count = k
+            }
         }
-        return (RowSelection(rows, of: outcome.count), outcome.count - rows.count)
+        return (RowSelection(rows, of: n), n - rows.count)
     }
 
     /// Warnings for groups too small to say anything (one patient).
