@@ -9,7 +9,9 @@ largest relative difference between the check values of the two programs.
 The second form joins the registry file's results (lart-bench --registry, compare.R
 --registry, polars.py): `use` against fread and polars with all columns and with the
 script's 7, the growth from the smallest to the largest size, peak memory against the raw
-columns, the whole run against R, and the goals of issue 10 each met or not.
+columns, the whole run against R, and the goals of issue 10 each met or not. A report may
+hold several rounds (`<!-- round K -->` before each, as bench/registry.sh writes them): each
+number is then the best over the rounds.
 """
 import sys
 
@@ -17,10 +19,28 @@ TARGETS_1E6 = {"CSV load": 0.2, "KM by group + 2 times": 0.075, "log-rank": 0.1,
                "Cox Efron, 5 cov": 0.5, "cuminc by group": 0.1}
 
 
-def tables(path):
-    """Every Markdown table in the file, keyed by the heading above it."""
-    out, heading, rows = {}, None, None
+def rounds(path):
+    """The tables of each round of a report (rounds follow `<!-- round K -->` lines; a
+    report without them is one round)."""
+    chunks, current = [], []
     for line in open(path, encoding="utf-8"):
+        if line.startswith("<!-- round "):
+            if current:
+                chunks.append(current)
+            current = []
+        else:
+            current.append(line)
+    if current:
+        chunks.append(current)
+    return [tables(c) for c in chunks if any(l.startswith("|") for l in c)]
+
+
+def tables(lines):
+    """Every Markdown table in the lines (or the file), keyed by the heading above it."""
+    out, heading, rows = {}, None, None
+    if isinstance(lines, str):
+        lines = open(lines, encoding="utf-8")
+    for line in lines:
         line = line.rstrip("\n")
         if line.startswith("## "):
             heading = line[3:].strip()
@@ -62,12 +82,29 @@ def check_values(lart, r):
 
 def registry(argv):
     paths = argv + ["bench/results-registry.md", "bench/results-registry-R.md", "bench/results-registry-polars.md"][len(argv):]
-    lart, r, pl = (tables(p) for p in paths)
+    lart_rounds, r_rounds, pl_rounds = (rounds(p) for p in paths)
+    lart, r = lart_rounds[0], r_rounds[0]
+    # Each cell is the best over the rounds: seconds the least, peak memory the most.
     use = {}
-    for name, t in (("lart", lart), ("fread", r), ("polars", pl)):
-        header, *body = t["Use"]
-        for row in body:
-            use[(name, row[0], row[1])] = dict(zip(header, row))
+    for name, reports in (("lart", lart_rounds), ("fread", r_rounds), ("polars", pl_rounds)):
+        for t in reports:
+            header, *body = t["Use"]
+            for row in body:
+                cell = dict(zip(header, row))
+                key = (name, row[0], row[1])
+                if key not in use:
+                    use[key] = cell
+                    continue
+                best = use[key]
+                if float(cell["use (s)"]) < float(best["use (s)"]):
+                    best["use (s)"] = cell["use (s)"]
+                if "peak RSS (MB)" in cell and float(cell["peak RSS (MB)"]) > float(best["peak RSS (MB)"]):
+                    best["peak RSS (MB)"] = cell["peak RSS (MB)"]
+                    if "raw columns (MB)" in best:
+                        best["peak / raw"] = f"{float(cell['peak RSS (MB)']) / float(best['raw columns (MB)']):.2f}"
+    k = len(lart_rounds)
+    print(f"Best over {k} round{'s' if k != 1 else ''} of lart, polars and R taking turns (seconds: the least; peak memory: the most).")
+    print()
     sizes = sorted({k[1] for k in use if k[0] == "lart"}, key=int)
     widths = sorted({k[2] for k in use if k[0] == "lart"}, key=int, reverse=True)
     sec = lambda who, n, c: float(use[(who, n, c)]["use (s)"]) if (who, n, c) in use else None
@@ -100,8 +137,17 @@ def registry(argv):
             rp = use.get(("fread", n, c), {}).get("peak RSS (MB)", "-")
             print(f"| {n} | {c} | {m['raw columns (MB)']} | {m['peak RSS (MB)']} | {ratio:.2f} | {'yes' if ratio <= 2 else 'no'} | {pp} | {rp} |")
     if "Whole run" in lart and "Whole run" in r:
-        _, lw = by_rows(lart["Whole run"])
-        header, rw = by_rows(r["Whole run"])
+        def best_run(reports):
+            header, best = by_rows(reports[0]["Whole run"])
+            for t in reports[1:]:
+                _, rows = by_rows(t["Whole run"])
+                for n, row in rows.items():
+                    for step in header[1:]:
+                        if n in best and float(row[step]) < float(best[n][step]):
+                            best[n][step] = row[step]
+            return header, best
+        _, lw = best_run(lart_rounds)
+        header, rw = best_run(r_rounds)
         print()
         print("| rows | step | lart (s) | R (s) | R / lart |")
         print("|---:|---|---:|---:|---:|")
