@@ -52,10 +52,11 @@ extension CSVReader {
             self.threads = threads; self.pieceBytes = pieceBytes; self.fastPath = fastPath; self.speculate = speculate
         }
 
-        /// Every processor, pieces of 2 MiB or more, and no bigger than that makes them: a
-        /// piece's bytes and columns then stay in the cache between its read, its parse and
-        /// its copy to the final columns (pieces of 22 MiB, at 10^7 rows, made the read 20%
-        /// slower per row than at 10^6).
+        /// Every processor, pieces of 2 MiB or more, and no bigger than that makes them up to
+        /// 256 pieces per thread: a piece's bytes and columns then stay in the cache between
+        /// its read, its parse and its copy to the final columns (pieces of 22 MiB, at 10^7
+        /// rows, made the read 20% slower per row than at 10^6). The bound keeps what each
+        /// piece holds until the join (its own text dictionaries) to a few hundred copies.
         public static var machine: Parallelism {
             Parallelism(threads: max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))), pieceBytes: 2 << 20)
         }
@@ -149,10 +150,10 @@ extension CSVReader {
     }
 
     /// How many pieces `size` bytes of data are cut into (1: not cut): as many as have
-    /// `pieceBytes` each.
+    /// `pieceBytes` each, at most 256 per thread.
     static func pieceCount(_ size: Int, _ parallel: Parallelism) -> Int {
         guard parallel.threads > 1, parallel.pieceBytes > 0, size > parallel.pieceBytes else { return 1 }
-        return size / parallel.pieceBytes
+        return min(size / parallel.pieceBytes, parallel.threads * 256)
     }
 
     /// The starts of the pieces of a lazy read (the first is `from`): the first line end at
