@@ -71,7 +71,9 @@ struct CSVPiecesTests {
             case (2, 2700): n = "many"                  // integers turn to text
             case (3, 2100): when = "02/03/2021"         // dates in another format
             case (4, 2900): empty = "7"                 // a column missing at first gets numbers
-            case (5, 2950): x = "-0"                    // a decimal column meets -0
+            // A decimal column meets -0, now and then: some piece starts with one, stored as
+            // an integer 0 before the piece's doubles, whatever the cuts.
+            case (5, _) where k >= 2000 && k % 37 == 0: x = "-0"
             case (6, 1600): note = "caf\u{E9}"          // text past the start (UTF-8)
             default: break
             }

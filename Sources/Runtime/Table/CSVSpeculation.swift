@@ -36,6 +36,8 @@ extension CSVReader {
             var failed = false
             /// The dictionary of each text column so far.
             var text: [Int: TextEncoder] = [:]
+            /// Double columns of which a written piece held doubles.
+            var doubles = Set<Int>()
         }
         private let state = Mutex(State())
 
@@ -149,7 +151,12 @@ extension CSVReader {
                 let count: Int
                 switch kind {
                 case .int: count = b.ints.count
-                case .double: count = b.doubles.count
+                case .double:
+                    // `-0` stored as an integer 0 before the piece turned to doubles: after
+                    // doubles, the single-threaded parse has -0.0 there (the join reads
+                    // such a piece again; `merge`).
+                    guard !(b.negativeZero && s.doubles.contains(j)) else { return false }
+                    count = b.doubles.count
                 case .date:
                     guard b.dateMask == 1, b.dateFormat == 0, !b.dateReread else { return false }
                     count = b.dates.count
@@ -171,7 +178,9 @@ extension CSVReader {
                 }
                 switch kind {
                 case .int: put(b.ints, missing: Column.intNA)
-                case .double: put(b.doubles, missing: .nan)
+                case .double:
+                    put(b.doubles, missing: .nan)
+                    if b.kind == .double { s.doubles.insert(j) }
                 case .date: put(b.dates, missing: Column.dateNA)
                 case .bool: put(b.bools, missing: Column.boolNA)
                 case .text:
