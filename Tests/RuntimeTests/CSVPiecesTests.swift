@@ -12,6 +12,9 @@ struct CSVPiecesTests {
     static let cuts: [CSVReader.Parallelism] = [1, 2, 3, 5, 8, 13, 40].flatMap { bytes in
         [2, 4].map { CSVReader.Parallelism(threads: $0, pieceBytes: bytes) }
     } + [13, 40].map { CSVReader.Parallelism(threads: 2, pieceBytes: $0, speculate: false) }
+      // Types predicted from the first records only: small inputs are speculated on, and
+      // predictions fail often.
+      + [(3, 40), (8, 200), (40, 1000)].map { CSVReader.Parallelism(threads: 3, pieceBytes: $0.0, sampleBytes: $0.1) }
 
     /// The outcome of a parse, comparable: the table (doubles by bit pattern) and the
     /// warnings, or the error's text.

@@ -47,9 +47,13 @@ extension CSVReader {
         /// as the pieces are parsed (`CSVSpeculation.swift`); false: every column joined from
         /// the pieces, which tests compare it with.
         public var speculate: Bool
+        /// The bytes of data whose records predict the speculated columns' types (tests and
+        /// fuzzing make it small, so that small inputs are speculated on).
+        public var sampleBytes: Int
 
-        public init(threads: Int, pieceBytes: Int, fastPath: Bool = true, speculate: Bool = true) {
+        public init(threads: Int, pieceBytes: Int, fastPath: Bool = true, speculate: Bool = true, sampleBytes: Int = 64 << 10) {
             self.threads = threads; self.pieceBytes = pieceBytes; self.fastPath = fastPath; self.speculate = speculate
+            self.sampleBytes = sampleBytes
         }
 
         /// Every processor, pieces of 2 MiB or more, and no bigger than that makes them up to

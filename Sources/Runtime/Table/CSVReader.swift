@@ -179,7 +179,8 @@ public enum CSVReader {
                 // arrays as the pieces are parsed (`CSVSpeculation.swift`); the others, and
                 // all of them if that fails, are joined from the pieces.
                 let head = bytes.lazy ? min(buffer.count, 1 << 20) : buffer.count
-                if parallel.speculate, let speculation = Speculation.predict(buffer, ctx, layout, head: head, pieces: starts.count) {
+                if parallel.speculate, let speculation = Speculation.predict(buffer, ctx, layout, head: head, pieces: starts.count,
+                                                                                    sample: parallel.sampleBytes) {
                     speculated = try speculation.withColumns {
                         pieced = try parsePieces(bytes, ctx, layout, starts: starts, threads: parallel.threads, fastPath: parallel.fastPath,
                                                  speculation: speculation, cancellation: cancellation)

@@ -51,9 +51,9 @@ extension CSVReader {
         /// (parsed from the head of the file, which is read), nil when no column is settled
         /// there or the head does not parse.
         static func predict(_ buffer: UnsafeBufferPointer<UInt8>, _ ctx: Context, _ layout: Layout, head: Int,
-                            pieces: Int) -> Speculation? {
+                            pieces: Int, sample: Int) -> Speculation? {
             let from = layout.dataStart
-            let to = min(head, from + (64 << 10))
+            let to = min(head, from + max(sample, 1))
             guard pieces > 1, to > from,
                   let sample = try? parsePiece(UnsafeBufferPointer(rebasing: buffer[0..<head]), ctx, layout, from: from, to: to,
                                                line: layout.firstLine, rowBase: 0, fastPath: true, cancellation: nil),

@@ -3,7 +3,8 @@ import Runtime
 // The CSV reader on arbitrary bytes, with the default options and with a forced delimiter,
 // extra NA strings and a date format (the first input byte chooses). Errors are fine;
 // crashes, hangs and leaks are not. The parse in pieces (small pieces, the second byte
-// chooses their size; a few columns when the third byte is odd) and the single-threaded
+// chooses their size and the sample that predicts the columns' types; a few columns when
+// the third byte is odd) and the single-threaded
 // parse with its fast path must give exactly the outcome of the general loop alone: a
 // difference stops the fuzzer.
 
@@ -22,7 +23,9 @@ func testOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     if bytes.count >= 3 {
         let options = bytes[0] % 4 == 1 ? CSVOptions(dateFormats: ["%d/%m/%Y", "%m/%d/%Y"]) : CSVOptions()
         let columns: [String]? = bytes[2] % 2 == 1 ? ["a", "c"] : nil
-        let pieces = CSVReader.Parallelism(threads: 3, pieceBytes: 1 + Int(bytes[1] % 16))
+        // Types predicted from a sample of 1 to 64 bytes (the second byte's high bits): small
+        // inputs are speculated on.
+        let pieces = CSVReader.Parallelism(threads: 3, pieceBytes: 1 + Int(bytes[1] % 16), sampleBytes: 1 + Int(bytes[1] / 4))
         let general = outcome(bytes, options, columns, .general)
         let single = outcome(bytes, options, columns, .single)
         if general != single { fatalError("the fast path differs from the general loop:\n\(general)\n---\n\(single)") }
