@@ -340,6 +340,14 @@ struct CSVPiecesTests {
         let full = Self.outcome(date, CSVOptions(), columns: nil, .single)
         #expect(full.contains("row 21, column d: '2019-13-02' is not a date"))
         #expect(Self.same(date, columns: ["a"]) == full)
+        // Days past the 28th: a leap day is a date, the 29th of February of 2019 is not.
+        for (day, real) in [("2020-02-29", true), ("2019-02-29", false), ("2019-04-31", false), ("2019-12-31", true)] {
+            let file = "a,d,b\n" + (0..<30).map { "\($0),\($0 == 20 ? day : "2019-01-02"),x\n" }.joined()
+            let some = Self.same(file, columns: ["a", "b"])
+            let all = Self.outcome(file, CSVOptions(), columns: nil, .single)
+            #expect(all.contains("is not a date") == !real, "\(day)")
+            #expect(some.contains("is not a date") == !real, "\(day)")
+        }
         let text = "a,d\n1,abc\n" + (0..<30).map { "\($0),\($0 == 20 ? "2019-13-02" : "x")\n" }.joined()
         let some = Self.same(text, columns: ["a"])
         #expect(some.hasPrefix("rows 31\na int"))

@@ -124,6 +124,8 @@ extension CSVReader {
         let isoOnly = ctx.formats.count == 1
         let (minDate, maxDate) = isoOnly ? (8, 10) : (1, Int.max)
         let ends = batch.ends
+        // A 10-byte ISO date cannot hold a field end when the delimiter is not `-` or a digit.
+        let wholeDates = isoOnly && d != 45 && (d < 48 || d > 57)
         var p = pos
         var taken = 0
         @inline(__always) func isEnd(_ c: UInt8) -> Bool { ends[Int(c)] != 0 }
@@ -153,6 +155,8 @@ extension CSVReader {
                         if base[q] == 34 { break records }
                         q = fieldEnd(q)
                     case .skipChecked:
+                        // The usual value first: a real ISO date, told without a scan or a day count.
+                        if wholeDates, q &+ 10 < n, isEnd(base[q &+ 10]), isISODate(base + q) { q &+= 10; break }
                         if base[q] == 34 { break records }
                         let e = fieldEnd(q)
                         // Dates are 6 bytes or more (`1/2/19`); ISO alone, 8 to 10, and a real
@@ -318,14 +322,26 @@ extension CSVReader {
     /// shape or not a real day), as `CivilDate.parse`: Hinnant's `days_from_civil`.
     @inline(__always)
     static func isoDays(_ p: UnsafePointer<UInt8>) -> Int32? {
+        guard let (year, month, day) = isoFields(p) else { return nil }
+        return CivilDate.daysFromCivil(year: year, month: month, day: day)
+    }
+
+    /// The 10 bytes at `p` are a real ISO date (`isoDays` would give a day).
+    @inline(__always)
+    static func isISODate(_ p: UnsafePointer<UInt8>) -> Bool { isoFields(p) != nil }
+
+    /// Year, month and day of an ISO date `YYYY-MM-DD` in the 10 bytes at `p`, when of that
+    /// shape and a real day.
+    @inline(__always)
+    static func isoFields(_ p: UnsafePointer<UInt8>) -> (year: Int, month: Int, day: Int)? {
         guard p[4] == 45, p[7] == 45 else { return nil }
         let y0 = p[0] &- 48, y1 = p[1] &- 48, y2 = p[2] &- 48, y3 = p[3] &- 48
         let m0 = p[5] &- 48, m1 = p[6] &- 48, d0 = p[8] &- 48, d1 = p[9] &- 48
         guard y0 <= 9, y1 <= 9, y2 <= 9, y3 <= 9, m0 <= 9, m1 <= 9, d0 <= 9, d1 <= 9 else { return nil }
-        let year = Int(y0) * 1000 + Int(y1) * 100 + Int(y2) * 10 + Int(y3)
-        let month = Int(m0) * 10 + Int(m1), day = Int(d0) * 10 + Int(d1)
+        let year = Int(y0) &* 1000 &+ Int(y1) &* 100 &+ Int(y2) &* 10 &+ Int(y3)
+        let month = Int(m0) &* 10 &+ Int(m1), day = Int(d0) &* 10 &+ Int(d1)
         guard month >= 1, month <= 12, day >= 1 else { return nil }
         if day > 28, day > CivilDate.daysInMonth(year: year, month: month) { return nil }
-        return CivilDate.daysFromCivil(year: year, month: month, day: day)
+        return (year, month, day)
     }
 }
