@@ -46,17 +46,25 @@ extension CSVReader {
 
     // MARK: - Encoding
 
-    /// True when the bytes are UTF-8 (ASCII checked first, eight bytes at a time).
+    /// True when the bytes are UTF-8 (ASCII checked first, 32 bytes at a time).
     @inline(__always)
     static func isUTF8(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let p = b.baseAddress else { return true }
         let n = b.count
         var i = 0
-        var high: UInt64 = 0
-        while i + 8 <= n { high |= UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self); i += 8 }
+        // Four words at a time, into four accumulators (no chain of dependent ORs).
+        var h0: UInt64 = 0, h1: UInt64 = 0, h2: UInt64 = 0, h3: UInt64 = 0
+        while i &+ 32 <= n {
+            let q = UnsafeRawPointer(p + i)
+            h0 |= q.loadUnaligned(as: UInt64.self)
+            h1 |= q.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+            h2 |= q.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
+            h3 |= q.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+            i &+= 32
+        }
         var tail: UInt8 = 0
-        while i < n { tail |= p[i]; i += 1 }
-        if high & 0x8080_8080_8080_8080 == 0, tail < 0x80 { return true }
+        while i < n { tail |= p[i]; i &+= 1 }
+        if (h0 | h1 | h2 | h3) & 0x8080_8080_8080_8080 == 0, tail < 0x80 { return true }
         return invalidUTF8Offset(b) == nil
     }
 
