@@ -39,6 +39,24 @@ struct PresentationTests {
         #expect(Format.hrCI(3, 0.5, .infinity) == "3.00 (0.50-Inf)")
     }
 
+    /// A value with a line end or a tab (read from a quoted CSV field) keeps its table's rows
+    /// whole: control characters are escaped as R prints strings, in text and in Markdown.
+    @Test func controlCharactersInTextAreEscaped() {
+        #expect(Format.printable("plain") == "plain")
+        #expect(Format.printable("multi\nline\tend\r") == "multi\\nline\\tend\\r")
+        #expect(Format.printable("bell\u{07}del\u{7F}") == "bell\\007del\\177")
+        let t = ResultTable(title: "Sites", columns: ["site\nname", "n"],
+                            rows: [[.text("multi\nline"), .integer(2)], [.text("a|b"), .integer(10)]])
+        #expect(TextRenderer.render(t) == "Sites\n  site\\nname    n\n  multi\\nline   2\n  a|b          10\n")
+        #expect(MarkdownRenderer.render(t) == "**Sites**\n\n| site\\nname | n |\n|---|---:|\n| multi\\nline | 2 |\n| a\\|b | 10 |\n")
+    }
+
+    /// CSV output quotes a value holding a line end of any kind (CR LF is one `Character`).
+    @Test func csvQuotesEveryLineEnd() {
+        let t = ResultTable(title: "T", columns: ["v"], rows: [[.text("a\r\nb")], [.text("c\rd")], [.text("e\nf")], [.text("g")]])
+        #expect(CSVRenderer.render(t) == "# T\nv\n\"a\r\nb\"\n\"c\rd\"\n\"e\nf\"\ng\n")
+    }
+
     @Test func significantPlainAvoidsExponentsForLargeNumbers() {
         #expect(Format.significantPlain(1826.25, digits: 3) == "1830")
         #expect(Format.significantPlain(123456, digits: 4) == "123500")

@@ -108,7 +108,7 @@ public enum Format {
             return significantPlain(x, digits: d)
         }
         switch cell {
-        case .text(let s): return s
+        case .text(let s): return printable(s)
         case .integer(let i): return String(i)
         case .number(let x, let digits): return number(x, digits)
         case .pValue(let p): return pValue(p, style: presentation.pStyle)
@@ -119,6 +119,27 @@ public enum Format {
         case .time(let t, let digits): return significant(t, digits: digits)
         case .missing: return "-"
         }
+    }
+
+    /// Text with its control characters written as escapes, as R prints strings
+    /// (`encodeString`): `\n`, `\r`, `\t`, the others in three octal digits (`\001`). A value
+    /// read from a quoted CSV field may hold a line end; in a text or Markdown table it would
+    /// break the row.
+    public static func printable(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: { $0.value < 32 || $0.value == 127 }) else { return s }
+        var out = ""
+        for c in s.unicodeScalars {
+            switch c.value {
+            case 10: out += "\\n"
+            case 13: out += "\\r"
+            case 9: out += "\\t"
+            case 0..<32, 127:
+                let octal = String(c.value, radix: 8)
+                out += "\\" + String(repeating: "0", count: 3 - octal.count) + octal
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
     }
 
     static func isNumeric(_ cell: Cell) -> Bool {

@@ -15,7 +15,7 @@ public enum TextRenderer {
     public static func render(_ t: ResultTable, presentation: Presentation = .standard) -> String {
         let cells = t.rows.map { $0.map { Format.text($0, presentation) } }
         let widths = t.columns.indices.map { j in
-            max(t.columns[j].count, cells.map { j < $0.count ? $0[j].count : 0 }.max() ?? 0)
+            max(Format.printable(t.columns[j]).count, cells.map { j < $0.count ? $0[j].count : 0 }.max() ?? 0)
         }
         func isNumeric(_ j: Int) -> Bool {
             t.rows.contains { row in j < row.count && Format.isNumeric(row[j]) }
@@ -31,7 +31,7 @@ public enum TextRenderer {
         }
         var out = t.title + "\n"
         if t.columns.isEmpty { return out }
-        out += line(t.columns) + "\n"
+        out += line(t.columns.map(Format.printable)) + "\n"
         for r in cells { out += line(r) + "\n" }
         if presentation.notes {
             for n in t.notes { out += "  " + n + "\n" }
@@ -48,7 +48,7 @@ public enum MarkdownRenderer {
     }
 
     public static func render(_ t: ResultTable, presentation: Presentation = .standard) -> String {
-        func escape(_ s: String) -> String { s.replacing("|", with: "\\|") }
+        func escape(_ s: String) -> String { Format.printable(s).replacing("|", with: "\\|") }
         // A table without columns is a notice ("figure written: ..."): one line, no table.
         if t.columns.isEmpty {
             var out = escape(t.title) + "\n"
@@ -80,7 +80,9 @@ public enum CSVRenderer {
     }
 
     static func quote(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacing("\"", with: "\"\"") + "\"" : s
+        // By scalars: "\r\n" is one `Character`, equal to neither line end alone.
+        s.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+            ? "\"" + s.replacing("\"", with: "\"\"") + "\"" : s
     }
 
     /// One table as a file a spreadsheet opens: the header row and the rows, no title or
