@@ -201,7 +201,7 @@ extension CSVReader {
         return nil
     }
 
-    /// The value for messages: in double quotes, as a lart string (`\"`, `\\`, `\n`, `\t`).
+    /// The value for messages: in double quotes, as a lart string (`\"`, `\\`, `\n`, `\r`, `\t`).
     static func quote(_ s: String) -> String {
         var out = "\""
         for c in s.unicodeScalars {
@@ -209,6 +209,7 @@ extension CSVReader {
             case "\"": out += "\\\""
             case "\\": out += "\\\\"
             case "\n": out += "\\n"
+            case "\r": out += "\\r"
             case "\t": out += "\\t"
             default: out.unicodeScalars.append(c)
             }
