@@ -200,7 +200,7 @@ public final class Interpreter {
         var errors = undeclaredOverrides(statements)
         if !errors.isEmpty { return errors }
         for s in statements {
-            defer { _ = notes.drain() }
+            defer { notes.discard() }
             if cancellation.isCancelled { return errors }
             do {
                 try define(s, source, checkOnly: true)
@@ -244,6 +244,8 @@ public final class Interpreter {
 }
 
 /// Notes collected while evaluating, for the statement being run. Owned by one interpreter.
+/// A note is given once a session: the same note at the same place (a `let` using
+/// `median(x)` evaluated again for every statement that uses it) is not repeated.
 final class NoteSink {
     private var items: [LangError] = []
     private var seen = Set<String>()
@@ -253,9 +255,16 @@ final class NoteSink {
         if seen.insert(key).inserted { items.append(e) }
     }
 
+    /// The notes new since the last drain; they are not given again.
     func drain() -> [LangError] {
-        defer { items.removeAll(); seen.removeAll() }
+        defer { items.removeAll() }
         return items
+    }
+
+    /// Drops the notes new since the last drain as if never given (a check before the run).
+    func discard() {
+        for e in items { seen.remove(e.description) }
+        items.removeAll()
     }
 }
 
