@@ -108,6 +108,14 @@ extension Interpreter {
             if term.crossed { for p in parts { add(p) } }
             var acc = parts[0]
             for p in parts.dropFirst() {
+                // Every combination is a column: more columns than rows cannot be estimated,
+                // and `factor(id) * factor(id)` would ask for rows squared of them.
+                let n = acc.columns.columns.first?.count ?? 0
+                let count = acc.columns.columns.count.multipliedReportingOverflow(by: p.columns.columns.count)
+                if count.overflow || count.partialValue > n {
+                    throw fail("the interaction `\(acc.name):\(p.name)` has \(count.overflow ? "too many" : String(count.partialValue)) columns for \(n) rows: too many to estimate",
+                               range, src, hints: ["an interaction of factors has a column for each combination of their levels; group the levels or drop a factor"])
+                }
                 acc = (acc.name + ":" + p.name, DesignMatrix.interaction(acc.columns, p.columns))
             }
             add(acc)
