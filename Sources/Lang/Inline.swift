@@ -284,7 +284,9 @@ enum InlineFormatter {
         case .p: return Format.pValue(x, style: .journal)
         case .count:
             guard x.isFinite else { return "NA" }
-            return String(Int(x.rounded()))
+            // Past 64-bit integers (a count is never that large, but a value can be): in full.
+            guard let whole = Int(exactly: x.rounded()) else { return Format.fixed(x, decimals: 0) }
+            return String(whole)
         case .fixed(let d): return Format.fixed(x, decimals: d)
         case .ci, .hrCI: throw fail("`\(formatName(format))` applies to a row (`uni.terms[\"tki\"]`), not to one number")
         }

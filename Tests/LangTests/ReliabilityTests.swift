@@ -163,4 +163,25 @@ struct FuzzRegressionTests {
         #expect(Format.hrCI(1e300, 1e-300, 1e308).contains("to") || Format.hrCI(1e300, 1e-300, 1e308).contains("-"))
         #expect(Format.fixed(-1.7976931348623157e308, decimals: 0).count == 310)
     }
+
+    /// The interpreter fuzzer: a date moved by an infinite number of days
+    /// (`lart_date + 1e308 * 10`) trapped converting the day count to 32 bits. It is an error
+    /// at the expression; a move within the range still works.
+    @Test func aDateMovedPastTheRangeIsAnError() throws {
+        let use = "use \"\(ReliabilityTests.registry)\" as registry\n"
+        let far = Interpreter().run(use + "cohort far = registry where lart_date + 1e308 * 10 > 2015-01-01\ncount far\n")
+        #expect(far.errors.count == 1)
+        #expect(far.errors.first?.description.contains("moves a date by Inf days, out of the range of dates") == true)
+        #expect(far.errors.first?.description.contains(":2:29") == true, "located at the expression")
+        let near = Interpreter().run(use + "cohort near = registry where lart_date + 1e7 > 2015-01-01\ncount near\n")
+        #expect(near.ok)
+        #expect(near.results.count == 1)
+    }
+
+    /// The same for an inline count of a huge number (`lart: ...:n` of 1e300): in full, not a trap.
+    @Test func aHugeInlineCountIsWrittenInFull() throws {
+        let text = try InlineFormatter.number(1e300, .count) { LangError(Diagnostic(.error, $0, at: 0..<0), in: SourceFile(name: "t", text: "")) }
+        #expect(text == Format.fixed(1e300, decimals: 0))
+        #expect(try InlineFormatter.number(41.6, .count) { _ in fatalError() } == "42")
+    }
 }
