@@ -233,35 +233,8 @@ struct Evaluator {
     mutating func arithmetic(_ op: BinaryOperator, _ l: Expr, _ r: Expr, _ src: SourceFile) throws -> Value {
         let a = try eval(l, src), b = try eval(r, src)
         let aDate = a.typeName == "date", bDate = b.typeName == "date"
-        if aDate || bDate {
-            // date - date = days; date +- number/duration = date.
-            if aDate && bDate && op == .subtract {
-                let x = try dates(l, src, what: "the left side"), y = try dates(r, src, what: "the right side")
-                return .column(.double((0..<n).map { x[$0] == Column.dateNA || y[$0] == Column.dateNA ? .nan : Double(x[$0] - y[$0]) }))
-            }
-            if aDate && !bDate && (op == .add || op == .subtract) {
-                let x = try dates(l, src, what: "the left side")
-                let y = try numbers(b, r, src, what: "the days added to a date")
-                var out = [Int32]()
-                out.reserveCapacity(n)
-                for i in 0..<n {
-                    guard x[i] != Column.dateNA, !y[i].isNaN else { out.append(Column.dateNA); continue }
-                    // A date is a day count in 32 bits (about 5.8 million years either side of
-                    // 1970); a move past that (an infinite or huge number of days) is an error.
-                    let moved = Double(x[i]) + (op == .add ? y[i] : -y[i]).rounded()
-                    guard let day = Int32(exactly: moved), day != Column.dateNA else {
-                        throw fail("`\(src.slice(l.range.lowerBound..<r.range.upperBound))` moves a date by \(formatNumber(y[i])) days, out of the range of dates (about 5.8 million years either side of 1970)",
-                                   Expr(.bool(true), l.range.lowerBound..<r.range.upperBound), src,
-                                   hints: ["check the number of days added; a duration is written `30d`, `6mo`, `2y`"])
-                    }
-                    out.append(day)
-                }
-                return .column(.date(out))
-            }
-            throw fail("cannot \(op == .add ? "add" : op == .multiply ? "multiply" : op == .divide ? "divide" : "subtract") \(a.typeName) and \(b.typeName)",
-                       Expr(.bool(true), l.range.lowerBound..<r.range.upperBound), src,
-                       hints: ["date - date gives days; date + 30d moves a date"])
-        }
+        // date - date = days; date +- number/duration = date (`EvaluatorDates.swift`).
+        if aDate || bDate { return try dateArithmetic(op, a, b, l, r, src) }
         if case .scalar(let sa) = a, case .scalar(let sb) = b {
             let isDuration: Bool = { if case .duration = sa { return true }; if case .duration = sb { return true }; return false }()
             let x = try numbers(a, l, src, what: "the left side of `\(op.rawValue)`")[0...0].first ?? .nan
