@@ -199,21 +199,36 @@ public final class Interpreter {
         if !diagnostics.isEmpty { return diagnostics.map { LangError($0, in: source) } }
         var errors = undeclaredOverrides(statements)
         if !errors.isEmpty { return errors }
+        // Names whose definition has an error: a later statement that uses one is not
+        // checked, as it would only report the name as unknown under the real error.
+        var failed = Set<String>()
         for s in statements {
             defer { notes.discard() }
             if cancellation.isCancelled { return errors }
+            if !failed.isEmpty, Self.uses(s, failed, source) {
+                if let name = s.kind.definedName { failed.insert(name) }
+                continue
+            }
             do {
                 try define(s, source, checkOnly: true)
             } catch let e as LangError {
                 errors.append(e)
+                if let name = s.kind.definedName { failed.insert(name) }
             } catch {
                 errors.append(LangError(Diagnostic(.error, "\(error)", at: s.range), in: source))
+                if let name = s.kind.definedName { failed.insert(name) }
             }
             // Without its data, every later statement would report the same missing name.
             if case .use = s.kind, !errors.isEmpty, errors.last?.source.name == source.name,
                errors.last?.diagnostic.range.overlaps(s.range) == true { return errors }
         }
         return errors
+    }
+
+    /// Whether statement `s` names one of `names` (a word of its text).
+    static func uses(_ s: Statement, _ names: Set<String>, _ source: SourceFile) -> Bool {
+        let text = source.slice(s.range)
+        return Lexer.tokenize(SourceFile(name: source.name, text: text)).contains { $0.isIdentifier && names.contains($0.text) }
     }
 
     /// True when `text` is a complete statement sequence (for REPL continuation): no open
@@ -311,5 +326,16 @@ extension Interpreter {
 
     func fail(_ message: String, _ range: Range<Int>, _ src: SourceFile, hints: [String] = []) -> LangError {
         LangError(Diagnostic(.error, message, at: range, hints: hints), in: src)
+    }
+}
+
+extension StatementKind {
+    /// The name the statement defines, if any.
+    var definedName: String? {
+        switch self {
+        case .use(_, _, let alias, _): alias?.text
+        case .param(let n, _), .let(let n, _), .endpoint(let n, _), .cohort(let n, _), .bind(let n, _), .terms(let n, _): n.text
+        case .set, .table1, .run, .levels, .label, .show, .table2, .why: nil
+        }
     }
 }
