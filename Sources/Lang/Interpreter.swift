@@ -211,11 +211,8 @@ public final class Interpreter {
             }
             do {
                 try define(s, source, checkOnly: true)
-            } catch let e as LangError {
-                errors.append(e)
-                if let name = s.kind.definedName { failed.insert(name) }
             } catch {
-                errors.append(LangError(Diagnostic(.error, "\(error)", at: s.range), in: source))
+                errors.append(error as? LangError ?? LangError(Diagnostic(.error, "\(error)", at: s.range), in: source))
                 if let name = s.kind.definedName { failed.insert(name) }
             }
             // Without its data, every later statement would report the same missing name.

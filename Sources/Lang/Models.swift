@@ -94,6 +94,16 @@ extension Interpreter {
         try buildDesign(try expandTerms(formula, src), range: formula.range, data, src)
     }
 
+    /// A model with as many coefficients as events cannot be estimated: an error at the
+    /// formula (found by fuzzing: such fits ran for minutes or asked for gigabytes).
+    /// `events` names what is counted ("events", "events of the cause").
+    func requireFewerCoefficients(_ coefficients: Int, than events: Int, counted: String, model: String,
+                                  _ formula: Formula, _ src: SourceFile) throws {
+        guard coefficients > 1, coefficients >= events else { return }
+        throw fail("the model has \(coefficients) coefficients for \(events) \(counted): too many to estimate", formula.range, src,
+                   hints: ["a \(model) model needs several events per coefficient (10 is a common rule); drop or group terms (a factor with many levels, an interaction of factors)"])
+    }
+
     /// Design columns for terms that may come from other statements (`terms(...)`,
     /// `select(...)`): each term is read in the source it was written in.
     func buildDesign(_ sourced: [SourcedTerm], range: Range<Int>, _ data: CohortData, _ src: SourceFile) throws -> BuiltDesign {

@@ -47,10 +47,7 @@ extension Interpreter {
             // As many coefficients as events cannot be estimated (found by fuzzing: a
             // 160-column interaction of two factors on 120 events ran for minutes).
             let events = event.reduce(0) { $0 + ($1 ? 1 : 0) }
-            if design.columns.count > 1, design.columns.count >= events {
-                throw fail("the model has \(design.columns.count) coefficients for \(events) events: too many to estimate", formula.range, src,
-                           hints: ["a Cox model needs several events per coefficient (10 is a common rule); drop or group terms (a factor with many levels, an interaction of factors)"])
-            }
+            try requireFewerCoefficients(design.columns.count, than: events, counted: "events", model: "Cox", formula, src)
             let w = weights.map { rows.pick($0) }
             let c = cluster.map { rows.pick($0) }
             let robust = stage.option(.robust) != nil || Cox.robustByDefault(weights: w, event: event, cluster: c)

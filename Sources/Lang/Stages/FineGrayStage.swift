@@ -19,10 +19,7 @@ extension Interpreter {
         // (found by fuzzing: a three-factor interaction on 157 rows asked for gigabytes).
         let status = rows.pick(outcome.status)
         let events = status.reduce(0) { $0 + ($1 == 1 ? 1 : 0) }
-        if design.columns.count > 1, design.columns.count >= events {
-            throw fail("the model has \(design.columns.count) coefficients for \(events) events of the cause: too many to estimate", formula.range, src,
-                       hints: ["a Fine-Gray model needs several events per coefficient (10 is a common rule); drop or group terms (a factor with many levels, an interaction of factors)"])
-        }
+        try requireFewerCoefficients(design.columns.count, than: events, counted: "events of the cause", model: "Fine-Gray", formula, src)
         var result = try FineGray.fit(time: rows.pick(outcome.time), status: status,
                                       covariates: design.columns, names: design.columnNames, failCode: 1,
                                       options: { var o = FineGrayOptions(); o.cancellation = cancellation; return o }())
