@@ -29,7 +29,7 @@ extension Interpreter {
         result.cohortName = data.name
         result.timeLabels = timeLabels(atValues, times, unit: outcome.unit, src)
         result.warnings += smallGroupWarnings(g, rows)
-        result.warnings += afterFollowUpWarnings(stage, times: times, outcome, rows, g, src)
+        result.warnings += afterFollowUpWarnings(stage, times: times, outcome, rows, g, src, estimate: .carriedForward)
         if !rows.contains(where: { outcome.status[$0] == 1 }) {
             result.warnings.append("no events of `\(endpoint.text)` in these \(rows.count) rows: survival stays at 1 and no median is reached")
         }

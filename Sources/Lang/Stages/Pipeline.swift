@@ -176,10 +176,31 @@ extension Interpreter {
         return zip(g.labels, counts).filter { $0.1 == 1 }.map { "group `\($0.0)` has a single patient: its estimates carry almost no information" }
     }
 
+    /// What an estimate is at a time after the last follow-up.
+    enum AfterFollowUp {
+        /// The last estimate carried forward (R's `summary.survfit`).
+        case carriedForward
+        /// None (cmprsk's `timepoints` gives NA after a curve's last time).
+        case missing
+
+        var all: String {
+            switch self {
+            case .carriedForward: return "the estimate is the last one carried forward"
+            case .missing: return "there is no estimate (cmprsk gives NA; shown as -)"
+            }
+        }
+        var group: String {
+            switch self {
+            case .carriedForward: return "its estimate is the last one carried forward"
+            case .missing: return "it has no estimate (cmprsk gives NA; shown as -)"
+            }
+        }
+    }
+
     /// Warnings for `at` times after the last follow-up (of each group): no patient is at
-    /// risk then, so the number shown is only the last estimate carried forward.
+    /// risk then, so what is shown (`estimate`) is not an estimate at that time.
     func afterFollowUpWarnings(_ stage: Stage, times: [Double], _ outcome: SurvivalOutcome, _ rows: RowSelection,
-                               _ g: Grouping?, _ src: SourceFile) -> [String] {
+                               _ g: Grouping?, _ src: SourceFile, estimate: AfterFollowUp) -> [String] {
         guard let written = stage.option(.at)?.values, written.count == times.count, !times.isEmpty else { return [] }
         var last = [Double](repeating: -.infinity, count: g?.labels.count ?? 1)
         for i in rows {
@@ -194,10 +215,10 @@ extension Interpreter {
             let late = last.indices.filter { last[$0].isFinite && t > last[$0] }
             if late.isEmpty { continue }
             if g == nil || late.count == last.count, let top = late.map({ last[$0] }).max() {
-                out.append("at \(shown) is after the last follow-up (\(Format.significant(top, digits: 4)) \(unit)): no patient at risk; the estimate is the last one carried forward")
+                out.append("at \(shown) is after the last follow-up (\(Format.significant(top, digits: 4)) \(unit)): no patient at risk; \(estimate.all)")
             } else if let g {
                 for k in late {
-                    out.append("at \(shown) is after the last follow-up of `\(g.labels[k])` (\(Format.significant(last[k], digits: 4)) \(unit)): no patient of that group at risk; its estimate is the last one carried forward")
+                    out.append("at \(shown) is after the last follow-up of `\(g.labels[k])` (\(Format.significant(last[k], digits: 4)) \(unit)): no patient of that group at risk; \(estimate.group)")
                 }
             }
         }
