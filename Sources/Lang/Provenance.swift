@@ -146,7 +146,7 @@ extension Interpreter {
     /// statement (sorted by its text), the statement, a line; the column names separated by
     /// tabs, a line; then each row, values separated by tabs (numbers in their shortest
     /// exact decimal form, dates as YYYY-MM-DD, booleans true/false, missing as `\N`, text
-    /// with `\`, tab and newline escaped as `\\`, `\t`, `\n`), the rows sorted, each ending
+    /// with `\`, tab, LF and CR escaped as `\\`, `\t`, `\n`, `\r`), the rows sorted, each ending
     /// in a newline.
     static func answersDigest(_ answers: [(String, Table)]) -> String {
         var bytes = [UInt8]()
@@ -171,7 +171,23 @@ extension Interpreter {
         case .date(let v): return v[i] == Column.dateNA ? "\\N" : CivilDate(days: v[i]).description
         case .string(let codes, let dict):
             guard codes[i] != Column.stringNA else { return "\\N" }
-            return dict[Int(codes[i])].replacing("\\", with: "\\\\").replacing("\t", with: "\\t").replacing("\n", with: "\\n")
+            return escaped(dict[Int(codes[i])])
         }
+    }
+
+    /// Text with `\`, tab, LF and CR written `\\`, `\t`, `\n`, `\r`, byte by byte (by
+    /// Unicode scalar: a CR LF is one `Character`, which a `Character` replacement misses).
+    static func escaped(_ s: String) -> String {
+        var out = String.UnicodeScalarView()
+        for u in s.unicodeScalars {
+            switch u {
+            case "\\": out.append(contentsOf: "\\\\".unicodeScalars)
+            case "\t": out.append(contentsOf: "\\t".unicodeScalars)
+            case "\n": out.append(contentsOf: "\\n".unicodeScalars)
+            case "\r": out.append(contentsOf: "\\r".unicodeScalars)
+            default: out.append(u)
+            }
+        }
+        return String(out)
     }
 }

@@ -195,6 +195,15 @@ struct PushdownReadsTests {
         #expect(Interpreter.answersDigest([("q", t1)]) != Interpreter.answersDigest([("r", t1)]))
     }
 
+    /// A line end inside a value is escaped, CR LF too (one `Character` in Swift): one row
+    /// holding `a` CR LF `b` is not the two rows `a` CR and `b`.
+    @Test func answersDigestEscapesLineEndsInValues() {
+        let one = Table(names: ["v"], columns: [Column.fromStrings(["a\r\nb"])])
+        let two = Table(names: ["v"], columns: [Column.fromStrings(["a\r", "b"])])
+        #expect(Interpreter.answersDigest([("q", one)]) != Interpreter.answersDigest([("q", two)]))
+        #expect(Interpreter.escaped("a\r\nb\t\\") == "a\\r\\nb\\t\\\\")
+    }
+
     @Test(.enabled(if: PostgresServer.available, PostgresServer.skipped))
     func postgresReadsNamedColumnsAndGroupedInputs() throws {
         let url = try #require(PostgresServer.url)
