@@ -111,6 +111,11 @@ struct FigureTests {
         #expect(TimeAxis.make(dataMax: 3.7, unit: "years", xMax: nil, step: nil).ticks == [0, 1, 2, 3, 4])
         #expect(TimeAxis.make(dataMax: 0.7, unit: "", xMax: nil, step: nil).ticks.map { TimeAxis.label($0) } == ["0", "0.2", "0.4", "0.6", "0.8"])
         #expect(TimeAxis.make(dataMax: 70, unit: "months", xMax: 60, step: 6).ticks.count == 11)
+        // Past a thousand years: round numbers of years, ten ticks or fewer (not 1,001 ticks
+        // of 100 years bunched at 0, as a fuzzed time of 1e300 months gave).
+        #expect(TimeAxis.make(dataMax: 24_000, unit: "months", xMax: nil, step: nil).ticks == stride(from: 0.0, through: 24_000, by: 2_400).map { $0 })
+        let huge = TimeAxis.make(dataMax: 3e300, unit: "months", xMax: nil, step: nil)
+        #expect(huge.ticks.count >= 4 && huge.ticks.count <= 11 && huge.end >= 3e300 && huge.ticks.last! <= huge.end)
         // Scaled to years of months, the curves get yearly ticks.
         let km = try FigureData.km(scale: 3)
         let f = try #require(FigureData.steps(km.figure()))

@@ -387,8 +387,9 @@ enum TimeAxis {
     }
 
     /// Whole years when the axis spans two years or more (0, 12, 24 months; 0, 365, 730
-    /// days), in multiples of years that keep ten ticks or fewer; half and quarter years for
-    /// shorter month axes; otherwise round numbers (1, 2 or 5 times a power of ten).
+    /// days), in multiples of years that keep ten ticks or fewer (past 100 years, 1, 2 or 5
+    /// times a power of ten years); half and quarter years for shorter month axes; otherwise
+    /// round numbers (1, 2 or 5 times a power of ten).
     static func defaultStep(span: Double, unit: String) -> Double {
         let year: Double?
         switch unit {
@@ -400,7 +401,8 @@ enum TimeAxis {
         }
         if let year, span >= 2 * year {
             for multiple in [1.0, 2, 5, 10, 20, 50, 100] where span / (year * multiple) <= 10 { return year * multiple }
-            return year * 100
+            // Longer still: round numbers of years, ten ticks or fewer.
+            return year * roundStep(span / year / 10)
         }
         if unit == "months" {
             if span >= 12 { return 6 }
