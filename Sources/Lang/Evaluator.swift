@@ -85,13 +85,18 @@ struct Evaluator {
                            hints: c.kind == .string ? textHint(c) : ["subtract two dates to get days: `death_date - lart_date`"])
             }
         case .scalar(let s):
-            switch s {
-            case .number(let x), .duration(let x): return [Double](repeating: x, count: n)
-            case .bool(let b): return [Double](repeating: b ? 1 : 0, count: n)
-            case .missing: return [Double](repeating: .nan, count: n)
-            case .text, .date:
-                throw fail("\(what) must be a number, but `\(src.slice(e.range))` is \(s.typeName)", e, src)
-            }
+            return [Double](repeating: try number(s, e, src, what: what), count: n)
+        }
+    }
+
+    /// A single value as a number (what `numbers` repeats for every row).
+    func number(_ s: Scalar, _ e: Expr, _ src: SourceFile, what: String) throws -> Double {
+        switch s {
+        case .number(let x), .duration(let x): return x
+        case .bool(let b): return b ? 1 : 0
+        case .missing: return .nan
+        case .text, .date:
+            throw fail("\(what) must be a number, but `\(src.slice(e.range))` is \(s.typeName)", e, src)
         }
     }
 
@@ -237,11 +242,9 @@ struct Evaluator {
         if aDate || bDate { return try dateArithmetic(op, a, b, l, r, src) }
         if case .scalar(let sa) = a, case .scalar(let sb) = b {
             let isDuration: Bool = { if case .duration = sa { return true }; if case .duration = sb { return true }; return false }()
-            let x = try numbers(a, l, src, what: "the left side of `\(op.rawValue)`")[0...0].first ?? .nan
-            let y = try numbers(b, r, src, what: "the right side of `\(op.rawValue)`")[0...0].first ?? .nan
-            if n == 0 {
-                return .scalar(.number(.nan))
-            }
+            // Two single values give one, whatever the rows (none included).
+            let x = try number(sa, l, src, what: "the left side of `\(op.rawValue)`")
+            let y = try number(sb, r, src, what: "the right side of `\(op.rawValue)`")
             let v = Evaluator.apply(op, x, y)
             return .scalar(isDuration && (op == .add || op == .subtract) ? .duration(v) : .number(v))
         }
