@@ -136,6 +136,9 @@ extension Interpreter {
             let last = try runPipeline(p, s, src, into: &scratch)
             guard let last else { throw fail("the statement gave no result", s.range, src) }
             value = try headline(last.result, s.range, src)
+            // The result's warnings (a time after the last follow-up, ...) are among its
+            // notes in a block; the sentence shows one number, so they go to standard error.
+            for w in last.result.warnings { warnings.append(LangError(Diagnostic(.warning, w, at: s.range), in: src)) }
         case .show(let e):
             let part = try showPart(e, src)
             if let row = part.row, let column = part.column {

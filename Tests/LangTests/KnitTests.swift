@@ -58,6 +58,24 @@ struct KnitTests {
         #expect(document.files[0].isFigure && document.files[0].contents.hasPrefix("<svg"))
     }
 
+    /// An inline result shows one number; the warnings its result carries in a block (a time
+    /// after the last follow-up) go to standard error, located at the inline result.
+    @Test func inlineResultsPassOnTheirWarnings() throws {
+        let text = """
+            ```lart {include=false}
+            use "../../../../examples/data/lart_registry.csv" as registry
+            endpoint pfs = from lart_date to first(progression_date, death_date) censor last_contact_date
+            ```
+
+            Far: `lart: registry | km pfs at 1000y`. Near: `lart: registry | km pfs at 12mo`.
+            """
+        let doc = try Interpreter(baseDirectory: KnitTests.folder.path).knit(text, name: "w.md", options: KnitOptions(target: .markdown, filesFolder: "w_files"))
+        let far = doc.messages.filter { $0.contains("after the last follow-up") }
+        #expect(far.count == 1)
+        #expect(far.first?.contains("w.md:6: in an inline result: warning: at 1000y") == true)
+        #expect(doc.markdown.contains("Far: "))
+    }
+
     @Test func htmlIsOneSelfContainedFile() throws {
         let (_, doc) = try KnitTests.knit("basic.md", target: .html)
         let html = try #require(doc).html()

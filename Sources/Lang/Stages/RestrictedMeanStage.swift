@@ -28,8 +28,9 @@ extension Interpreter {
         if let g, g.labels.count > 2 {
             result.warnings.append("\(g.labels.count) groups: the difference and ratio are given for two groups only")
         }
-        result.warnings += input.notes + km.warnings + smallGroupWarnings(g, rows) + droppedNote(dropped)
-            + (outcome.hasCompetingEvent ? ["competing events of `\(endpoint.text)` are counted as censored"] : [])
+        let kmWarnings: [String] = km.warnings
+        result.warnings += input.notes + kmWarnings + smallGroupWarnings(g, rows) + droppedNote(dropped)
+        if outcome.hasCompetingEvent { result.warnings.append("competing events of `\(endpoint.text)` are counted as censored") }
         run.emit(result)
         run.context = .none
     }

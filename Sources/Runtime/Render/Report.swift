@@ -140,4 +140,11 @@ public protocol Reportable: Sendable {
     func tables() -> [ResultTable]
     /// Every number at full precision.
     func json() -> JSONValue
+    /// What the reader must know about the numbers (also among the tables' notes), for
+    /// where only one number is shown (an inline result).
+    var warnings: [String] { get }
+}
+
+extension Reportable {
+    public var warnings: [String] { [] }
 }
