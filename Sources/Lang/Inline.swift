@@ -284,7 +284,12 @@ enum InlineFormatter {
     static func number(_ x: Double, _ format: InlineFormat, _ fail: (String) -> LangError) throws -> String {
         switch format {
         case .percent(let d): return Format.percent(x, digits: d)
-        case .p: return Format.pValue(x, style: .journal)
+        case .p:
+            // A p-value is a probability: `count omd | p` printed "> 0.99" for 72 patients.
+            guard x.isNaN || (x >= 0 && x <= 1 + 1e-9) else {
+                throw fail("`p` writes a p-value, from 0 to 1, but this value is \(formatNumber(x)); use `n` or `num`")
+            }
+            return Format.pValue(x, style: .journal)
         case .count:
             guard x.isFinite else { return "NA" }
             // Past 64-bit integers (a count is never that large, but a value can be): in full.
