@@ -219,6 +219,10 @@ enum InlineFormatter {
             return t
         case .number(let x, let column):
             guard let format else { return defaultNumber(x, column: column) }
+            // A count is not a proportion (`count omd | pct` printed "7200.0%").
+            if case .percent = format, let column, ["n", "events"].contains(column) {
+                throw fail("`pct` writes a proportion as a percent, but `\(column)` is a count; use `n`")
+            }
             return try number(x, format, fail)
         case .row(let frame, let i, let unit):
             func cell(_ name: String) -> Double? {
