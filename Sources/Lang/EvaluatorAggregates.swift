@@ -7,8 +7,7 @@ extension Evaluator {
     /// the median says where it split.
     ///
     /// median: the middle value, or the mean of the two middle values (R's `median`).
-    /// quantile: R's default type 7, Hyndman & Fan (1996): h = (n - 1) p, Q = x[floor h] +
-    /// (h - floor h) (x[floor h + 1] - x[floor h]) on the sorted values (0-based).
+    /// quantile: R's default type 7, Hyndman & Fan (1996), as `Quantile.type7`.
     mutating func aggregate(_ name: String, _ args: [CallArgument], _ e: Expr, _ src: SourceFile) throws -> Value {
         let scopeText = scope.isEmpty ? "" : " of `\(scope)`"
         if name == "n" {
@@ -43,9 +42,7 @@ extension Evaluator {
             guard case .scalar(.number(let p)) = try eval(args[1].value, src), p >= 0, p <= 1 else {
                 throw fail("the probability of `quantile` is a number from 0 to 1", args[1].value, src)
             }
-            let h = Double(x.count - 1) * p
-            let lo = Int(h.rounded(.down))
-            value = lo + 1 < x.count ? x[lo] + (h - Double(lo)) * (x[lo + 1] - x[lo]) : x[lo]
+            value = Quantile.type7(x, p)
         }
         let missing = n - x.count
         notes?.add(LangError(Diagnostic(.note, "\(src.slice(e.range)) = \(formatNumber(value)) over \(x.count) rows\(scopeText)\(missing > 0 ? " (\(missing) missing left out)" : "")", at: e.range), in: src))

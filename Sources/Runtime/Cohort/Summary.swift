@@ -48,19 +48,14 @@ public struct DescriptiveSummary: Reportable {
     }
 
     /// Mean and SD by the two-pass formula (Welford-free, exact enough for summaries);
-    /// quartiles by R's type 7: h = (n - 1) p, x[floor h] + frac(h) (x[floor h + 1] - x[floor h]).
+    /// quartiles by R's type 7 (`Quantile.type7`).
     static func describe(_ sorted: [Double], missing: Int) -> NumberSummary {
         let n = sorted.count
         guard n > 0 else { return NumberSummary(n: 0, missing: missing, mean: .nan, sd: .nan, median: .nan, q1: .nan, q3: .nan, min: .nan, max: .nan) }
         let mean = sorted.reduce(0, +) / Double(n)
         let ss = sorted.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
         let sd = n > 1 ? (ss / Double(n - 1)).squareRoot() : .nan
-        func q(_ p: Double) -> Double {
-            let h = Double(n - 1) * p
-            let lo = Int(h.rounded(.down))
-            let hi = Swift.min(lo + 1, n - 1)
-            return sorted[lo] + (h - Double(lo)) * (sorted[hi] - sorted[lo])
-        }
+        func q(_ p: Double) -> Double { Quantile.type7(sorted, p) }
         return NumberSummary(n: n, missing: missing, mean: mean, sd: sd, median: q(0.5), q1: q(0.25), q3: q(0.75), min: sorted[0], max: sorted[n - 1])
     }
 

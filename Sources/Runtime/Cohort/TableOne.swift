@@ -266,7 +266,7 @@ public struct TableOne: Reportable {
                     text.append(v.isEmpty ? "" : "\(TableOne.fixed(mean, d)) (\(sd.isNaN ? "NA" : TableOne.fixed(sd, d)))")
                 case .medianIQR:
                     let sorted = v.sorted()
-                    let q = [0.5, 0.25, 0.75].map { TableOne.quantileType7(sorted, $0) }
+                    let q = [0.5, 0.25, 0.75].map { Quantile.type7(sorted, $0) }
                     summaries.append(q)
                     text.append(v.isEmpty ? "" : "\(TableOne.fixed(q[0], d)) [\(TableOne.fixed(q[1], d)), \(TableOne.fixed(q[2], d))]")
                 }
@@ -369,15 +369,6 @@ public struct TableOne: Reportable {
     }
 
     // MARK: Formatting helpers
-
-    /// R's default quantile (type 7): h = (n - 1) p, x[floor h] + (h - floor h)(x[floor h + 1] - x[floor h]).
-    static func quantileType7(_ sorted: [Double], _ p: Double) -> Double {
-        guard !sorted.isEmpty else { return .nan }
-        let h = Double(sorted.count - 1) * p
-        let lo = Int(h.rounded(.down))
-        let hi = min(lo + 1, sorted.count - 1)
-        return sorted[lo] + (h - Double(lo)) * (sorted[hi] - sorted[lo])
-    }
 
     /// `x` with exactly `decimals` digits after the point (half away from zero), e.g. 37.0.
     static func fixed(_ x: Double, _ decimals: Int) -> String {
