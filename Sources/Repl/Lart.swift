@@ -84,9 +84,21 @@ func terminalHasColour() -> Bool {
     return true
 }
 
+/// The message for a data file given where a script is expected (`lart run data.csv`,
+/// `.read data.csv`): read as a script, every line of it was an error.
+func dataFileAsScript(_ path: String) -> String? {
+    let lower = path.lowercased()
+    guard ([".csv", ".tsv"] + SQLiteSource.suffixes).contains(where: { lower.hasSuffix($0) }) else { return nil }
+    return "error: \(path) is a data file, not a lart script; load it with `use \"\(path)\" as registry` in a script or at the prompt"
+}
+
 /// A session for a script file (paths relative to the script's folder) and the script's text.
 func openScript(_ file: String, params: [String]) throws -> (Interpreter, String) {
     let overrides = try parseParams(params)
+    if let message = dataFileAsScript(file) {
+        writeErr(message)
+        throw ExitCode(ExitStatus.usage)
+    }
     guard let text = readText(file) else {
         writeErr("error: cannot read \(file): no such file or not readable")
         throw ExitCode(ExitStatus.usage)

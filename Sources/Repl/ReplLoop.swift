@@ -173,6 +173,7 @@ struct ReplLoop {
             print(cols.map { $0.name + String(repeating: " ", count: width - $0.name.count + 2) + $0.kind }.joined(separator: "\n"))
         case ".read":
             guard let arg else { writeErr("usage: .read FILE.lart"); return true }
+            if let message = dataFileAsScript(arg) { writeErr(message); return true }
             guard let text = readText(arg) else { writeErr("error: cannot read \(arg)"); return true }
             let saved = session.baseDirectory
             session.baseDirectory = directory(of: arg)

@@ -153,4 +153,20 @@ struct CLITests {
         #expect(r.status == 2)
         #expect(r.stderr.contains("cannot read"))
     }
+
+    /// A data file given as a script is one message saying how to load it, not an error for
+    /// each of its lines (312 for the registry); in `run`, `check` and `.read`.
+    @Test func dataFileAsScriptIsOneMessage() throws {
+        let message = "examples/data/lart_registry.csv is a data file, not a lart script; load it with `use \"examples/data/lart_registry.csv\" as registry`"
+        for command in ["run", "check"] {
+            let r = try CLITests.lart([command, "examples/data/lart_registry.csv"])
+            #expect(r.status == 2)
+            #expect(r.stderr.contains(message))
+            #expect(r.stderr.components(separatedBy: "error:").count == 2, "one error")
+        }
+        let repl = try CLITests.lart([], stdin: ".read examples/data/lart_registry.csv\nuse \"examples/data/lart_registry.csv\" as registry\ncount registry\n")
+        #expect(repl.stderr.contains(message))
+        #expect(repl.stderr.components(separatedBy: "error:").count == 2, "one error")
+        #expect(repl.stdout.contains("registry  311"), "the session goes on")
+    }
 }
