@@ -105,14 +105,55 @@ extension Interpreter {
             invalidate()
         case .label(let n, let title, let values):
             try requireVariable(n, src, statement: "label")
+            if let title, title.allSatisfy(\.isWhitespace) {
+                throw fail("the label of `\(n.text)` is empty; write what a reader should see, e.g. `label \(n.text) \"\(n.text)\"`", n.range, src)
+            }
             var map = [String: String]()
-            for (v, text) in values { map[try levelText(v, src)] = text }
+            let present = labelledValuesPresent(n.text)
+            for (v, text) in values {
+                let value = try levelText(v, src)
+                if text.allSatisfy(\.isWhitespace) { throw fail("the label of `\(value)` is empty", v.range, src) }
+                map[value] = text
+                // A value the column never takes: most likely a typo (`f` for `F`).
+                if let present, !present.contains(value) {
+                    let shown = present.sorted { a, b in Double(a).flatMap { x in Double(b).map { x < $0 } } ?? (a < b) }.prefix(12).map { "\"\($0)\"" }.joined(separator: ", ") + (present.count > 12 ? ", ..." : "")
+                    notes.add(LangError(Diagnostic(.warning, "`\(n.text)` has no value \"\(value)\": this label is not used", at: v.range,
+                                                   hints: present.isEmpty ? [] : ["its values: \(shown)"]), in: src))
+                }
+            }
             var label = env.labels[n.text] ?? VariableLabel(title: nil, values: [:])
             if let title { label.title = title }
             label.values.merge(map) { $1 }
             env.labels[n.text] = label
             invalidate()
         }
+    }
+
+    /// The values (as `levelText` writes them) that a column of the loaded tables takes, for
+    /// text, yes/no and whole-number columns; nil when not known (a `let`, a database table
+    /// not read yet, another type), so nothing is said.
+    func labelledValuesPresent(_ name: String) -> Set<String>? {
+        guard env.lets[name] == nil else { return nil }
+        var out = Set<String>()
+        var known = false
+        for (tableName, t) in env.tables where env.databases[tableName] == nil {
+            guard let c = t[name] else { continue }
+            switch c {
+            case .string(let codes, let dict):
+                var used = [Bool](repeating: false, count: dict.count)
+                for k in codes where k != Column.stringNA { used[Int(k)] = true }
+                for (k, v) in dict.enumerated() where used[k] { out.insert(v) }
+            case .bool(let v):
+                if v.contains(1) { out.insert("true") }
+                if v.contains(0) { out.insert("false") }
+            case .int(let v):
+                for x in Set(v) where x != Column.intNA { out.insert(formatNumber(Double(x))) }
+            case .double, .date:
+                return nil
+            }
+            known = true
+        }
+        return known ? out : nil
     }
 
     /// `levels` and `label` name a column of a loaded table or a `let`.
