@@ -472,6 +472,14 @@ struct Evaluator {
             return try date(args, e, src)
         case "factor", "each", "select", "terms":
             throw fail("`\(name)(...)` belongs in a model formula (after `~`)", e, src)
+        case "strata" where args.count == 1:
+            // R's formula special; in lart it is an option of the stage.
+            let inner = src.slice(args[0].value.range)
+            throw fail("`strata(...)` is R's formula notation; in lart stratify with the `strata` option after the formula", e, src,
+                       hints: ["`cox pfs ~ tki strata \(inner)` (also `logrank ... strata \(inner)`)"])
+        case "cluster":
+            throw fail("`cluster(...)` is R's formula notation; in lart `robust` after the formula gives the robust variance, clustered by patient for (start, stop] endpoints", e, src,
+                       hints: ["`cox pfs ~ tki robust`"])
         default:
             throw fail("unknown function `\(name)`", e, src,
                        hints: Suggest.hint(for: name, among: Array(Evaluator.functions.keys)) + ["functions: " + Evaluator.functions.keys.sorted().joined(separator: ", ")])
