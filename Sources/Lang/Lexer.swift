@@ -72,6 +72,14 @@ public struct Lexer {
         case 62: return peek(1) == 61 ? make(.greaterEqual, 2) : make(.greater, 1)
         case 34: return string(start)
         case 96: return backtick(start)
+        // R's spellings, told in lart's.
+        case 39: return make(.error("unexpected `'`: text is written in double quotes (`\"F\"`)"), 1)
+        case 38:
+            let twice = peek(1) == 38
+            return make(.error("unexpected `\(twice ? "&&" : "&")`: write `and`"), twice ? 2 : 1)
+        case 37 where peek(1) == 105 && peek(2) == 110 && peek(3) == 37:
+            return make(.error("unexpected `%in%`: write `x in [\"a\", \"b\"]`"), 4)
+        case 94: return make(.error("unexpected `^`: lart has no power operator; write `age * age`, or `exp(p * log(x))`"), 1)
         case 46:
             if Lexer.isDigit(peek(1)) { return number(start) }
             return make(.dot, 1)

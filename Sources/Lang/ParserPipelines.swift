@@ -29,8 +29,15 @@ extension Parser {
         let verbToken = current
         guard let verb = Verb.named(verbToken.text) else {
             let known = Verb.allCases.map(\.rawValue)
+            // `where a > 1 | b == 2`: R's `|` for "or".
+            let comparison: Bool
+            switch peekToken().kind {
+            case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual: comparison = true
+            default: comparison = false
+            }
+            let or = comparison ? ["`|` starts a stage; to join two conditions write `or`: `where age > 60 or sex == \"F\"`"] : []
             throw error("unknown stage `\(verbToken.text)`", at: verbToken.range,
-                        hints: Suggest.hint(for: verbToken.text, among: known) + ["stages are: " + known.sorted().joined(separator: ", ")])
+                        hints: (or.isEmpty ? Suggest.hint(for: verbToken.text, among: known) : or) + ["stages are: " + known.sorted().joined(separator: ", ")])
         }
         let spec = verb.spec
         _ = advance()
