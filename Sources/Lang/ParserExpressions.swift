@@ -139,6 +139,14 @@ extension Parser {
             if check(.dot), peekToken().isIdentifier, peekToken().range.lowerBound == current.range.upperBound {
                 _ = advance()
                 let partToken = advance()
+                // R's dotted functions: `is.na(x)` is `x is missing` here.
+                if check(.leftParen) {
+                    let dotted = "\(t.text).\(partToken.text)"
+                    let hint = ["is.na": "write `x is missing` (or `x is not missing`)", "as.numeric": "a column of numbers is read as numbers; one read as text has a value that is not a number (`use` warns which): mark it missing with `na [...]`",
+                                "as.factor": "write `factor(x)` in a model formula"][dotted]
+                    throw error("`\(dotted)(...)` is not a lart function", at: t.range.lowerBound..<current.range.upperBound,
+                                hints: hint.map { [$0] } ?? ["functions are called without dots: `round(x)`, `first(a, b)`"])
+                }
                 var path = ResultPath(result: Name(text: t.text, range: t.range), part: Name(text: partToken.text, range: partToken.range))
                 if check(.leftBracket) {
                     _ = advance()
