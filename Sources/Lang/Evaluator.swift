@@ -207,7 +207,11 @@ struct Evaluator {
         }
         if let p = params[name] { return .scalar(p) }
         let candidates = table.names + Array(lets.keys) + Array(params.keys)
-        throw fail("unknown column `\(name)`", e, src, hints: Suggest.hint(for: name, among: candidates))
+        // R's constants, told in lart's words.
+        let r: [String: String] = ["TRUE": "write `true`", "FALSE": "write `false`", "T": "write `true`", "F": "write `false` (or `\"F\"` for the text F)",
+                                   "NA": "test for a missing value with `x is missing`; `coalesce(x, 0)` replaces one",
+                                   "NULL": "test for a missing value with `x is missing`"]
+        throw fail("unknown column `\(name)`", e, src, hints: r[name].map { [$0] } ?? Suggest.hint(for: name, among: candidates))
     }
 
     // MARK: Operators
