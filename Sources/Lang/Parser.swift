@@ -123,7 +123,14 @@ public struct Parser {
             if check(.eof) { break }
             do throws(Diagnostic) {
                 let s = try parseStatement()
-                if !atStatementEnd { throw expected("the end of the statement") }
+                if !atStatementEnd {
+                    // R's assignment arrow: `cohort x <- registry`.
+                    var hints: [String] = []
+                    if case .less = current.kind, case .minus = peekToken().kind, peekToken().range.lowerBound == current.range.upperBound {
+                        hints = ["R's `<-` is `=` here: `cohort omd = registry where ...`, `let x = ...`"]
+                    }
+                    throw expected("the end of the statement", hints: hints)
+                }
                 out.append(s)
             } catch {
                 diagnostics.append(error)
