@@ -9,6 +9,9 @@ public struct Expr: Sendable {
     /// the node is made, so no walk is needed; the parser keeps it at most
     /// `Parser.maxDepth`, which bounds every recursive walk over expressions.
     public let height: Int
+    /// Written in parentheses: `(a > b) == c` compares a comparison on purpose, where
+    /// `a > b == c` is a chain (an error).
+    public var parenthesized = false
     public init(_ kind: ExprKind, _ range: Range<Int>) {
         self.kind = kind; self.range = range
         switch kind {

@@ -62,7 +62,7 @@ extension Parser {
             }
             let opToken = advance()
             let right = try parseBinary(minPrecedence: op.precedence + 1, formula: formula)
-            if op.isComparison, case .binary(let inner, _, _) = left.kind, inner.isComparison {
+            if op.isComparison, !left.parenthesized, case .binary(let inner, _, _) = left.kind, inner.isComparison {
                 throw error("comparisons do not chain: write `a < b and b < c`", at: left.range.lowerBound..<right.range.upperBound)
             }
             left = try bounded(Expr(.binary(op, left, right), left.range.lowerBound..<right.range.upperBound), at: opToken.range)
@@ -132,7 +132,9 @@ extension Parser {
                 throw expected("`)` to close the `(` at column \(source.location(of: t.range.lowerBound).column)")
             }
             _ = advance()
-            return Expr(e.kind, t.range.lowerBound..<previousEnd)
+            var inner = Expr(e.kind, t.range.lowerBound..<previousEnd)
+            inner.parenthesized = true
+            return inner
         case .identifier:
             if !t.quoted && (t.text == "true" || t.text == "false") { _ = advance(); return Expr(.bool(t.text == "true"), t.range) }
             _ = advance()
