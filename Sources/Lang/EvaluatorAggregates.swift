@@ -20,7 +20,9 @@ extension Evaluator {
         }
         let v = try eval(args[0].value, src)
         if case .scalar = v { throw fail("`\(name)` summarises a column over the rows, not a single value", args[0].value, src) }
-        let x = try numbers(v, args[0].value, src, what: "the argument of `\(name)`").filter { !$0.isNaN }.sorted()
+        // In the rows' order (R sums in that order), and sorted for the order statistics.
+        let present = try numbers(v, args[0].value, src, what: "the argument of `\(name)`").filter { !$0.isNaN }
+        let x = present.sorted()
         guard !x.isEmpty else {
             throw fail("`\(src.slice(e.range))` has no value: \(n == 0 ? "there are no rows" : "all \(n) rows")\(scopeText) \(n == 0 ? "to summarise" : "are missing")", e, src,
                        hints: ["an aggregate needs at least one non-missing value; check the cohort it runs on"])
@@ -29,15 +31,15 @@ extension Evaluator {
         switch name {
         case "median":
             let m = x.count / 2
-            value = x.count % 2 == 1 ? x[m] : (x[m - 1] + x[m]) / 2
-        case "mean": value = x.reduce(0, +) / Double(x.count)
+            // R's median.default: the `mean` of the two middle values (no overflow for huge ones).
+            value = x.count % 2 == 1 ? x[m] : Moments.mean(x[(m - 1)...m])
+        case "mean": value = Moments.mean(present)
         case "sd":
             guard x.count > 1 else { throw fail("`sd` needs at least two values, got one", e, src) }
-            let mean = x.reduce(0, +) / Double(x.count)
-            value = (x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(x.count - 1)).squareRoot()
+            value = Moments.variance(present).squareRoot()
         case "min": value = x[0]
         case "max": value = x[x.count - 1]
-        case "sum": value = x.reduce(0, +)
+        case "sum": value = Moments.sum(present)
         default:  // quantile
             guard case .scalar(.number(let p)) = try eval(args[1].value, src), p >= 0, p <= 1 else {
                 throw fail("the probability of `quantile` is a number from 0 to 1", args[1].value, src)

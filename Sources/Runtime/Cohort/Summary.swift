@@ -31,7 +31,7 @@ public struct DescriptiveSummary: Reportable {
                 switch values {
                 case .numbers(let x):
                     let rows = x.indices.filter(member)
-                    let present = rows.map { x[$0] }.filter { !$0.isNaN }.sorted()
+                    let present = rows.map { x[$0] }.filter { !$0.isNaN }
                     out.append(Row(variable: name, group: group, numbers: DescriptiveSummary.describe(present, missing: rows.count - present.count),
                                    levels: nil, missing: rows.count - present.count))
                 case .levels(let v):
@@ -47,14 +47,14 @@ public struct DescriptiveSummary: Reportable {
         rows = out
     }
 
-    /// Mean and SD by the two-pass formula (Welford-free, exact enough for summaries);
+    /// Mean and SD as R's `mean` and `sd` (`Moments`, on the values in the rows' order);
     /// quartiles by R's type 7 (`Quantile.type7`).
-    static func describe(_ sorted: [Double], missing: Int) -> NumberSummary {
-        let n = sorted.count
+    static func describe(_ values: [Double], missing: Int) -> NumberSummary {
+        let n = values.count
         guard n > 0 else { return NumberSummary(n: 0, missing: missing, mean: .nan, sd: .nan, median: .nan, q1: .nan, q3: .nan, min: .nan, max: .nan) }
-        let mean = sorted.reduce(0, +) / Double(n)
-        let ss = sorted.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
-        let sd = n > 1 ? (ss / Double(n - 1)).squareRoot() : .nan
+        let (mean, variance) = Moments.meanAndVariance(values)
+        let sd = variance.squareRoot()
+        let sorted = values.sorted()
         func q(_ p: Double) -> Double { Quantile.type7(sorted, p) }
         return NumberSummary(n: n, missing: missing, mean: mean, sd: sd, median: q(0.5), q1: q(0.25), q3: q(0.75), min: sorted[0], max: sorted[n - 1])
     }

@@ -44,13 +44,9 @@ public enum WelchTTest {
                            confidenceLevel: confidenceLevel, warnings: warnings)
     }
 
-    /// Mean and sample variance (n - 1 denominator), two-pass.
+    /// Mean and sample variance (n - 1 denominator) as R's `mean` and `var` (`Moments`).
     static func meanAndVariance(_ v: [Double]) -> (Double, Double) {
-        guard !v.isEmpty else { return (.nan, .nan) }
-        let mean = v.reduce(0, +) / Double(v.count)
-        guard v.count > 1 else { return (mean, .nan) }
-        let ss = v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
-        return (mean, ss / Double(v.count - 1))
+        Moments.meanAndVariance(v)
     }
 }
 
