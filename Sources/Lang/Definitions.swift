@@ -129,16 +129,26 @@ extension Interpreter {
         }
     }
 
-    /// The values (as `levelText` writes them) that a column of the loaded tables takes, for
-    /// text, yes/no and whole-number columns; nil when not known (a `let`, a database table
-    /// not read yet, another type), so nothing is said.
+    /// The values (as `levelText` writes them) that a column of the loaded tables, or a `let`
+    /// evaluated on them, takes: for text, yes/no and whole-number columns; nil when not
+    /// known (a database table not read yet, another type, a `let` that does not evaluate
+    /// on any table), so nothing is said.
     func labelledValuesPresent(_ name: String) -> Set<String>? {
-        guard env.lets[name] == nil else { return nil }
         var out = Set<String>()
         var known = false
         for (tableName, t) in env.tables where env.databases[tableName] == nil {
-            guard let c = t[name] else { continue }
-            switch c {
+            let column: Column
+            if let c = t[name] {
+                column = c
+            } else if let bound = env.lets[name] {
+                // Evaluated without notes: the statements that use the `let` note its aggregates.
+                var ev = Evaluator(table: t, lets: env.lets, params: env.params, monthDays: env.settings.monthDays)
+                guard case .column(let c)? = try? ev.eval(bound.expr, bound.source) else { continue }
+                column = c
+            } else {
+                continue
+            }
+            switch column {
             case .string(let codes, let dict):
                 var used = [Bool](repeating: false, count: dict.count)
                 for k in codes where k != Column.stringNA { used[Int(k)] = true }
