@@ -53,10 +53,12 @@ extension Interpreter {
         let name = Interpreter.displayName(part, src)
         switch v {
         case .column(.string(let codes, let dict)):
-            var present = Set<UInt32>()
-            for c in codes where c != Column.stringNA { present.insert(c) }
-            if present.count > Interpreter.maxTextLevels {
-                throw fail("`\(name)` is a text column with \(present.count) levels: as a model term it would become \(present.count - 1) dummy columns", part.range, src,
+            // The levels present, by code (a flag per dictionary entry: no hashing per row).
+            var seen = [Bool](repeating: false, count: dict.count)
+            for c in codes where c != Column.stringNA { seen[Int(c)] = true }
+            let levels = seen.reduce(0) { $0 + ($1 ? 1 : 0) }
+            if levels > Interpreter.maxTextLevels {
+                throw fail("`\(name)` is a text column with \(levels) levels: as a model term it would become \(levels - 1) dummy columns", part.range, src,
                            hints: ["a text term may have at most \(Interpreter.maxTextLevels) levels; group it first (`ifelse`, `in [...]`), or write `factor(\(name))` if you mean every level"])
             }
             let order = try levelOrder(variableName(part), codes: codes, dictionary: dict, part, src, cut: { if case .call("cut", _) = part.kind { return true }; return false }())
