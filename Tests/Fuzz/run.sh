@@ -8,6 +8,10 @@ target="${1:?usage: run.sh parser|interpreter|sqlite|csv SECONDS}"
 seconds="${2:-600}"
 shift 2 || true
 cd "$here"
+# SwiftPM keeps the build plan of the lart package it depends on: a source file added there
+# since the last build would be missing ("cannot find ... in scope"). Plan afresh each time
+# (the compiled modules are kept, so this costs a second).
+rm -f "$here/.build-fuzz/release.yaml"
 swift build -c release --product "lart-fuzz-$target" --scratch-path "$here/.build-fuzz" \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld >&2
 corpus="$here/corpus/$target"
