@@ -79,7 +79,7 @@ extension Parser {
             _ = try expect(.tilde, "`~` and the covariates after `\(verb.rawValue) \(endpoint?.text ?? "")` (e.g. `\(spec.example)`)")
             formula = try parseFormula()
         }
-        let options = try parseOptions(for: verb)
+        let options = try parseOptions(for: verb, endpoint: endpoint)
         return Stage(verb: verb, verbRange: verbToken.range, endpoint: endpoint, formula: formula, options: options, range: start..<previousEnd)
     }
 
@@ -100,11 +100,68 @@ extension Parser {
         return .adtte(endpoints: endpoints, range: word.range.lowerBound..<previousEnd)
     }
 
+    /// What an R user most likely meant where a stage's options end unexpectedly: a group as
+    /// a formula (`km pfs ~ sex`, as `survfit(Surv(...) ~ sex)`), or options after commas.
+    func rStyleOptionHints(_ verb: Verb, endpoint: Name?, _ options: [StageOption]) -> [String] {
+        let spec = verb.spec
+        if check(.tilde), !spec.formula, spec.options[.by] != nil {
+            let group = peekToken().isIdentifier ? peekToken().text : "sex"
+            return ["groups are written with `by`: `\(verb.rawValue) \(endpoint.map { $0.text + " " } ?? "")by \(group)` (R's `~ \(group)`)"]
+        }
+        // `by sex, at 12mo`: the comma made `at` a second value of `by`.
+        if let last = options.last, last.values.count > 1, case .name(let word)? = last.values.last?.kind,
+           let key = OptionKey(rawValue: word), spec.options[key] != nil {
+            return ["the comma before `\(word)` made it a second value of `\(last.key.rawValue)`; options follow without commas: `\(last.key.rawValue) ... \(word) ...`"]
+        }
+        if check(.comma) { return ["options follow the stage after spaces, without commas"] }
+        return []
+    }
+
+    /// An R-style named argument at the token `k` ahead (`na.rm = TRUE`, `ties = "efron"`):
+    /// a name, possibly dotted, then `=`; its name and the token of its value.
+    func namedArgumentAhead(_ k: Int) -> (name: String, range: Range<Int>, value: Token)? {
+        let first = peekToken(k)
+        guard first.isIdentifier, !first.quoted else { return nil }
+        var name = first.text, at = k
+        while peekToken(at + 1).kind == .dot, peekToken(at + 2).isIdentifier {
+            name += "." + peekToken(at + 2).text
+            at += 2
+        }
+        guard peekToken(at + 1).kind == .assign else { return nil }
+        return (name, first.range.lowerBound..<peekToken(at + 1).range.upperBound, peekToken(at + 2))
+    }
+
+    /// R's argument names whose lart option has another name (survfit's `conf.type`,
+    /// summary.survfit's `times`).
+    static let rOptionNames: [String: OptionKey] = ["conf.type": .ci, "times": .at]
+
+    /// The error for an R-style named argument among a stage's options.
+    func namedArgumentError(_ verb: Verb, _ arg: (name: String, range: Range<Int>, value: Token)) -> Diagnostic {
+        let spec = verb.spec
+        var hints: [String]
+        if arg.name == "na.rm" {
+            hints = ["missing values are left out already (and counted in a note); drop `na.rm = ...`"]
+        } else if let key = OptionKey(rawValue: arg.name) ?? Parser.rOptionNames[arg.name], spec.options[key] != nil {
+            let shown: String
+            switch arg.value.kind {
+            case .string(let v): shown = v
+            case .identifier, .number, .duration: shown = arg.value.text
+            default: shown = "..."
+            }
+            hints = ["write `\(key.rawValue) \(shown)`"]
+        } else {
+            hints = Suggest.hint(for: arg.name, among: spec.optionWords)
+                + [spec.optionWords.isEmpty ? "`\(verb.rawValue)` takes no options" : "options of `\(verb.rawValue)`: " + spec.optionWords.joined(separator: ", ")]
+        }
+        return error("`\(arg.name) =` is R's named argument; options of `\(verb.rawValue)` follow the stage without commas or `=`", at: arg.range, hints: hints)
+    }
+
     /// option -> KEY (expr | expr ("," expr)* | WORD)?   as the verb's table says
-    mutating func parseOptions(for verb: Verb) throws(Diagnostic) -> [StageOption] {
+    mutating func parseOptions(for verb: Verb, endpoint: Name? = nil) throws(Diagnostic) -> [StageOption] {
         let spec = verb.spec
         var options = [StageOption]()
         while current.isIdentifier, !current.quoted {
+            if let arg = namedArgumentAhead(0) { throw namedArgumentError(verb, arg) }
             let keyToken = current
             guard let key = OptionKey(rawValue: keyToken.text), let kind = spec.options[key] else {
                 let allowed = spec.optionWords
@@ -121,7 +178,11 @@ extension Parser {
                 options.append(StageOption(key: key, keyRange: keyToken.range, values: [try parseExpression()], word: nil))
             case .list:
                 var values = [try parseExpression()]
-                while match(.comma) { skipNewlines(); values.append(try parseExpression()) }
+                while match(.comma) {
+                    skipNewlines()
+                    if let arg = namedArgumentAhead(0) { throw namedArgumentError(verb, arg) }
+                    values.append(try parseExpression())
+                }
                 options.append(StageOption(key: key, keyRange: keyToken.range, values: values, word: nil))
             case .word:
                 options.append(StageOption(key: key, keyRange: keyToken.range, values: [], word: try parseWord("a value after `\(key.rawValue)`")))
@@ -131,9 +192,11 @@ extension Parser {
                 options.append(StageOption(key: key, keyRange: keyToken.range, values: try parseSize(), word: nil))
             }
         }
+        if check(.comma), let arg = namedArgumentAhead(1) { throw namedArgumentError(verb, arg) }
         if !atStatementEnd && !check(.pipe) && !isWord("vs") && !check(.colon) {
             let allowed = spec.optionWords
-            throw expected(allowed.isEmpty ? "`|` or the end of the statement" : "an option of `\(verb.rawValue)` (\(allowed.joined(separator: ", "))), `|` or the end of the statement")
+            throw expected(allowed.isEmpty ? "`|` or the end of the statement" : "an option of `\(verb.rawValue)` (\(allowed.joined(separator: ", "))), `|` or the end of the statement",
+                           hints: rStyleOptionHints(verb, endpoint: endpoint, options))
         }
         return options
     }
