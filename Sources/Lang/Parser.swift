@@ -259,6 +259,9 @@ public struct Parser {
         var hints = closest.isEmpty ? [] : ["did you mean " + closest.map { "`\($0)`" }.joined(separator: " or ") + "?"]
         if Verb.named(word.text) != nil {
             hints.append("`\(word.text)` is a stage: write it after a source, e.g. `cohort omd | \(word.text) ...`")
+        } else if let other = Parser.otherPackages[word.text.lowercased()] {
+            let written = other.lart.hasPrefix("the statement") ? other.lart : other.lart + " as a stage after a source: `cohort omd | ...`"
+            hints.append("`\(word.text)` is \(other.what); lart writes \(written)")
         } else if next.kind == .assign {
             hints.append("to define a derived column, write `let \(word.text) = ...`")
         }

@@ -21,6 +21,27 @@ extension Parser {
         return Pipeline(sources: sources, stages: stages, range: start..<previousEnd)
     }
 
+    /// Commands of R, Stata and SPSS that a lart stage does, by name in lower case: what the
+    /// command is, and what lart writes instead.
+    static let otherPackages: [String: (what: String, lart: String)] = [
+        "survfit": ("R's `survfit` (survival)", "`km`"),
+        "ggsurvplot": ("survminer's `ggsurvplot`", "`km ... | plot`"),
+        "survdiff": ("R's `survdiff` (survival)", "`logrank`"),
+        "coxph": ("R's `coxph` (survival)", "`cox`"),
+        "crr": ("R's `crr` (cmprsk)", "`finegray`"),
+        "rmst2": ("survRM2's `rmst2`", "`rmst`"),
+        "tableone": ("the tableone package", "the statement `table1 omd: age, sex`"),
+        "createtableone": ("tableone's `CreateTableOne`", "the statement `table1 omd: age, sex`"),
+        "tbl_summary": ("gtsummary's `tbl_summary`", "the statement `table1 omd: age, sex`"),
+        "sts": ("Stata's `sts`", "`km` (`sts test`: `logrank`; `sts graph`: `km ... | plot`)"),
+        "stcox": ("Stata's `stcox`", "`cox`"),
+        "stcrreg": ("Stata's `stcrreg`", "`finegray`"),
+        "stcurve": ("Stata's `stcurve`", "`km ... | plot`"),
+        "stci": ("Stata's `stci`", "`km` (its table has the median and its interval)"),
+        "estat": ("Stata's `estat phtest`", "`zph`"),
+        "coxreg": ("SPSS's `COXREG`", "`cox`"),
+    ]
+
     /// stage -> ("where" | "require" | "exclude") expr STRING?
     ///        | VERB ENDPOINT? ("~" formula)? option*
     mutating func parseStage() throws(Diagnostic) -> Stage {
@@ -36,8 +57,9 @@ extension Parser {
             default: comparison = false
             }
             let or = comparison ? ["`|` starts a stage; to join two conditions write `or`: `where age > 60 or sex == \"F\"`"] : []
+            let other = Parser.otherPackages[verbToken.text.lowercased()].map { ["`\(verbToken.text)` is \($0.what); lart writes \($0.lart)"] }
             throw error("unknown stage `\(verbToken.text)`", at: verbToken.range,
-                        hints: (or.isEmpty ? Suggest.hint(for: verbToken.text, among: known) : or) + ["stages are: " + known.sorted().joined(separator: ", ")])
+                        hints: (or.isEmpty ? other ?? Suggest.hint(for: verbToken.text, among: known) : or) + ["stages are: " + known.sorted().joined(separator: ", ")])
         }
         let spec = verb.spec
         _ = advance()
