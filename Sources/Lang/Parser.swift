@@ -397,7 +397,8 @@ public struct Parser {
             let event = try parseExpression()
             return .endpoint(n, .counting(start: start, stop: stop, event: event, unit: try parseEndpointUnit()))
         }
-        throw expected("`from` (dates), `time` (a numeric time column), `start` ((start, stop] intervals) or `landmark` after `endpoint \(n.text) =`")
+        throw expected("`from` (dates), `time` (a numeric time column), `start` ((start, stop] intervals) or `landmark` after `endpoint \(n.text) =`",
+                       hints: survHint())
     }
 
     /// ("unit" UNIT)? after a numeric endpoint.
@@ -466,6 +467,15 @@ public struct Parser {
     }
 
     /// A word value, allowing a hyphenated word such as `log-log`.
+    /// R's `Surv(time, status)` where an endpoint's definition starts: lart's spelling, with
+    /// the names of R's arguments when they are plain columns.
+    func survHint() -> [String] {
+        guard current.isWord("Surv") || current.isWord("Surv2") else { return [] }
+        let args = peekToken().kind == .leftParen && peekToken(2).isIdentifier && peekToken(3).kind == .comma && peekToken(4).isIdentifier
+            ? (peekToken(2).text, peekToken(4).text) : ("time", "status")
+        return ["R's `Surv(\(args.0), \(args.1))` is written `time \(args.0) event \(args.1) == 1 unit months` (the event a condition, the unit of the times); dates: `from start_date to event_date censor last_contact_date`"]
+    }
+
     mutating func parseWord(_ what: String) throws(Diagnostic) -> Name {
         var n = try name(what)
         while check(.minus), peekToken().isIdentifier, peekToken().range.lowerBound == current.range.upperBound,
