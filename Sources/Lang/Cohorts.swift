@@ -134,6 +134,8 @@ extension Interpreter {
     func levelLabel(_ name: String?, display: String, level: String, isBool: Bool) -> String {
         let label = name.flatMap { env.labels[$0] }
         if let v = label?.values[level] { return v }
+        // A yes/no value may be labelled as it is shown (`label tki "TKI" [yes: "TKI"]`).
+        if isBool, let v = label?.values[level == "true" ? "yes" : "no"] { return v }
         if name == "cohort" && label?.title == nil { return level }
         let title = label?.title ?? display
         let shown = isBool ? (level == "true" ? "yes" : "no") : level

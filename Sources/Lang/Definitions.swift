@@ -114,11 +114,15 @@ extension Interpreter {
                 let value = try levelText(v, src)
                 if text.allSatisfy(\.isWhitespace) { throw fail("the label of `\(value)` is empty", v.range, src) }
                 map[value] = text
-                // A value the column never takes: most likely a typo (`f` for `F`).
-                if let present, !present.contains(value) {
+                // A value the column never takes: most likely a typo (`f` for `F`). A yes/no
+                // column's values are true and false, shown as yes and no: those are its
+                // values too (`levelLabel` looks them up).
+                let alias = value == "yes" ? "true" : value == "no" ? "false" : nil
+                let boolean = present.map { !$0.isEmpty && $0.isSubset(of: ["true", "false"]) } ?? false
+                if let present, !present.contains(value), !(boolean && alias.map(present.contains) == true) {
                     let shown = present.sorted { a, b in Double(a).flatMap { x in Double(b).map { x < $0 } } ?? (a < b) }.prefix(12).map { "\"\($0)\"" }.joined(separator: ", ") + (present.count > 12 ? ", ..." : "")
                     notes.add(LangError(Diagnostic(.warning, "`\(n.text)` has no value \"\(value)\": this label is not used", at: v.range,
-                                                   hints: present.isEmpty ? [] : ["its values: \(shown)"]), in: src))
+                                                   hints: present.isEmpty ? [] : ["its values: \(shown)\(boolean ? " (shown as no and yes)" : "")"]), in: src))
                 }
             }
             var label = env.labels[n.text] ?? VariableLabel(title: nil, values: [:])

@@ -63,7 +63,10 @@ extension Interpreter {
                 order = try orderedLevels(variable, present: present, fallback: order, inner, src)
             }
             let isBool = Set(present).isSubset(of: ["true", "false"]) && (levels == ["false", "true"])
-            let shown: (String) -> String = { v in label?.values[v] ?? (isBool ? (v == "true" ? "yes" : "no") : v) }
+            let shown: (String) -> String = { v in
+                let yesNo = v == "true" ? "yes" : "no"
+                return label?.values[v] ?? (isBool ? label?.values[yesNo] ?? yesNo : v)
+            }
             return .categorical(name: label?.title ?? plain.name, values: values.map { $0.map(shown) }, levels: order.map(shown))
         case .continuous(_, let values, let summary):
             return .continuous(name: label?.title ?? plain.name, values: values, summary: summary)
