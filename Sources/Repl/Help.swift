@@ -7,10 +7,11 @@ enum Help {
             let spec = verb.spec
             var options = spec.options.sorted(by: { $0.key.rawValue < $1.key.rawValue }).map { option, kind -> String in
                 let key = option.rawValue
+                if option == .by { return kind == .list ? "by EXPR, EXPR, ..." : "by EXPR" }
                 if let value = Help.optionValues[option], kind != .flag, option != .cause || kind == .list { return "\(key) \(value)" }
                 switch kind {
                 case .expr: return "\(key) EXPR"
-                case .list: return "\(key) T1, T2, ..."
+                case .list: return "\(key) EXPR, EXPR, ..."
                 case .word: return "\(key) WORD"
                 case .flag: return key
                 case .size: return "\(key) W x H"
@@ -87,6 +88,7 @@ enum Help {
     static let optionValues: [OptionKey: String] = [
         .ties: "efron|breslow|exact", .censor: "on|off", .risktable: "on|off",
         .title: "\"TEXT\"", .xlab: "\"TEXT\"", .ylab: "\"TEXT\"", .xmax: "TIME", .ticks: "TIME", .cause: "N, N",
+        .at: "T1, T2, ...",
     ]
 
     static let statementHelp: [String: String] = [

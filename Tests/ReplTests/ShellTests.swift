@@ -122,4 +122,12 @@ struct ShellTests {
         #expect(!r.stdout.contains("no help for"))
         #expect(r.stdout.components(separatedBy: "  example: ").count == topics.count + 1)
     }
+
+    /// A stage's syntax line names what each option takes: `by` expressions (one or a list),
+    /// `at` times.
+    @Test func helpSyntaxNamesWhatOptionsTake() throws {
+        let r = try CLITests.lart([], stdin: ".help km\n.help followup\n")
+        #expect(r.stdout.contains("SOURCE | km ENDPOINT [at T1, T2, ...] [by EXPR, EXPR, ...]"))
+        #expect(r.stdout.contains("SOURCE | followup ENDPOINT [by EXPR]"))
+    }
 }
