@@ -15,8 +15,8 @@ extension Interpreter {
                 variables.append((name, .levels(codes.map { $0 == Column.stringNA ? nil : dict[Int($0)] })))
             case .column(.bool(let b)):
                 variables.append((name, .levels(b.map { $0 == Column.boolNA ? nil : ($0 == 1 ? "true" : "false") })))
-            case .column(.date):
-                throw fail("summarise a number derived from the date, e.g. `year(\(name))`", e.range, src)
+            case .column(.date(let d)):
+                variables.append((name, .dates(d.map { $0 == Column.dateNA ? .nan : Double($0) })))
             case .column(.double), .column(.int), .scalar:
                 variables.append((name, .numbers(try ev.numbers(v, e, src, what: "a summarised value"))))
             }

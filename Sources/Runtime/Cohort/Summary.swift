@@ -1,9 +1,13 @@
 /// Descriptive summaries of variables, overall or by group: for numbers n, missing, mean,
 /// SD (n - 1 denominator), median, quartiles (R's quantile type 7), minimum and maximum; for
-/// text the count and percentage of each level.
+/// dates the same without the SD, as dates (R's `summary.Date`: the statistics of the day
+/// numbers, each shown as the day it falls in, fractions of a day dropped as R's
+/// `format.Date` drops them); for text the count and percentage of each level.
 public struct DescriptiveSummary: Reportable {
     public enum Values: Sendable {
         case numbers([Double])      // NaN = missing
+        /// Days since 1970-01-01; NaN = missing.
+        case dates([Double])
         case levels([String?])      // nil = missing
     }
 
@@ -16,6 +20,8 @@ public struct DescriptiveSummary: Reportable {
         public var variable: String
         public var group: String
         public var numbers: NumberSummary?
+        /// `numbers` are day numbers, shown as dates.
+        public var isDate = false
         public var levels: [(level: String, count: Int)]?
         public var missing: Int
     }
@@ -29,11 +35,13 @@ public struct DescriptiveSummary: Reportable {
             for (k, group) in groups.enumerated() {
                 let member: (Int) -> Bool = { groupOf == nil || groupOf![$0] == k }
                 switch values {
-                case .numbers(let x):
+                case .numbers(let x), .dates(let x):
                     let rows = x.indices.filter(member)
                     let present = rows.map { x[$0] }.filter { !$0.isNaN }
+                    var isDate = false
+                    if case .dates = values { isDate = true }
                     out.append(Row(variable: name, group: group, numbers: DescriptiveSummary.describe(present, missing: rows.count - present.count),
-                                   levels: nil, missing: rows.count - present.count))
+                                   isDate: isDate, levels: nil, missing: rows.count - present.count))
                 case .levels(let v):
                     let rows = v.indices.filter(member)
                     var counts = [String: Int]()
@@ -45,6 +53,13 @@ public struct DescriptiveSummary: Reportable {
             }
         }
         rows = out
+    }
+
+    /// A day number as the date it falls in (the fraction dropped: floor, as R's `format.Date`).
+    static func dayText(_ x: Double) -> String {
+        let d = x.rounded(.down)
+        guard d >= Double(Int32.min + 1), d <= Double(Int32.max) else { return formatNumber(x) }
+        return CivilDate(days: Int32(d)).description
     }
 
     /// Mean and SD as R's `mean` and `sd` (`Moments`, on the values in the rows' order);
@@ -62,9 +77,13 @@ public struct DescriptiveSummary: Reportable {
     public var kind: String { "summary" }
 
     public func tables() -> [ResultTable] {
-        var numeric = [[Cell]](), categorical = [[Cell]]()
+        var numeric = [[Cell]](), dates = [[Cell]](), categorical = [[Cell]]()
         for r in rows {
-            if let s = r.numbers {
+            if let s = r.numbers, r.isDate {
+                func day(_ x: Double) -> Cell { x.isFinite ? .text(DescriptiveSummary.dayText(x)) : .missing }
+                dates.append([.text(r.variable), .text(r.group), .integer(s.n), .integer(s.missing),
+                              day(s.min), day(s.q1), day(s.median), day(s.mean), day(s.q3), day(s.max)])
+            } else if let s = r.numbers {
                 numeric.append([.text(r.variable), .text(r.group), .integer(s.n), .integer(s.missing), .num(s.mean), .num(s.sd),
                                 .num(s.median), .num(s.q1), .num(s.q3), .num(s.min), .num(s.max)])
             } else if let levels = r.levels {
@@ -81,6 +100,10 @@ public struct DescriptiveSummary: Reportable {
             out.append(ResultTable(title: "Summary", columns: ["variable", "group", "n", "missing", "mean", "SD", "median", "Q1", "Q3", "min", "max"],
                                    rows: numeric, notes: ["SD with n - 1; quartiles by R's default (type 7)."]))
         }
+        if !dates.isEmpty {
+            out.append(ResultTable(title: "Summary of dates", columns: ["variable", "group", "n", "missing", "min", "Q1", "median", "mean", "Q3", "max"],
+                                   rows: dates, notes: ["Quartiles by R's default (type 7) of the day numbers; a fraction of a day is dropped, as R's summary of dates prints."]))
+        }
         if !categorical.isEmpty {
             out.append(ResultTable(title: "Summary", columns: ["variable", "group", "level", "n", "%"], rows: categorical,
                                    notes: ["% of non-missing values in the group."]))
@@ -91,7 +114,11 @@ public struct DescriptiveSummary: Reportable {
     public func json() -> JSONValue {
         .object([("rows", .array(rows.map { r in
             var fields: [(String, JSONValue)] = [("variable", .string(r.variable)), ("group", .string(r.group)), ("missing", .int(r.missing))]
-            if let s = r.numbers {
+            if let s = r.numbers, r.isDate {
+                func day(_ x: Double) -> JSONValue { x.isFinite ? .string(DescriptiveSummary.dayText(x)) : .null }
+                fields += [("n", .int(s.n)), ("min", day(s.min)), ("q1", day(s.q1)), ("median", day(s.median)), ("mean", day(s.mean)),
+                           ("q3", day(s.q3)), ("max", day(s.max))]
+            } else if let s = r.numbers {
                 fields += [("n", .int(s.n)), ("mean", .num(s.mean)), ("sd", .num(s.sd)), ("median", .num(s.median)),
                            ("q1", .num(s.q1)), ("q3", .num(s.q3)), ("min", .num(s.min)), ("max", .num(s.max))]
             }
