@@ -81,7 +81,7 @@ public enum Verb: String, Sendable, CaseIterable {
                      example: "cohort omd | list limit 5")
         case .summary:
             VerbSpec(arguments: true, options: [.by: .expr],
-                     summary: "describe expressions: n, missing, mean, SD, median, quartiles, range; level counts for text",
+                     summary: "describe expressions: numbers (n, missing, mean, SD, median, quartiles, range), dates (the same as dates, no SD), text (level counts)",
                      example: "cohort omd + opd | summary age, eqd2(rt_dose_gy, rt_fractions) by cohort")
         case .plot:
             VerbSpec(path: true, pathOptional: true,
