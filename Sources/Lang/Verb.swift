@@ -1,3 +1,5 @@
+import Runtime
+
 /// The verbs a pipeline stage may start with, and what each accepts. This is the one table
 /// of stages: the parser reads options generically (`key value`, any order) and checks them
 /// against `Verb.spec`; the interpreter runs each verb through an exhaustive `switch`
@@ -122,6 +124,14 @@ public enum OptionKey: String, Sendable, CaseIterable {
     case tau, weights, robust
     // `export adtte ... id COLUMN`: the patient identifier.
     case id
+}
+
+extension OptionKey {
+    /// The words a word-valued option takes, from the runtime's types (for `.help`).
+    public static let words: [OptionKey: [String]] = [
+        .ci: ConfidenceTransform.allCases.map(\.rawValue),
+        .ties: CoxTies.allCases.map(\.rawValue),
+    ]
 }
 
 /// What a verb accepts: an endpoint, a formula, a path, arguments, options.

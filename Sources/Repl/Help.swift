@@ -8,6 +8,7 @@ enum Help {
             var options = spec.options.sorted(by: { $0.key.rawValue < $1.key.rawValue }).map { option, kind -> String in
                 let key = option.rawValue
                 if option == .by { return kind == .list ? "by EXPR, EXPR, ..." : "by EXPR" }
+                if kind == .word, let words = OptionKey.words[option] { return "\(key) " + words.joined(separator: "|") }
                 if let value = Help.optionValues[option], kind != .flag, option != .cause || kind == .list { return "\(key) \(value)" }
                 switch kind {
                 case .expr: return "\(key) EXPR"
@@ -86,7 +87,7 @@ enum Help {
 
     /// What an option takes, where a word says more than EXPR or WORD.
     static let optionValues: [OptionKey: String] = [
-        .ties: "efron|breslow|exact", .censor: "on|off", .risktable: "on|off",
+        .censor: "on|off", .risktable: "on|off",
         .title: "\"TEXT\"", .xlab: "\"TEXT\"", .ylab: "\"TEXT\"", .xmax: "TIME", .ticks: "TIME", .cause: "N, N",
         .at: "T1, T2, ...",
     ]

@@ -124,10 +124,10 @@ struct ShellTests {
     }
 
     /// A stage's syntax line names what each option takes: `by` expressions (one or a list),
-    /// `at` times.
+    /// `at` times, `ci` one of the interval transforms.
     @Test func helpSyntaxNamesWhatOptionsTake() throws {
         let r = try CLITests.lart([], stdin: ".help km\n.help followup\n")
-        #expect(r.stdout.contains("SOURCE | km ENDPOINT [at T1, T2, ...] [by EXPR, EXPR, ...]"))
+        #expect(r.stdout.contains("SOURCE | km ENDPOINT [at T1, T2, ...] [by EXPR, EXPR, ...] [ci log|log-log|plain]"))
         #expect(r.stdout.contains("SOURCE | followup ENDPOINT [by EXPR]"))
     }
 }
