@@ -164,12 +164,12 @@ extension Parser {
         if arg.name == "na.rm" {
             hints = ["missing values are left out already (and counted in a note); drop `na.rm = ...`"]
         } else if let key = OptionKey(rawValue: arg.name) ?? Parser.rOptionNames[arg.name], spec.options[key] != nil {
-            let shown: String
-            switch arg.value.kind {
-            case .string(let v): shown = v
-            case .identifier, .number, .duration: shown = arg.value.text
-            default: shown = "..."
-            }
+            // The value as written: a string's text, a word, a number or a duration.
+            var shown = "..."
+            if case .string(let v) = arg.value.kind { shown = v }
+            if case .identifier = arg.value.kind { shown = arg.value.text }
+            if case .number = arg.value.kind { shown = arg.value.text }
+            if case .duration = arg.value.kind { shown = arg.value.text }
             hints = ["write `\(key.rawValue) \(shown)`"]
         } else {
             hints = Suggest.hint(for: arg.name, among: spec.optionWords)
