@@ -18,8 +18,11 @@ struct CohortData {
 extension Interpreter {
     func evaluator(for data: CohortData) -> Evaluator { evaluator(for: data.table, scope: data.name) }
 
-    func evaluator(for table: Table, scope: String = "") -> Evaluator {
-        var ev = Evaluator(table: table, lets: env.lets, params: env.params, monthDays: env.settings.monthDays, notes: notes, scope: scope)
+    /// `noting: false` leaves out the notes of aggregates (for a look at values that the
+    /// statements using them will note).
+    func evaluator(for table: Table, scope: String = "", noting: Bool = true) -> Evaluator {
+        var ev = Evaluator(table: table, lets: env.lets, params: env.params, monthDays: env.settings.monthDays,
+                           notes: noting ? notes : nil, scope: scope)
         ev.results = env.results.mapValues(\.result)
         return ev
     }
@@ -129,16 +132,19 @@ extension Interpreter {
         return order.values.filter { have.contains($0) }
     }
 
+    /// A yes/no level as it is shown: "true" as yes, "false" as no.
+    static func yesNo(_ level: String) -> String { level == "true" ? "yes" : "no" }
+
     /// How a level of a grouping is shown: its value label when one is declared, else
     /// `title: level` (booleans as no / yes); the levels of stacked cohorts by their names.
     func levelLabel(_ name: String?, display: String, level: String, isBool: Bool) -> String {
         let label = name.flatMap { env.labels[$0] }
         if let v = label?.values[level] { return v }
         // A yes/no value may be labelled as it is shown (`label tki "TKI" [yes: "TKI"]`).
-        if isBool, let v = label?.values[level == "true" ? "yes" : "no"] { return v }
+        if isBool, let v = label?.values[Interpreter.yesNo(level)] { return v }
         if name == "cohort" && label?.title == nil { return level }
         let title = label?.title ?? display
-        let shown = isBool ? (level == "true" ? "yes" : "no") : level
+        let shown = isBool ? Interpreter.yesNo(level) : level
         return "\(title): \(shown)"
     }
 

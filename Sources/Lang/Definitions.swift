@@ -146,7 +146,7 @@ extension Interpreter {
                 column = c
             } else if let bound = env.lets[name] {
                 // Evaluated without notes: the statements that use the `let` note its aggregates.
-                var ev = Evaluator(table: t, lets: env.lets, params: env.params, monthDays: env.settings.monthDays)
+                var ev = evaluator(for: t, noting: false)
                 guard case .column(let c)? = try? ev.eval(bound.expr, bound.source) else { continue }
                 column = c
             } else {

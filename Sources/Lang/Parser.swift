@@ -466,7 +466,6 @@ public struct Parser {
         return stages
     }
 
-    /// A word value, allowing a hyphenated word such as `log-log`.
     /// R's `Surv(time, status)` where an endpoint's definition starts: lart's spelling, with
     /// the names of R's arguments when they are plain columns.
     func survHint() -> [String] {
@@ -476,6 +475,7 @@ public struct Parser {
         return ["R's `Surv(\(args.0), \(args.1))` is written `time \(args.0) event \(args.1) == 1 unit months` (the event a condition, the unit of the times); dates: `from start_date to event_date censor last_contact_date`"]
     }
 
+    /// A word value, allowing a hyphenated word such as `log-log`.
     mutating func parseWord(_ what: String) throws(Diagnostic) -> Name {
         var n = try name(what)
         while check(.minus), peekToken().isIdentifier, peekToken().range.lowerBound == current.range.upperBound,

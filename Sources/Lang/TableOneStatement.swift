@@ -64,8 +64,7 @@ extension Interpreter {
             }
             let isBool = Set(present).isSubset(of: ["true", "false"]) && (levels == ["false", "true"])
             let shown: (String) -> String = { v in
-                let yesNo = v == "true" ? "yes" : "no"
-                return label?.values[v] ?? (isBool ? label?.values[yesNo] ?? yesNo : v)
+                label?.values[v] ?? (isBool ? label?.values[Interpreter.yesNo(v)] ?? Interpreter.yesNo(v) : v)
             }
             return .categorical(name: label?.title ?? plain.name, values: values.map { $0.map(shown) }, levels: order.map(shown))
         case .continuous(_, let values, let summary):

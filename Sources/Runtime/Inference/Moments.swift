@@ -28,8 +28,11 @@ public enum Moments {
 
     /// The sample variance (denominator n - 1) as R's `var(x)`; NaN for fewer than two values.
     public static func variance<C: Collection<Double>>(_ x: C) -> Double {
-        guard x.count > 1 else { return .nan }
-        let m = Double(wideMean(x))
+        x.count > 1 ? variance(x, mean: Double(wideMean(x))) : .nan
+    }
+
+    /// The variance about `m`, R's mean of `x` rounded to double (two or more values).
+    private static func variance<C: Collection<Double>>(_ x: C, mean m: Double) -> Double {
         var sum: Wide = 0
         let wm = Wide(m)
         for v in x { let d = Wide(v) - wm; sum += d * d }
@@ -46,7 +49,9 @@ public enum Moments {
 
     /// Mean and sample variance together (variance NaN for one value).
     public static func meanAndVariance<C: Collection<Double>>(_ x: C) -> (mean: Double, variance: Double) {
-        (mean(x), variance(x))
+        guard !x.isEmpty else { return (.nan, .nan) }
+        let m = Double(wideMean(x))
+        return (m, x.count > 1 ? variance(x, mean: m) : .nan)
     }
 
     private static func wideMean<C: Collection<Double>>(_ x: C) -> Wide {
