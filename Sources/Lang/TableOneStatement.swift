@@ -5,7 +5,8 @@ extension Interpreter {
     ///
     /// A variable is, by its value: text -> categorical; boolean or 0/1 -> categorical
     /// (false/true); `factor(x)` -> categorical of a number's values; a number -> mean (SD)
-    /// (Welch t-test); `median(x)` -> median [IQR] (Wilcoxon); `multi(a, b, ...)` -> a
+    /// (Welch t-test); `median(x)` -> median [IQR] (Wilcoxon); a date -> median [IQR] as
+    /// dates (Wilcoxon on the day numbers); `multi(a, b, ...)` -> a
     /// check-all-that-apply question over 0/1 columns. Options: `fisher(x)` tests a
     /// categorical variable with Fisher's exact test, `yates(x)` with the continuity correction.
     func tableOne(_ a: Pipeline, _ b: Pipeline?, _ vars: [Expr], _ src: SourceFile, warnings: inout RunReport) throws -> TableOne {
@@ -74,6 +75,11 @@ extension Interpreter {
         }
     }
 
+    /// A date variable: its median [IQR] as dates (`TableOneSummary.medianIQRDates`).
+    static func dateVariable(_ name: String, _ days: [Int32]) -> TableOneVariable {
+        .continuous(name: name, values: days.map { $0 == Column.dateNA ? .nan : Double($0) }, summary: .medianIQRDates)
+    }
+
     func tableOneVariableUnlabelled(_ e: Expr, _ data: CohortData, _ src: SourceFile) throws -> TableOneVariable {
         var ev = evaluator(for: data)
         let name = src.slice(e.range)
@@ -92,10 +98,18 @@ extension Interpreter {
                 return .categorical(name: src.slice(args[0].value.range), values: values, levels: DesignMatrix.sortedLevels(values.compactMap { $0 }))
             case "median":
                 guard args.count == 1 else { throw fail("`median` takes one column", e.range, src) }
-                return .continuous(name: src.slice(args[0].value.range), values: try ev.numbers(args[0].value, src, what: "`median`"), summary: .medianIQR)
+                let v = try ev.eval(args[0].value, src)
+                if case .column(.date(let days)) = v { return Self.dateVariable(src.slice(args[0].value.range), days) }
+                return .continuous(name: src.slice(args[0].value.range), values: try ev.numbers(v, args[0].value, src, what: "`median`"), summary: .medianIQR)
             case "mean":
                 guard args.count == 1 else { throw fail("`mean` takes one column", e.range, src) }
-                return .continuous(name: src.slice(args[0].value.range), values: try ev.numbers(args[0].value, src, what: "`mean`"), summary: .meanSD)
+                let v = try ev.eval(args[0].value, src)
+                if case .column(.date) = v {
+                    let inner = src.slice(args[0].value.range)
+                    throw fail("Table 1 shows a date as its median [IQR], not a mean (SD)", e.range, src,
+                               hints: ["write `\(inner)` or `median(\(inner))`; for a mean of durations, subtract two dates: `\(inner) - other_date`"])
+                }
+                return .continuous(name: src.slice(args[0].value.range), values: try ev.numbers(v, args[0].value, src, what: "`mean`"), summary: .meanSD)
             default: break
             }
         }
@@ -108,8 +122,8 @@ extension Interpreter {
                 return .categorical(name: name, values: codes.map { $0 == Column.stringNA ? nil : dict[Int($0)] })
             case .bool(let b):
                 return .categorical(name: name, values: b.map { $0 == Column.boolNA ? nil : ($0 == 1 ? "true" : "false") }, levels: ["false", "true"])
-            case .date:
-                throw fail("`\(name)` is a date; summarise a number such as `year(\(name))`", e.range, src)
+            case .date(let days):
+                return Self.dateVariable(name, days)
             case .int, .double:
                 if let b = c.booleans() {
                     return .categorical(name: name, values: b.map { $0 == Column.boolNA ? nil : ($0 == 1 ? "1" : "0") }, levels: ["0", "1"])

@@ -97,7 +97,7 @@ enum Help {
         "let": "let NAME = EXPR    a derived column, computed where used\n  example: let all_sites_rt = lesions_treated >= mets_at_dx",
         "endpoint": "endpoint NAME = from ORIGIN to EVENT [compete DATE] censor DATE\nendpoint NAME = time COLUMN event CONDITION [compete CONDITION] [unit days|weeks|months|years]\nendpoint NAME = landmark ENDPOINT at DURATION    rows still at risk at the landmark, time from it\nendpoint NAME = start T0 stop T1 event CONDITION [unit U]    (start, stop] rows, for km and cox\n  example: endpoint os = from lart_date to death_date censor last_contact_date\n  example: endpoint os6 = landmark os at 6mo",
         "cohort": "cohort NAME = SOURCE [where EXPR] [| require EXPR \"reason\"] [| exclude EXPR \"reason\"]\ncohort SOURCE [+ SOURCE] [where EXPR] | STAGE ...\n  example: cohort omd where tki | km pfs at 12mo",
-        "table1": "table1 A vs B: VAR, VAR, ...   counts (%) or mean (SD) per group with p-values\n  example: table1 omd vs opd: sex, egfr, factor(mets_at_dx)",
+        "table1": "table1 A vs B: VAR, VAR, ...   counts (%), mean (SD) or median [IQR] (dates too) per group with p-values\n  example: table1 omd vs opd: sex, egfr, factor(mets_at_dx)",
         "set": "set month = 30.4375d | set unit months | set ci log-log | set ties breslow | set conventions r|spss",
         "why": "why ID in COHORT   the steps that kept or dropped one patient, with the values that decided\n  example: why \"P0017\" in omd",
         "param": "param NAME = VALUE   overridable with lart run --param NAME=VALUE\n  example: param registry = \"examples/data/lart_registry.csv\"",

@@ -115,6 +115,26 @@ struct TableOneTests {
         expectClose(y.tests.first?.p, ChiSquareTest.pearson([[2, 1], [1, 2]], correct: true).p, "Yates p")
     }
 
+    /// Dates: median [IQR] as the days the quartiles fall in (a fraction of a day dropped
+    /// towards the past, as R's `format.Date`), JSON summaries as dates, Wilcoxon on the days.
+    @Test func dateVariables() throws {
+        // 2016-07-18 is day 17000. Group 0: 17000, 17001 (median 17000.5, Q1 17000.25,
+        // Q3 17000.75); group 1: -1, 0, 1 and a missing date (median 0, Q1 -0.5, Q3 0.5).
+        let days: [Double] = [17000, 17001, -1, 0, 1, .nan]
+        let t = try TableOne.build(groups: ["a", "b"], groupOf: [0, 0, 1, 1, 1, 1], variables: [
+            .continuous(name: "dx", values: days, summary: .medianIQRDates),
+        ])
+        let row = t.rows[0]
+        #expect(row.label == "median [IQR]")
+        #expect(row.text == ["2016-07-18 [2016-07-18, 2016-07-18]", "1970-01-01 [1969-12-31, 1970-01-01]"])
+        #expect(t.rows[1].kind == .missing && t.rows[1].counts == [0, 1])
+        let json = t.json().serialized()
+        #expect(json.contains(#""summaries":[["2016-07-18","2016-07-18","2016-07-18"],["1970-01-01","1969-12-31","1970-01-01"]]"#))
+        let wilcoxon = WilcoxonRankSum.test([17000, 17001], [-1, 0, 1])
+        #expect(t.tests.first?.method == wilcoxon.method)
+        expectClose(t.tests.first?.p, wilcoxon.p, abs: 0, "Wilcoxon on the day numbers")
+    }
+
     /// Continuous: mean (SD) with Welch, median [IQR] with Wilcoxon (R's sleep data).
     @Test func continuousVariables() throws {
         let values = WelchTTests.sleep1 + WelchTTests.sleep2 + [.nan]

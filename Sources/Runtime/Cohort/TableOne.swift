@@ -10,6 +10,27 @@ public enum TableOneSummary: String, Sendable {
     case meanSD
     /// median [Q1, Q3] (R's quantile type 7); tested with the Wilcoxon rank-sum test by default.
     case medianIQR
+    /// median [Q1, Q3] of dates: the values are day numbers (days since 1970-01-01), the
+    /// quartiles R's type 7 of them shown as dates, a fraction of a day dropped towards the
+    /// past (R's `format(quantile(x, type = 7))` on a `Date`); tested with the Wilcoxon
+    /// rank-sum test on the day numbers by default (R's `wilcox.test(as.numeric(x) ~ g)`).
+    case medianIQRDates
+
+    /// The row's label: what the summary shows.
+    var label: String {
+        switch self {
+        case .meanSD: return "mean (SD)"
+        case .medianIQR, .medianIQRDates: return "median [IQR]"
+        }
+    }
+
+    /// The test used when none is asked for.
+    var defaultTest: TableOneContinuousTest {
+        switch self {
+        case .meanSD: return .welch
+        case .medianIQR, .medianIQRDates: return .wilcoxon
+        }
+    }
 }
 
 /// One variable of a Table 1. Values are per row, aligned with `groupOf`.
@@ -92,6 +113,8 @@ public struct TableOneRow: Sendable {
     /// p-value of the variable (or of the item, for multi-select items).
     public var p: Double?
     public var test: String?
+    /// The summaries are day numbers of dates (`medianIQRDates`): JSON gives them as dates.
+    public var dates = false
 }
 
 /// A test reported in a Table 1, with the table it was computed on.
@@ -269,11 +292,17 @@ public struct TableOne: Reportable {
                     let q = [0.5, 0.25, 0.75].map { Quantile.type7(sorted, $0) }
                     summaries.append(q)
                     text.append(v.isEmpty ? "" : "\(TableOne.fixed(q[0], d)) [\(TableOne.fixed(q[1], d)), \(TableOne.fixed(q[2], d))]")
+                case .medianIQRDates:
+                    let sorted = v.sorted()
+                    let q = [0.5, 0.25, 0.75].map { Quantile.type7(sorted, $0) }
+                    summaries.append(q)
+                    let day = DescriptiveSummary.dayText
+                    text.append(v.isEmpty ? "" : "\(day(q[0])) [\(day(q[1])), \(day(q[2]))]")
                 }
             }
             var test: TableOneTest? = nil
             if g == 2 && !options.untested.contains(name) {
-                let which = options.continuousTest ?? (summary == .meanSD ? .welch : .wilcoxon)
+                let which = options.continuousTest ?? summary.defaultTest
                 switch which {
                 case .welch:
                     let r = WelchTTest.test(byGroup[0], byGroup[1])
@@ -290,9 +319,9 @@ public struct TableOne: Reportable {
                                     counts: nil, warnings: ["continuous variables are tested for two groups only"])
             }
             rows.append(TableOneRow(kind: .summary, variable: name,
-                                    label: summary == .meanSD ? "mean (SD)" : "median [IQR]", counts: nil,
+                                    label: summary.label, counts: nil,
                                     proportions: nil, summaries: summaries, summaryN: byGroup.map(\.count),
-                                    text: text, p: test?.p, test: test?.method))
+                                    text: text, p: test?.p, test: test?.method, dates: summary == .medianIQRDates))
             appendMissing(name, missing)
             if let test { tests.append(test) }
         }
@@ -347,7 +376,9 @@ public struct TableOne: Reportable {
                 ("kind", .string(r.kind.rawValue)), ("variable", .string(r.variable)), ("label", .string(r.label)),
                 ("counts", optionalInts(r.counts)),
                 ("proportions", r.proportions.map { JSONValue.nums($0) } ?? .null),
-                ("summaries", r.summaries.map { JSONValue.array($0.map { JSONValue.nums($0) }) } ?? .null),
+                ("summaries", r.summaries.map { s in
+                    JSONValue.array(s.map { r.dates ? .array($0.map { $0.isFinite ? .string(DescriptiveSummary.dayText($0)) : .null }) : .nums($0) })
+                } ?? .null),
                 ("summary_n", optionalInts(r.summaryN)),
                 ("text", .strings(r.text)), ("p", .num(r.p)), ("test", r.test.map { JSONValue.string($0) } ?? .null),
             ])
