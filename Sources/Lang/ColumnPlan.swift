@@ -1,4 +1,3 @@
-import Foundation
 import Runtime
 
 /// The columns a script can reach, so that a source is read for those alone (`lart run` and
@@ -54,10 +53,7 @@ extension Interpreter {
     /// The names of a CSV file's columns, from its first line alone (parsed by the CSV
     /// reader); nil when they cannot be had so (a quoted header, a very long line).
     static func csvHeader(_ path: String, _ options: CSVOptions) -> [String]? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        guard let head = try? handle.read(upToCount: 1 << 16) else { return nil }
-        let bytes = [UInt8](head)
+        guard let bytes = CSVReader.readHead(path, upTo: 1 << 16) else { return nil }
         guard let newline = bytes.firstIndex(of: 10), !bytes[..<newline].contains(34) else { return nil }
         guard let parsed = try? CSVReader.parse(Array(bytes[...newline]), origin: path, options: options) else { return nil }
         let names = parsed.table.names

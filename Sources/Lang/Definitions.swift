@@ -1,4 +1,3 @@
-import Foundation
 import Runtime
 
 /// The statements that bind names: `use`, `param`, `let`, `endpoint`, `cohort`, `set`.
@@ -294,7 +293,7 @@ extension Interpreter {
                 // Columns read as text because of a few values: a warning at the `use`.
                 for w in read.warnings {
                     var text = w.description
-                    if !path.hasPrefix("/") { text = text.replacingOccurrences(of: baseDirectory + "/", with: "") }
+                    if !path.hasPrefix("/") { text = text.replacing(baseDirectory + "/", with: "") }
                     let warning = LangError(Diagnostic(.warning, text, at: pathExpr.range), in: src)
                     notes.add(warning)
                     loadWarnings[cacheKey, default: []].append(warning)
@@ -319,7 +318,7 @@ extension Interpreter {
     func fileMessage(_ e: DataError, _ path: String, _ resolved: String) -> String {
         var msg = e.description
         // Name files as the script wrote them, not by where the checkout lives.
-        if !path.hasPrefix("/") { msg = msg.replacingOccurrences(of: baseDirectory + "/", with: "") }
+        if !path.hasPrefix("/") { msg = msg.replacing(baseDirectory + "/", with: "") }
         return msg
     }
 
@@ -411,7 +410,7 @@ extension Interpreter {
             }
             env.settings.presentation.pStyle = style
         case .study:
-            guard let e, case .string(let id) = e.kind, !id.trimmingCharacters(in: .whitespaces).isEmpty else {
+            guard let e, case .string(let id) = e.kind, !id.allSatisfy(\.isWhitespace) else {
                 throw fail("`set study` takes the study identifier in quotes, e.g. `set study \"LART-01\"`", wordRange, src)
             }
             env.settings.studyID = id

@@ -1,5 +1,6 @@
 import Testing
 @testable import Runtime
+import TestSupport
 
 /// Text columns encoded in the first pass (text from the first value) and in the second
 /// pass (text after numbers), with missing values, quotes and many distinct values.
@@ -33,5 +34,16 @@ struct CSVReaderTests {
         #expect(t["x"]?.kind == .double)
         #expect(t.doubles("x")!.prefix(2) == [2, 2.5])
         #expect(t.doubles("x")![2].isNaN)
+    }
+}
+
+/// `CSVReader.readHead`: the first bytes of a file (the header `lart run` plans from).
+struct CSVReadHeadTests {
+    @Test func firstBytesOfAFileAndNilForNone() throws {
+        let path = Fixture.path("lart/lart_registry.csv")
+        let all = try CSVReader.readFile(path)
+        #expect(CSVReader.readHead(path, upTo: 100) == Array(all.prefix(100)))
+        #expect(CSVReader.readHead(path, upTo: all.count + 10) == all)
+        #expect(CSVReader.readHead(path + ".missing", upTo: 100) == nil)
     }
 }

@@ -167,6 +167,26 @@ extension CSVReader {
         return try copied(readFile(path), path)
     }
 
+    /// The first `limit` bytes of the file at `path` (fewer if it is shorter); nil when it
+    /// cannot be opened or read.
+    public static func readHead(_ path: String, upTo limit: Int) -> [UInt8]? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var failed = false
+        let head = [UInt8](unsafeUninitializedCapacity: max(limit, 0)) { buf, count in
+            count = 0
+            while count < limit {
+                let n = pread(fd, buf.baseAddress! + count, limit - count, off_t(count))
+                if n < 0, errno == EINTR { continue }
+                if n < 0 { failed = true }
+                if n <= 0 { break }
+                count += n
+            }
+        }
+        return failed ? nil : head
+    }
+
     private static func copied(_ array: [UInt8], _ path: String) throws -> FileBytes {
         guard let memory = malloc(max(array.count, 1)) else { throw DataError(file: path, message: "not enough memory to read the file") }
         array.withUnsafeBytes { if let base = $0.baseAddress { memory.copyMemory(from: base, byteCount: $0.count) } }
