@@ -83,6 +83,12 @@ extension CSVReader {
                 func array<T>(_: T.Type) throws -> [T] {
                     try [T](unsafeUninitializedCapacity: capacity) { buf, count in
                         destinations[j] = UnsafeMutableRawPointer(buf.baseAddress)
+                        // Large columns on huge pages: one page fault per 2 MiB written instead of
+                        // per 4 KiB (at 10^7 rows of 14 columns, 10,000 faults instead of 230,000).
+                        // Not small ones: a column's last huge page is resident whole, which would
+                        // be a good part of a column of a few MiB.
+                        let bytes = capacity * MemoryLayout<T>.stride
+                        if bytes >= 32 << 20, let base = buf.baseAddress { FileBytes.preferHugePages(base, bytes) }
                         defer { destinations[j] = nil }
                         try make(j + 1)
                         // The values are plain numbers: written by copying, nothing to destroy.
