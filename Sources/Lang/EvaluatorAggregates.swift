@@ -167,7 +167,9 @@ extension Evaluator {
         case .double, .int, .bool:
             let x = c.doubles()?[row] ?? .nan
             return x.isNaN ? .missing : .number(x)
-        case .string, .date:
+        case .date(let days):
+            return days[row] == Column.dateNA ? .missing : .date(days[row])
+        case .string:
             return c.text(at: row).map { .text($0) } ?? .missing
         }
     }

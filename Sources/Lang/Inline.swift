@@ -203,8 +203,16 @@ extension Interpreter {
                                               .double([f.reverseLower ?? .nan]), .double([f.reverseUpper ?? .nan])])
             return .row(frame, 0, unit: f.timeUnit)
         }
+        if let summary = r as? DescriptiveSummary {
+            // One variable (in one group): its row.
+            let frames = summary.frameNames.compactMap { summary.frame($0) }
+            if frames.count == 1, frames[0].rowCount == 1 { return .row(frames[0], 0, unit: nil) }
+            let keys = frames.flatMap { f in f.keys.map { "\(f.name)[\"\($0)\"]" } }
+            throw fail("this summary has \(keys.count) rows; an inline result is one value", range, src,
+                       hints: ["bind it in a block (`let s = cohort ... | summary ...`) and name a row: " + keys.prefix(4).map { "`s.\($0)`" }.joined(separator: ", ")])
+        }
         throw fail("a `\(r.kind)` result has no single value to put in the text", range, src,
-                   hints: ["inline results: km at one time, a median, a count, a log-rank p, a Cox model with one term, or a cell (`uni.terms[\"tki\"].hr`)"])
+                   hints: ["inline results: km at one time, a median, a count, a log-rank p, a Cox model with one term, a summary of one variable, or a cell (`uni.terms[\"tki\"].hr`)"])
     }
 }
 
@@ -232,7 +240,17 @@ enum InlineFormatter {
             }
             let has = Set(frame.table.names)
             let isSurvival = has.contains("survival")
-            let primary = ["survival", "estimate", "hr", "median", "p", "n"].first { has.contains($0) }
+            let primary = ["survival", "estimate", "hr", "median", "proportion", "p", "n"].first { has.contains($0) }
+            // A summary's row of dates: `2017-02-03 (IQR 2016-01-24 to 2019-02-24)`.
+            if case .date(let days)? = frame.table["median"] {
+                guard format == nil else { throw fail("a row of dates takes no formatter; name a column (`.median`) for one date") }
+                func day(_ name: String) -> String {
+                    guard case .date(let d)? = frame.table[name], d[i] != Column.dateNA else { return "NA" }
+                    return CivilDate(days: d[i]).description
+                }
+                guard days[i] != Column.dateNA else { return "NA" }
+                return day("median") + " (IQR " + day("q1") + " to " + day("q3") + ")"
+            }
             guard let format else {
                 if has.contains("hr"), let hr = cell("hr"), let lo = cell("lower"), let hi = cell("upper") {
                     return "HR " + Format.estimate(hr, digits: 2) + " (95% CI " + Format.ci(lo, hi, digits: 2) + ")"
@@ -240,6 +258,15 @@ enum InlineFormatter {
                 if isSurvival, let s = cell("survival") {
                     guard let lo = cell("lower"), let hi = cell("upper") else { return Format.percent(s, digits: 1) }
                     return Format.percent(s, digits: 1) + " (95% CI " + percentRange(lo, hi, 1) + ")"
+                }
+                if has.contains("q1") {
+                    // A summary's row of numbers: its median and quartiles, `64.0 (IQR 57.0-71.0)`.
+                    guard let m = cell("median"), let q1 = cell("q1"), let q3 = cell("q3") else { return "NA" }
+                    return Format.fixed(m, decimals: 1) + " (IQR " + Format.ci(q1, q3, digits: 1) + ")"
+                }
+                if has.contains("proportion"), let n = cell("n") {
+                    // A summary's level: `54 (35.1%)`.
+                    return try number(n, .count, fail) + (cell("proportion").map { " (" + Format.percent($0, digits: 1) + ")" } ?? "")
                 }
                 if has.contains("median") {
                     // "11.6 months (95% CI 7.2-31.8)"; an upper limit never reached is said so.

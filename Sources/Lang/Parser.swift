@@ -129,6 +129,10 @@ public struct Parser {
                     if case .less = current.kind, case .minus = peekToken().kind, peekToken().range.lowerBound == current.range.upperBound {
                         hints = ["R's `<-` is `=` here: `cohort omd = registry where ...`, `let x = ...`"]
                     }
+                    // `let s = registry | summary age`: a pipeline's result is bound with `cohort`.
+                    if case .pipe = current.kind, case .let(let name, let e) = s.kind, case .name(let source) = e.kind {
+                        hints = ["a `let` holds a value or a column; a result is bound from a pipeline: `let \(name.text) = cohort \(source) | ...`"]
+                    }
                     throw expected("the end of the statement", hints: hints)
                 }
                 out.append(s)

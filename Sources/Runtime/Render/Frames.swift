@@ -168,3 +168,63 @@ extension CumulativeIncidenceResult: HasFrames {
                            columns: [Column.fromStrings(key), Column.fromStrings(curve), .double(time), .double(est), .double(variance)])
     }
 }
+
+extension DescriptiveSummary: HasFrames {
+    /// The parts with rows: `numbers`, `dates`, `levels`.
+    public var frameNames: [String] {
+        ["numbers", "dates", "levels"].filter { (frame($0)?.rowCount ?? 0) > 0 }
+    }
+
+    /// `numbers`: one row per number variable (and group): n, missing, mean, sd, median, q1,
+    /// q3, min, max. `dates`: one row per date variable: n, missing, and min, q1, median,
+    /// mean, q3, max as dates (the day each falls in, as the summary prints them). `levels`:
+    /// one row per level of a text variable: n and its proportion of the non-missing values.
+    /// Rows are keyed by the variable (`s.numbers["age"]`) or, for a level, `variable=level`
+    /// (`s.levels["sex=F"]`); with `by`, `@group` follows (`s.numbers["age@F"]`).
+    public func frame(_ name: String) -> ResultFrame? {
+        let grouped = rows.contains { $0.group != "all" }
+        func key(_ k: String, _ group: String) -> String { grouped ? "\(k)@\(group)" : k }
+        switch name {
+        case "numbers":
+            let rs = rows.filter { $0.numbers != nil && !$0.isDate }
+            let s = rs.map { $0.numbers! }
+            return ResultFrame(name: name, keyColumn: "key",
+                               names: ["key", "variable", "group", "n", "missing", "mean", "sd", "median", "q1", "q3", "min", "max"],
+                               columns: [Column.fromStrings(rs.map { key($0.variable, $0.group) }), Column.fromStrings(rs.map(\.variable)),
+                                         Column.fromStrings(rs.map(\.group)), .double(s.map { Double($0.n) }),
+                                         .double(s.map { Double($0.missing) }), .double(s.map(\.mean)), .double(s.map(\.sd)),
+                                         .double(s.map(\.median)), .double(s.map(\.q1)), .double(s.map(\.q3)),
+                                         .double(s.map(\.min)), .double(s.map(\.max))])
+        case "dates":
+            let rs = rows.filter { $0.numbers != nil && $0.isDate }
+            let s = rs.map { $0.numbers! }
+            func days(_ xs: [Double]) -> Column {
+                .date(xs.map { x in
+                    let d = x.rounded(.down)
+                    return d.isFinite && d > Double(Column.dateNA) && d <= Double(Int32.max) ? Int32(d) : Column.dateNA
+                })
+            }
+            return ResultFrame(name: name, keyColumn: "key",
+                               names: ["key", "variable", "group", "n", "missing", "min", "q1", "median", "mean", "q3", "max"],
+                               columns: [Column.fromStrings(rs.map { key($0.variable, $0.group) }), Column.fromStrings(rs.map(\.variable)),
+                                         Column.fromStrings(rs.map(\.group)), .double(s.map { Double($0.n) }),
+                                         .double(s.map { Double($0.missing) }), days(s.map(\.min)), days(s.map(\.q1)),
+                                         days(s.map(\.median)), days(s.map(\.mean)), days(s.map(\.q3)), days(s.map(\.max))])
+        case "levels":
+            var k = [String?](), variable = [String?](), group = [String?](), level = [String?](), n = [Double](), share = [Double]()
+            for r in rows {
+                guard let levels = r.levels else { continue }
+                let total = levels.reduce(0) { $0 + $1.count }
+                for l in levels {
+                    k.append(key("\(r.variable)=\(l.level)", r.group)); variable.append(r.variable); group.append(r.group)
+                    level.append(l.level); n.append(Double(l.count)); share.append(total > 0 ? Double(l.count) / Double(total) : .nan)
+                }
+            }
+            return ResultFrame(name: name, keyColumn: "key", names: ["key", "variable", "group", "level", "n", "proportion"],
+                               columns: [Column.fromStrings(k), Column.fromStrings(variable), Column.fromStrings(group),
+                                         Column.fromStrings(level), .double(n), .double(share)])
+        default:
+            return nil
+        }
+    }
+}
