@@ -83,7 +83,7 @@ public enum Verb: String, Sendable, CaseIterable {
                      example: "cohort omd | list limit 5")
         case .summary:
             VerbSpec(arguments: true, options: [.by: .expr],
-                     summary: "describe expressions: numbers (n, missing, mean, SD, median, quartiles, range), dates (the same as dates, no SD), text (level counts)",
+                     summary: "describe expressions: numbers (n, missing, mean, SD, median, quartiles, range), dates (the same as dates, no SD), text (level counts); bound (`let s = cohort omd | summary age`), its parts s.numbers, s.dates, s.levels",
                      example: "cohort omd + opd | summary age, eqd2(rt_dose_gy, rt_fractions) by cohort")
         case .plot:
             VerbSpec(path: true, pathOptional: true,
