@@ -171,6 +171,7 @@ struct KnitTests {
         // Every inline result was replaced (the only `lart:` left is in the introduction's code).
         #expect(!html.contains("<code>lart:"))
         #expect(html.contains("49.3% (95% CI 37.2-65.2%) in OMD"))
+        #expect(html.contains("median age was 61.5 (IQR 56.0-69.0) years; LART was given from\n2015-06-24 to 2021-03-20"))
         #expect(html.contains("hazard ratio\n0.47 (0.24-0.90)") || html.contains("0.47 (0.24-0.90), p 0.02"))
         for n in 1...3 { #expect(html.contains("<strong>Figure \(n).</strong>")) }
         for n in 1...2 { #expect(html.contains("<strong>Table \(n).</strong>")) }
