@@ -151,7 +151,9 @@ extension Evaluator {
         guard let key = path.key else { return (frame, nil, nil) }
         guard let row = frame.row(key) else {
             throw fail("`\(path.result.text).\(path.part.text)` has no row \"\(key)\"", path.part.range.upperBound..<(path.column?.range.lowerBound ?? path.part.range.upperBound + key.utf8.count + 4),
-                       Suggest.hint(for: key, among: frame.keys) + ["rows: " + frame.keys.map { "\"\($0)\"" }.joined(separator: ", ")])
+                       Suggest.hint(for: key, among: frame.keys) + ["rows: " + frame.keys.map { "\"\($0)\"" }.joined(separator: ", ")
+                                                                     + (frame.shortKeys == frame.keys ? "" : " (or without the groupings' names: "
+                                                                        + frame.shortKeys.map { "\"\($0)\"" }.joined(separator: ", ") + ")")])
         }
         guard let column = path.column else { return (frame, row, nil) }
         guard frame.table[column.text] != nil else {

@@ -15,10 +15,36 @@ public struct ResultFrame: Sendable {
 
     public var rowCount: Int { table.rowCount }
 
-    /// The row whose key is `key`, if any.
+    /// The row whose key is `key`, if any; else the one row whose key reads `key` once the
+    /// names of its groupings are left out (`"F, yes"` for `"sex: F, tki: yes"`, `"age@F"`
+    /// for `"age@sex: F"`).
     public func row(_ key: String) -> Int? {
         guard let c = table[keyColumn] else { return nil }
-        return (0..<rowCount).first { c.text(at: $0) == key }
+        if let exact = (0..<rowCount).first(where: { c.text(at: $0) == key }) { return exact }
+        let short = (0..<rowCount).filter { c.text(at: $0).map(Self.withoutGroupingNames) == key }
+        return short.count == 1 ? short[0] : nil
+    }
+
+    /// The keys without the groupings' names (`row` takes these too when one row has it).
+    public var shortKeys: [String] { keys.map(Self.withoutGroupingNames) }
+
+    /// A key without the `name: ` before each grouping's value (a name being a word of
+    /// letters, digits, `_` and `.` that starts the key or follows `, ` or `@`).
+    static func withoutGroupingNames(_ key: String) -> String {
+        var out = ""
+        var rest = Substring(key)
+        var atStart = true
+        while !rest.isEmpty {
+            if atStart, let colon = rest.firstRange(of: ": "),
+               !rest[..<colon.lowerBound].isEmpty,
+               rest[..<colon.lowerBound].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }) {
+                rest = rest[colon.upperBound...]
+            }
+            let c = rest.removeFirst()
+            out.append(c)
+            atStart = c == "@" || (c == " " && out.hasSuffix(", "))
+        }
+        return out
     }
 
     /// The keys of the rows, in order.
