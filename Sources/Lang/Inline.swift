@@ -295,6 +295,10 @@ enum InlineFormatter {
                 guard let n = cell("n") else { throw fail("`n` needs a row with an `n` column") }
                 return try number(n, .count, fail)
             case .percent, .fixed:
+                // A summary's median is a value of the variable, not a proportion (`pct` made 61.5 "6150.0%").
+                if case .percent = format, has.contains("q1") {
+                    throw fail("`pct` writes a proportion as a percent, but this row's value is a median; use `num 1`")
+                }
                 guard let primary, let x = cell(primary) else { throw fail("this row has no value for `\(formatName(format))`") }
                 return try number(x, format, fail)
             }
