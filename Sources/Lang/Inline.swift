@@ -228,8 +228,12 @@ enum InlineFormatter {
         case .number(let x, let column):
             guard let format else { return defaultNumber(x, column: column) }
             // A count is not a proportion (`count omd | pct` printed "7200.0%").
-            if case .percent = format, let column, ["n", "events"].contains(column) {
+            if case .percent = format, let column, ["n", "events", "missing"].contains(column) {
                 throw fail("`pct` writes a proportion as a percent, but `\(column)` is a count; use `n`")
+            }
+            // Nor is a median, a mean or a quartile (of ages, of months).
+            if case .percent = format, let column, ["median", "mean", "sd", "q1", "q3", "min", "max"].contains(column) {
+                throw fail("`pct` writes a proportion as a percent, but `\(column)` is a value of the variable; use `num 1`")
             }
             return try number(x, format, fail)
         case .row(let frame, let i, let unit):
