@@ -8,7 +8,8 @@ public struct DescriptiveSummary: Reportable {
         case numbers([Double])      // NaN = missing
         /// Days since 1970-01-01; NaN = missing.
         case dates([Double])
-        case levels([String?])      // nil = missing
+        /// nil = missing; `order`: the levels in the order shown (nil: sorted).
+        case levels([String?], order: [String]?)
     }
 
     public struct NumberSummary: Sendable {
@@ -42,12 +43,13 @@ public struct DescriptiveSummary: Reportable {
                     if case .dates = values { isDate = true }
                     out.append(Row(variable: name, group: group, numbers: DescriptiveSummary.describe(present, missing: rows.count - present.count),
                                    isDate: isDate, levels: nil, missing: rows.count - present.count))
-                case .levels(let v):
+                case .levels(let v, let order):
                     let rows = v.indices.filter(member)
                     var counts = [String: Int]()
                     var missing = 0
                     for i in rows { if let s = v[i] { counts[s, default: 0] += 1 } else { missing += 1 } }
-                    let levels = counts.keys.sorted().map { (level: $0, count: counts[$0]!) }
+                    let shown = (order ?? counts.keys.sorted()).filter { counts[$0] != nil }
+                    let levels = shown.map { (level: $0, count: counts[$0]!) }
                     out.append(Row(variable: name, group: group, numbers: nil, levels: levels, missing: missing))
                 }
             }
