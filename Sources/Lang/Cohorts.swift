@@ -135,13 +135,25 @@ extension Interpreter {
     /// A yes/no level as it is shown: "true" as yes, "false" as no.
     static func yesNo(_ level: String) -> String { level == "true" ? "yes" : "no" }
 
+    /// The value label declared for a level of variable `name`, if any. A yes/no value may
+    /// be labelled as it is shown (`label tki "TKI" [yes: "TKI"]`).
+    func valueLabel(_ name: String?, level: String, isBool: Bool) -> String? {
+        let label = name.flatMap { env.labels[$0] }
+        if let v = label?.values[level] { return v }
+        return isBool ? label?.values[Interpreter.yesNo(level)] : nil
+    }
+
+    /// A level as Table 1 and `summary` show it: its value label, else itself (booleans as
+    /// no / yes).
+    func shownLevel(_ name: String?, _ level: String, isBool: Bool) -> String {
+        valueLabel(name, level: level, isBool: isBool) ?? (isBool ? Interpreter.yesNo(level) : level)
+    }
+
     /// How a level of a grouping is shown: its value label when one is declared, else
     /// `title: level` (booleans as no / yes); the levels of stacked cohorts by their names.
     func levelLabel(_ name: String?, display: String, level: String, isBool: Bool) -> String {
+        if let v = valueLabel(name, level: level, isBool: isBool) { return v }
         let label = name.flatMap { env.labels[$0] }
-        if let v = label?.values[level] { return v }
-        // A yes/no value may be labelled as it is shown (`label tki "TKI" [yes: "TKI"]`).
-        if isBool, let v = label?.values[Interpreter.yesNo(level)] { return v }
         if name == "cohort" && label?.title == nil { return level }
         let title = label?.title ?? display
         let shown = isBool ? Interpreter.yesNo(level) : level

@@ -64,9 +64,7 @@ extension Interpreter {
                 order = try orderedLevels(variable, present: present, fallback: order, inner, src)
             }
             let isBool = Set(present).isSubset(of: ["true", "false"]) && (levels == ["false", "true"])
-            let shown: (String) -> String = { v in
-                label?.values[v] ?? (isBool ? label?.values[Interpreter.yesNo(v)] ?? Interpreter.yesNo(v) : v)
-            }
+            let shown: (String) -> String = { self.shownLevel(variable, $0, isBool: isBool) }
             return .categorical(name: label?.title ?? plain.name, values: values.map { $0.map(shown) }, levels: order.map(shown))
         case .continuous(_, let values, let summary):
             return .continuous(name: label?.title ?? plain.name, values: values, summary: summary)

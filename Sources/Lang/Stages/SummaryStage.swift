@@ -29,12 +29,7 @@ extension Interpreter {
     /// declares (else sorted, false before true).
     func shownLevels(_ e: Expr, _ values: [String?], isBool: Bool, _ src: SourceFile) throws -> DescriptiveSummary.Values {
         let variable = variableName(e)
-        let label = variable.flatMap { env.labels[$0] }
-        func shown(_ v: String) -> String {
-            if let l = label?.values[v] { return l }
-            guard isBool else { return v }
-            return label?.values[Interpreter.yesNo(v)] ?? Interpreter.yesNo(v)
-        }
+        func shown(_ v: String) -> String { shownLevel(variable, v, isBool: isBool) }
         var seen = Set<String>()
         let present = values.compactMap { $0 }.filter { seen.insert($0).inserted }
         let fallback = isBool ? ["false", "true"].filter(seen.contains) : present.sorted()

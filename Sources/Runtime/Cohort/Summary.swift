@@ -59,9 +59,16 @@ public struct DescriptiveSummary: Reportable {
 
     /// A day number as the date it falls in (the fraction dropped: floor, as R's `format.Date`).
     static func dayText(_ x: Double) -> String {
+        guard let d = day(x) else { return formatNumber(x) }
+        return CivilDate(days: d).description
+    }
+
+    /// The day a day number falls in (the fraction dropped, as R's `format.Date`); nil when
+    /// not finite or beyond the dates lart keeps.
+    static func day(_ x: Double) -> Int32? {
         let d = x.rounded(.down)
-        guard d >= Double(Int32.min + 1), d <= Double(Int32.max) else { return formatNumber(x) }
-        return CivilDate(days: Int32(d)).description
+        guard d >= Double(Int32.min + 1), d <= Double(Int32.max) else { return nil }
+        return Int32(d)
     }
 
     /// Mean and SD as R's `mean` and `sd` (`Moments`, on the values in the rows' order);

@@ -287,17 +287,12 @@ public struct TableOne: Reportable {
                     let sd = variance.squareRoot()
                     summaries.append([mean, sd])
                     text.append(v.isEmpty ? "" : "\(TableOne.fixed(mean, d)) (\(sd.isNaN ? "NA" : TableOne.fixed(sd, d)))")
-                case .medianIQR:
+                case .medianIQR, .medianIQRDates:
                     let sorted = v.sorted()
                     let q = [0.5, 0.25, 0.75].map { Quantile.type7(sorted, $0) }
                     summaries.append(q)
-                    text.append(v.isEmpty ? "" : "\(TableOne.fixed(q[0], d)) [\(TableOne.fixed(q[1], d)), \(TableOne.fixed(q[2], d))]")
-                case .medianIQRDates:
-                    let sorted = v.sorted()
-                    let q = [0.5, 0.25, 0.75].map { Quantile.type7(sorted, $0) }
-                    summaries.append(q)
-                    let day = DescriptiveSummary.dayText
-                    text.append(v.isEmpty ? "" : "\(day(q[0])) [\(day(q[1])), \(day(q[2]))]")
+                    func shown(_ x: Double) -> String { summary == .medianIQRDates ? DescriptiveSummary.dayText(x) : TableOne.fixed(x, d) }
+                    text.append(v.isEmpty ? "" : "\(shown(q[0])) [\(shown(q[1])), \(shown(q[2]))]")
                 }
             }
             var test: TableOneTest? = nil

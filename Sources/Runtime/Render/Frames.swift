@@ -198,7 +198,11 @@ extension CumulativeIncidenceResult: HasFrames {
 extension DescriptiveSummary: HasFrames {
     /// The parts with rows: `numbers`, `dates`, `levels`.
     public var frameNames: [String] {
-        ["numbers", "dates", "levels"].filter { (frame($0)?.rowCount ?? 0) > 0 }
+        var names = [String]()
+        if rows.contains(where: { $0.numbers != nil && !$0.isDate }) { names.append("numbers") }
+        if rows.contains(where: { $0.numbers != nil && $0.isDate }) { names.append("dates") }
+        if rows.contains(where: { !($0.levels ?? []).isEmpty }) { names.append("levels") }
+        return names
     }
 
     /// `numbers`: one row per number variable (and group): n, missing, mean, sd, median, q1,
@@ -224,12 +228,7 @@ extension DescriptiveSummary: HasFrames {
         case "dates":
             let rs = rows.filter { $0.numbers != nil && $0.isDate }
             let s = rs.map { $0.numbers! }
-            func days(_ xs: [Double]) -> Column {
-                .date(xs.map { x in
-                    let d = x.rounded(.down)
-                    return d.isFinite && d > Double(Column.dateNA) && d <= Double(Int32.max) ? Int32(d) : Column.dateNA
-                })
-            }
+            func days(_ xs: [Double]) -> Column { .date(xs.map { DescriptiveSummary.day($0) ?? Column.dateNA }) }
             return ResultFrame(name: name, keyColumn: "key",
                                names: ["key", "variable", "group", "n", "missing", "min", "q1", "median", "mean", "q3", "max"],
                                columns: [Column.fromStrings(rs.map { key($0.variable, $0.group) }), Column.fromStrings(rs.map(\.variable)),
