@@ -225,16 +225,34 @@ extension Interpreter {
                 throw fail("cannot group by a date; group by a derived value such as `year(\(display))`", e.range, src)
             case .int, .double:
                 let x = c.doubles()!
-                let values = Array(Set(x.filter { !$0.isNaN })).sorted()
-                if values.count > 20 {
-                    throw fail("`\(display)` has \(values.count) distinct values; group by a condition such as `\(display) >= \(formatNumber(values[values.count / 2]))`", e.range, src)
+                // The distinct values, found by comparing with the few seen (a grouping has at
+                // most 20); more than that is an error, which counts them all.
+                var values = [Double]()
+                var previous = Double.nan
+                for v in x where !v.isNaN && v != previous {
+                    previous = v
+                    if !values.contains(v) { values.append(v); if values.count > 20 { break } }
                 }
+                if values.count > 20 {
+                    let all = Array(Set(x.filter { !$0.isNaN })).sorted()
+                    throw fail("`\(display)` has \(all.count) distinct values; group by a condition such as `\(display) >= \(formatNumber(all[all.count / 2]))`", e.range, src)
+                }
+                values.sort()
                 let texts = values.map(formatNumber)
                 let levels = try orderedLevels(name, present: texts, fallback: texts, e, src)
                 let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
-                for i in 0..<n where !x[i].isNaN { codes[i] = index[formatNumber(x[i])]! }
+                let levelOfValue = texts.map { index[$0] ?? -1 }
+                var missing = 0
+                var last = 0
+                for i in 0..<n {
+                    let v = x[i]
+                    if v.isNaN { missing += 1; continue }
+                    if values[last] != v { last = values.firstIndex(of: v)! }
+                    codes[i] = levelOfValue[last]
+                    if codes[i] < 0 { missing += 1 }
+                }
                 let labels = levels.map { levelLabel(name, display: display, level: $0, isBool: false) }
-                return Grouping(name: title, labels: labels, codes: codes, missing: codes.filter { $0 < 0 }.count)
+                return Grouping(name: title, labels: labels, codes: codes, missing: missing)
             }
         }
     }
@@ -246,19 +264,40 @@ extension Interpreter {
         guard let first = exprs.first else { return nil }
         if exprs.count == 1 { return try grouping(first, data, src) }
         let parts = try exprs.map { try grouping($0, data, src) }
-        let n = data.table.rowCount
-        var key = [Int](repeating: 0, count: n)
-        for i in 0..<n {
-            var k = 0
-            for p in parts {
-                let c = p.codes[i]
-                if c < 0 || k < 0 { k = -1; continue }
-                k = k * p.labels.count + c
-            }
-            key[i] = k
+        let combinations = parts.reduce(1) { total, p in
+            let (m, overflow) = total.multipliedReportingOverflow(by: max(p.labels.count, 1))
+            return overflow ? Int.max : m
         }
-        let present = Set(key.filter { $0 >= 0 }).sorted()
-        let index = Dictionary(uniqueKeysWithValues: present.enumerated().map { ($1, $0) })
+        if combinations == Int.max {
+            throw fail("these groups have too many combinations to tell apart; group by fewer or coarser variables", exprs[0].range.lowerBound..<exprs[exprs.count - 1].range.upperBound, src)
+        }
+        // Each row's combination as a number, the first grouping varying slowest; -1 when any
+        // is missing. Built one grouping at a time.
+        var key = parts[0].codes
+        for p in parts.dropFirst() {
+            let count = p.labels.count
+            key.withUnsafeMutableBufferPointer { k in
+                p.codes.withUnsafeBufferPointer { c in
+                    for i in 0..<k.count { k[i] = k[i] < 0 || c[i] < 0 ? -1 : k[i] &* count &+ c[i] }
+                }
+            }
+        }
+        // The combinations that occur, in key order: marked in a table of every combination
+        // when it is not too large, else collected in a set.
+        let present: [Int]
+        let codes: [Int]
+        if combinations <= 1 << 22 {
+            var slot = [Int32](repeating: -1, count: combinations)
+            for k in key where k >= 0 { slot[k] = 0 }
+            var found = [Int]()
+            for k in 0..<combinations where slot[k] == 0 { slot[k] = Int32(found.count); found.append(k) }
+            present = found
+            codes = key.map { $0 < 0 ? -1 : Int(slot[$0]) }
+        } else {
+            present = Set(key.filter { $0 >= 0 }).sorted()
+            let index = Dictionary(uniqueKeysWithValues: present.enumerated().map { ($1, $0) })
+            codes = key.map { $0 < 0 ? -1 : index[$0]! }
+        }
         let labels = present.map { k -> String in
             var rest = k
             var names = [String]()
@@ -268,7 +307,6 @@ extension Interpreter {
             }
             return names.reversed().joined(separator: ", ")
         }
-        let codes = key.map { $0 < 0 ? -1 : index[$0]! }
         return Grouping(name: parts.map(\.name).joined(separator: ", "), labels: labels, codes: codes, missing: codes.filter { $0 < 0 }.count)
     }
 

@@ -293,15 +293,23 @@ struct Evaluator {
                 _ = textSide
                 throw fail("cannot compare text with \(otherType)", other, src, hints: hints)
             }
-            let x = textValues(a), y = textValues(b)
             // Warn when a literal matches no value of a text column (a likely typo).
             if case .column(.string(_, let dict)) = a, case .scalar(.text(let lit)) = b, !dict.contains(lit), op == .equal || op == .notEqual {
                 warnings.append(LangError(Diagnostic(.warning, "no row has `\(src.slice(l.range))` equal to \"\(lit)\"", at: r.range,
                                                      hints: Suggest.hint(for: lit, among: dict) + ["values are: " + dict.sorted().map { "\"\($0)\"" }.joined(separator: ", ")]), in: src))
             }
+            // A text column against a text value (`histology == "adeno"`): compared once per
+            // distinct value of the column, then one lookup per row.
+            if case .column(.string(let codes, let dict)) = a, case .scalar(.text(let t)) = b {
+                return .column(.bool(Self.byCode(codes, dict) { s in result(Self.textOrder(s, t)) }))
+            }
+            if case .scalar(.text(let s)) = a, case .column(.string(let codes, let dict)) = b {
+                return .column(.bool(Self.byCode(codes, dict) { t in result(Self.textOrder(s, t)) }))
+            }
+            let x = textValues(a), y = textValues(b)
             return .column(.bool((0..<n).map { i in
                 guard let s = x(i), let t = y(i) else { return Column.boolNA }
-                return result(s == t ? 0 : (s < t ? -1 : 1))
+                return result(Self.textOrder(s, t))
             }))
         }
         if a.typeName == "date" || b.typeName == "date" {
@@ -335,6 +343,9 @@ struct Evaluator {
                 guard case .string(let s) = it.kind else { throw fail("the list after `in` must hold text values to match text", it, src) }
                 set.insert(s)
             }
+            if case .column(.string(let codes, let dict)) = v {
+                return .column(.bool(Self.byCode(codes, dict) { set.contains($0) != negated ? 1 : 0 }))
+            }
             let get = textValues(v)
             for i in 0..<n { if let s = get(i) { out[i] = set.contains(s) != negated ? 1 : 0 } else { out[i] = Column.boolNA } }
             return .column(.bool(out))
@@ -346,7 +357,12 @@ struct Evaluator {
             guard case .scalar(let s) = iv, case .number(let d) = s else { throw fail("the list after `in` must hold numbers to match numbers", it, src) }
             set.insert(d)
         }
-        for i in 0..<n { out[i] = xs[i].isNaN ? Column.boolNA : (set.contains(xs[i]) != negated ? 1 : 0) }
+        // A short list (`ecog in [0, 1]`) is compared in turn, without hashing every row.
+        let few = set.count <= 16 ? Array(set) : nil
+        for i in 0..<n {
+            let x = xs[i]
+            out[i] = x.isNaN ? Column.boolNA : ((few?.contains(x) ?? set.contains(x)) != negated ? 1 : 0)
+        }
         return .column(.bool(out))
     }
 

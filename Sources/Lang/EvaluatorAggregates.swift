@@ -22,7 +22,7 @@ extension Evaluator {
         if case .scalar = v { throw fail("`\(name)` summarises a column over the rows, not a single value", args[0].value, src) }
         // In the rows' order (R sums in that order), and sorted for the order statistics.
         let present = try numbers(v, args[0].value, src, what: "the argument of `\(name)`").filter { !$0.isNaN }
-        let x = present.sorted()
+        let x = Quantile.ascending(present)
         guard !x.isEmpty else {
             throw fail("`\(src.slice(e.range))` has no value: \(n == 0 ? "there are no rows" : "all \(n) rows")\(scopeText) \(n == 0 ? "to summarise" : "are missing")", e, src,
                        hints: ["an aggregate needs at least one non-missing value; check the cohort it runs on"])

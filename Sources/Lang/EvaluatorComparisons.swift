@@ -36,6 +36,30 @@ extension Evaluator {
         }
     }
 
+    /// The sign of `a - b` for text, in the order R sorts text (`DesignMatrix.rSortKey`, as
+    /// levels are sorted): letters ignoring case first, then lower case before upper case, so
+    /// "high" < "low" < "Low", as R's `<` in an English locale.
+    static func textOrder(_ a: String, _ b: String) -> Int {
+        a == b ? 0 : (DesignMatrix.rSortKey(a, b) ? -1 : 1)
+    }
+
+    /// A yes/no for each row of a text column, `test` evaluated once per distinct value (the
+    /// column's dictionary) and looked up by code; a missing value gives a missing answer.
+    static func byCode(_ codes: [UInt32], _ dictionary: [String], _ test: (String) -> UInt8) -> [UInt8] {
+        let answers = dictionary.map(test)
+        return [UInt8](unsafeUninitializedCapacity: codes.count) { out, count in
+            answers.withUnsafeBufferPointer { answer in
+                codes.withUnsafeBufferPointer { c in
+                    for i in 0..<c.count {
+                        let k = c[i]
+                        out[i] = k == Column.stringNA ? Column.boolNA : answer[Int(k)]
+                    }
+                }
+            }
+            count = codes.count
+        }
+    }
+
     /// The text of each row of a text column or scalar (nil: missing).
     func textValues(_ v: Value) -> (Int) -> String? {
         switch v {

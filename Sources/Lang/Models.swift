@@ -92,6 +92,16 @@ extension Interpreter {
         }
     }
 
+    /// `factorValues` as codes: a text column's own codes, yes/no as false and true, numbers
+    /// by their text.
+    func factorCategories(_ v: Value, _ e: Expr, _ src: SourceFile) throws -> Categories {
+        switch v {
+        case .column(.string(let codes, let dict)): return Categories(dictionaryCodes: codes, dictionary: dict)
+        case .column(.bool(let b)): return Categories(booleans: b, no: "false", yes: "true")
+        case .column, .scalar: return Categories(try factorValues(v, e, src))
+        }
+    }
+
     func buildDesign(_ formula: Formula, _ data: CohortData, _ src: SourceFile) throws -> BuiltDesign {
         try buildDesign(try expandTerms(formula, src), range: formula.range, data, src)
     }

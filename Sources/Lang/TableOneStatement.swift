@@ -58,14 +58,14 @@ extension Interpreter {
         let label = env.labels[variable]
         switch plain {
         case .categorical(_, let values, let levels):
-            let present = Array(Set(values.compactMap { $0 }))
+            let present = values.presentValues
             var order = levels ?? DesignMatrix.sortedLevels(present)
             if env.levels[variable] != nil {
                 order = try orderedLevels(variable, present: present, fallback: order, inner, src)
             }
             let isBool = Set(present).isSubset(of: ["true", "false"]) && (levels == ["false", "true"])
             let shown: (String) -> String = { self.shownLevel(variable, $0, isBool: isBool) }
-            return .categorical(name: label?.title ?? plain.name, values: values.map { $0.map(shown) }, levels: order.map(shown))
+            return .categorical(name: label?.title ?? plain.name, values: values.renamed(shown), levels: order.map(shown))
         case .continuous(_, let values, let summary):
             return .continuous(name: label?.title ?? plain.name, values: values, summary: summary)
         case .multiSelect:
@@ -92,8 +92,8 @@ extension Interpreter {
                 return .multiSelect(name: name, items: items)
             case "factor":
                 guard args.count == 1 else { throw fail("`factor` in a table1 takes one column", e.range, src) }
-                let values = try factorValues(try ev.eval(args[0].value, src), args[0].value, src)
-                return .categorical(name: src.slice(args[0].value.range), values: values, levels: DesignMatrix.sortedLevels(values.compactMap { $0 }))
+                let values = try factorCategories(try ev.eval(args[0].value, src), args[0].value, src)
+                return .categorical(name: src.slice(args[0].value.range), values: values, levels: DesignMatrix.sortedLevels(values.presentValues))
             case "median":
                 guard args.count == 1 else { throw fail("`median` takes one column", e.range, src) }
                 let v = try ev.eval(args[0].value, src)
@@ -117,14 +117,14 @@ extension Interpreter {
         case .column(let c):
             switch c {
             case .string(let codes, let dict):
-                return .categorical(name: name, values: codes.map { $0 == Column.stringNA ? nil : dict[Int($0)] })
+                return .categorical(name: name, values: Categories(dictionaryCodes: codes, dictionary: dict))
             case .bool(let b):
-                return .categorical(name: name, values: b.map { $0 == Column.boolNA ? nil : ($0 == 1 ? "true" : "false") }, levels: ["false", "true"])
+                return .categorical(name: name, values: Categories(booleans: b, no: "false", yes: "true"), levels: ["false", "true"])
             case .date(let days):
                 return Self.dateVariable(name, days)
             case .int, .double:
                 if let b = c.booleans() {
-                    return .categorical(name: name, values: b.map { $0 == Column.boolNA ? nil : ($0 == 1 ? "1" : "0") }, levels: ["0", "1"])
+                    return .categorical(name: name, values: Categories(booleans: b, no: "0", yes: "1"), levels: ["0", "1"])
                 }
                 return .continuous(name: name, values: c.doubles()!, summary: .meanSD)
             }

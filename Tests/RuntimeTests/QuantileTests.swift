@@ -25,4 +25,23 @@ import Testing
         #expect(Quantile.type7(x, 0.75) == .infinity)
         #expect(Quantile.type7([Double](repeating: .infinity, count: 5), 0.25) == .infinity)
     }
+
+    /// `ascending` is `sorted()` to the bit (ties, both zeros in input order, infinities,
+    /// subnormals), below and above the size where it leaves the comparison sort, with few
+    /// distinct values (the counting sort) and many (the radix sort).
+    @Test(arguments: [0, 7, 255, 256, 5000, 70000])
+    func ascendingIsSorted(_ n: Int) {
+        let (mixed, _) = RowOrderTests.data(n, seed: UInt64(n) + 11)
+        let few = (0..<n).map { Double(($0 * 7919) % 83) - 20 }   // 83 distinct ages
+        for x in [mixed, few, mixed.map { $0 + 0.5 }, few.reversed()] {
+            let expected = x.sorted(), got = Quantile.ascending(x)
+            #expect(got.map(\.bitPattern) == expected.map(\.bitPattern))
+        }
+        let withInfinity: [Double] = (0..<n).map { (i: Int) -> Double in
+            if i % 5 == 0 { return .infinity }
+            return i % 7 == 0 ? -.infinity : Double(i % 13)
+        }
+        let bits: [UInt64] = Quantile.ascending(withInfinity).map { $0.bitPattern }
+        #expect(bits == withInfinity.sorted().map { $0.bitPattern })
+    }
 }

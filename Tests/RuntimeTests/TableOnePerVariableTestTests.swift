@@ -16,7 +16,7 @@ struct TableOnePerVariableTestTests {
         let other: [String?] = groupOf.indices.map { $0 % 3 == 0 ? "a" : "b" }
         let t = try TableOne.build(groups: ["OMD", "OPD"], groupOf: groupOf,
                                    variables: [.multiSelect(name: "RT site", items: items),
-                                               .categorical(name: "other", values: other)],
+                                               .categorical(name: "other", values: Categories(other))],
                                    options: options)
         let overall = try #require(t.tests.first { $0.variable == "RT site" && $0.item.isEmpty })
         #expect(overall.method == "Fisher's exact test")

@@ -29,7 +29,7 @@ struct TableOneTests {
             let levels = try Self.levels(c.id)
             let (values, groupOf) = Self.rows(c, levels: levels)
             let t = try TableOne.build(groups: ["OMD", "OPD"], groupOf: groupOf,
-                                       variables: [.categorical(name: c.id, values: values, levels: levels)])
+                                       variables: [.categorical(name: c.id, values: Categories(values), levels: levels)])
             let test = try #require(t.tests.first)
             expectClose(test.statistic?.statistic, c.statistic, "\(c.id) statistic")
             expectClose(test.statistic?.df, c.df, "\(c.id) df")
@@ -37,7 +37,7 @@ struct TableOneTests {
             #expect(test.warnings == c.warnings, "\(c.id) warnings")
             #expect(test.levelsUsed == levels, "\(c.id) levels used")
             let f = try TableOne.build(groups: ["OMD", "OPD"], groupOf: groupOf,
-                                       variables: [.categorical(name: c.id, values: values, levels: levels)],
+                                       variables: [.categorical(name: c.id, values: Categories(values), levels: levels)],
                                        options: .init(categoricalTest: .fisher))
             expectClose(f.tests.first?.p, c.fisherP, abs: Tolerance.closedForm, rel: 1e-10, "\(c.id) fisher p")
         }
@@ -98,7 +98,7 @@ struct TableOneTests {
         let values: [String?] = ["a", "a", "b", "a", "b", "b", nil]
         let groupOf = [0, 0, 0, 1, 1, 1, 1]
         let t = try TableOne.build(groups: ["x", "y"], groupOf: groupOf,
-                                   variables: [.categorical(name: "v", values: values, levels: ["a", "b", "c"])])
+                                   variables: [.categorical(name: "v", values: Categories(values), levels: ["a", "b", "c"])])
         let test = try #require(t.tests.first)
         #expect(test.levelsUsed == ["a", "b"])
         let direct = ChiSquareTest.pearson([[2, 1], [1, 2]])
@@ -110,7 +110,7 @@ struct TableOneTests {
         #expect(t.rows[4].counts == [0, 1])
         // Yates on a 2 x 2.
         let y = try TableOne.build(groups: ["x", "y"], groupOf: groupOf,
-                                   variables: [.categorical(name: "v", values: values)],
+                                   variables: [.categorical(name: "v", values: Categories(values))],
                                    options: .init(categoricalTest: .chiSquareYates))
         expectClose(y.tests.first?.p, ChiSquareTest.pearson([[2, 1], [1, 2]], correct: true).p, "Yates p")
     }
@@ -171,7 +171,7 @@ struct TableOneTests {
 
     @Test func badInput() {
         #expect(throws: AnalysisError.self) {
-            try TableOne.build(groups: ["a", "b"], groupOf: [0, 1], variables: [.categorical(name: "v", values: ["x"])])
+            try TableOne.build(groups: ["a", "b"], groupOf: [0, 1], variables: [.categorical(name: "v", values: Categories(["x"]))])
         }
         #expect(throws: AnalysisError.self) {
             try TableOne.build(groups: [], groupOf: [], variables: [])
@@ -181,9 +181,49 @@ struct TableOneTests {
     /// One level only: no test, a note instead of a crash; rows without a group are counted.
     @Test func singleLevelAndUngroupedRows() throws {
         let t = try TableOne.build(groups: ["a", "b"], groupOf: [0, 1, -1],
-                                   variables: [.categorical(name: "v", values: ["x", "x", "y"])])
+                                   variables: [.categorical(name: "v", values: Categories(["x", "x", "y"]))])
         #expect(t.tests.first?.p.isNaN == true)
         #expect(t.tests.first?.warnings.isEmpty == false)
         #expect(t.warnings == ["1 row(s) without a group were left out"])
+    }
+}
+
+/// `Categories`, the codes Table 1 and `summary` count with.
+struct CategoriesTests {
+    @Test func fromTextAndBack() {
+        let c = Categories(["b", nil, "a", "b", "c"])
+        #expect(c.values == ["b", "a", "c"])
+        #expect(c.codes == [0, -1, 1, 0, 2])
+        #expect((0..<c.count).map { c[$0] } == ["b", nil, "a", "b", "c"])
+        #expect(c.present(rows: [0, 1, 3]) == [true, false, false])
+        #expect(c.positions(in: ["c", "b"]) == [1, -1, 0])
+    }
+
+    @Test func renamedAlikeMerge() {
+        // Two values with one label become one value; a missing row stays missing.
+        let c = Categories(dictionaryCodes: [0, 1, Column.stringNA, 2, 1], dictionary: ["F", "f", "M"])
+        let r = c.renamed { $0.uppercased() == "F" ? "female" : "male" }
+        #expect(r.values == ["female", "male"])
+        #expect(r.codes == [0, 0, -1, 1, 0])
+        #expect(c.presentValues == ["F", "f", "M"])
+        let unused = Categories(dictionaryCodes: [2, 2], dictionary: ["F", "f", "M"])
+        #expect(unused.presentValues == ["M"])
+    }
+
+    @Test func booleans() {
+        let c = Categories(booleans: [1, 0, Column.boolNA], no: "false", yes: "true")
+        #expect((0..<3).map { c[$0] } == ["true", "false", nil])
+    }
+
+    /// Levels counted from codes equal levels counted from text, with given levels that
+    /// leave a value out (counted as missing, as R's factor(levels =)).
+    @Test func tableOneCountsAsFromText() throws {
+        let text: [String?] = ["x", "y", nil, "z", "x", "y", "x"]
+        let t = try TableOne.build(groups: ["a", "b"], groupOf: [0, 0, 1, 1, 1, -1, 0],
+                                   variables: [.categorical(name: "v", values: Categories(text), levels: ["y", "x"])])
+        let levels = t.rows.filter { $0.kind == .level }
+        #expect(levels.map(\.label) == ["y", "x"])
+        #expect(levels.map { $0.counts ?? [] } == [[1, 0], [2, 1]])
+        #expect(t.rows.last?.kind == .missing && t.rows.last?.counts == [0, 2])
     }
 }

@@ -12,9 +12,9 @@ extension Interpreter {
             let name = Interpreter.displayName(e, src)
             switch v {
             case .column(.string(let codes, let dict)):
-                variables.append((name, try shownLevels(e, codes.map { $0 == Column.stringNA ? nil : dict[Int($0)] }, isBool: false, src)))
+                variables.append((name, try shownLevels(e, Categories(dictionaryCodes: codes, dictionary: dict), isBool: false, src)))
             case .column(.bool(let b)):
-                variables.append((name, try shownLevels(e, b.map { $0 == Column.boolNA ? nil : ($0 == 1 ? "true" : "false") }, isBool: true, src)))
+                variables.append((name, try shownLevels(e, Categories(booleans: b, no: "false", yes: "true"), isBool: true, src)))
             case .column(.date(let d)):
                 variables.append((name, .dates(d.map { $0 == Column.dateNA ? .nan : Double($0) })))
             case .column(.double), .column(.int), .scalar:
@@ -27,14 +27,13 @@ extension Interpreter {
     /// A text or yes/no variable's levels as Table 1 and groups show them: by their value
     /// labels (`label sex "Sex" [F: "female"]`), yes/no as no and yes, in the order `levels`
     /// declares (else sorted, false before true).
-    func shownLevels(_ e: Expr, _ values: [String?], isBool: Bool, _ src: SourceFile) throws -> DescriptiveSummary.Values {
+    func shownLevels(_ e: Expr, _ values: Categories, isBool: Bool, _ src: SourceFile) throws -> DescriptiveSummary.Values {
         let variable = variableName(e)
         func shown(_ v: String) -> String { shownLevel(variable, v, isBool: isBool) }
-        var seen = Set<String>()
-        let present = values.compactMap { $0 }.filter { seen.insert($0).inserted }
-        let fallback = isBool ? ["false", "true"].filter(seen.contains) : present.sorted()
+        let present = values.presentValues
+        let fallback = isBool ? ["false", "true"].filter(present.contains) : present.sorted()
         let order = try orderedLevels(variable, present: present, fallback: fallback, e, src)
         var listed = Set<String>()
-        return .levels(values.map { $0.map(shown) }, order: order.map(shown).filter { listed.insert($0).inserted })
+        return .levels(values.renamed(shown), order: order.map(shown).filter { listed.insert($0).inserted })
     }
 }

@@ -8,8 +8,8 @@ public struct DescriptiveSummary: Reportable {
         case numbers([Double])      // NaN = missing
         /// Days since 1970-01-01; NaN = missing.
         case dates([Double])
-        /// nil = missing; `order`: the levels in the order shown (nil: sorted).
-        case levels([String?], order: [String]?)
+        /// `order`: the levels in the order shown (nil: sorted).
+        case levels(Categories, order: [String]?)
     }
 
     public struct NumberSummary: Sendable {
@@ -29,28 +29,47 @@ public struct DescriptiveSummary: Reportable {
 
     public var rows: [Row]
 
-    /// `groupOf` codes 0..<groups.count (nil: one group called "all").
+    /// `groupOf` codes 0..<groups.count (nil: one group called "all"); rows with another
+    /// code are left out.
     public init(variables: [(name: String, values: Values)], groups: [String] = ["all"], groupOf: [Int]? = nil) {
+        let g = groups.count
         var out = [Row]()
         for (name, values) in variables {
-            for (k, group) in groups.enumerated() {
-                let member: (Int) -> Bool = { groupOf == nil || groupOf![$0] == k }
-                switch values {
-                case .numbers(let x), .dates(let x):
-                    let rows = x.indices.filter(member)
-                    let present = rows.map { x[$0] }.filter { !$0.isNaN }
-                    var isDate = false
-                    if case .dates = values { isDate = true }
-                    out.append(Row(variable: name, group: group, numbers: DescriptiveSummary.describe(present, missing: rows.count - present.count),
-                                   isDate: isDate, levels: nil, missing: rows.count - present.count))
-                case .levels(let v, let order):
-                    let rows = v.indices.filter(member)
-                    var counts = [String: Int]()
-                    var missing = 0
-                    for i in rows { if let s = v[i] { counts[s, default: 0] += 1 } else { missing += 1 } }
-                    let shown = (order ?? counts.keys.sorted()).filter { counts[$0] != nil }
-                    let levels = shown.map { (level: $0, count: counts[$0]!) }
-                    out.append(Row(variable: name, group: group, numbers: nil, levels: levels, missing: missing))
+            let n: Int = { switch values { case .numbers(let x), .dates(let x): return x.count; case .levels(let c, _): return c.count } }()
+            let group = groupOf ?? [Int](repeating: 0, count: n)
+            let rows = group.indices.filter { group[$0] >= 0 && group[$0] < g }
+            switch values {
+            case .numbers(let x), .dates(let x):
+                var isDate = false
+                if case .dates = values { isDate = true }
+                let (present, missing) = TableOne.split(x, groupOf: group, rows: rows, groups: g)
+                for k in 0..<g {
+                    out.append(Row(variable: name, group: groups[k], numbers: DescriptiveSummary.describe(present[k], missing: missing[k]),
+                                   isDate: isDate, levels: nil, missing: missing[k]))
+                }
+            case .levels(let c, let order):
+                // counts[k * m + v]: rows of group k with value v; missing[k] without a value.
+                let m = c.values.count
+                var counts = [Int](repeating: 0, count: g * m)
+                var missing = [Int](repeating: 0, count: g)
+                c.codes.withUnsafeBufferPointer { code in
+                    group.withUnsafeBufferPointer { group in
+                        counts.withUnsafeMutableBufferPointer { counts in
+                            missing.withUnsafeMutableBufferPointer { missing in
+                                for i in rows {
+                                    let k = group[i], v = code[i]
+                                    if v < 0 { missing[k] += 1 } else { counts[k * m + Int(v)] += 1 }
+                                }
+                            }
+                        }
+                    }
+                }
+                let position = Dictionary(c.values.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+                for k in 0..<g {
+                    let present = c.values.indices.filter { counts[k * m + $0] > 0 }.map { c.values[$0] }
+                    let shown = (order ?? present.sorted()).compactMap { position[$0] }.filter { counts[k * m + $0] > 0 }
+                    let levels = shown.map { (level: c.values[$0], count: counts[k * m + $0]) }
+                    out.append(Row(variable: name, group: groups[k], numbers: nil, levels: levels, missing: missing[k]))
                 }
             }
         }
@@ -78,7 +97,7 @@ public struct DescriptiveSummary: Reportable {
         guard n > 0 else { return NumberSummary(n: 0, missing: missing, mean: .nan, sd: .nan, median: .nan, q1: .nan, q3: .nan, min: .nan, max: .nan) }
         let (mean, variance) = Moments.meanAndVariance(values)
         let sd = variance.squareRoot()
-        let sorted = values.sorted()
+        let sorted = Quantile.ascending(values)
         func q(_ p: Double) -> Double { Quantile.type7(sorted, p) }
         return NumberSummary(n: n, missing: missing, mean: mean, sd: sd, median: q(0.5), q1: q(0.25), q3: q(0.75), min: sorted[0], max: sorted[n - 1])
     }

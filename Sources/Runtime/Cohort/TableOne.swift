@@ -35,8 +35,9 @@ public enum TableOneSummary: String, Sendable {
 
 /// One variable of a Table 1. Values are per row, aligned with `groupOf`.
 public enum TableOneVariable: Sendable {
-    /// `nil` is missing. `levels` fixes the order (default: sorted, as R's `factor`).
-    case categorical(name: String, values: [String?], levels: [String]? = nil)
+    /// A missing code is missing. `levels` fixes the order (default: sorted, as R's `factor`);
+    /// values not among them count as missing.
+    case categorical(name: String, values: Categories, levels: [String]? = nil)
     /// NaN is missing.
     case continuous(name: String, values: [Double], summary: TableOneSummary)
     /// A check-all-that-apply question: one flag column per item (e.g. RT sites).
@@ -189,6 +190,43 @@ public struct TableOne: Reportable {
                         options: options, warnings: warnings)
     }
 
+    /// The non-missing values of `rows` in each group (in row order), and the missing count
+    /// of each group: the values counted by group, then placed, in two passes.
+    static func split(_ values: [Double], groupOf: [Int], rows: [Int], groups g: Int) -> (values: [[Double]], missing: [Int]) {
+        var size = [Int](repeating: 0, count: g), missing = [Int](repeating: 0, count: g)
+        values.withUnsafeBufferPointer { v in
+            groupOf.withUnsafeBufferPointer { group in
+                size.withUnsafeMutableBufferPointer { size in
+                    missing.withUnsafeMutableBufferPointer { missing in
+                        for i in rows {
+                            if v[i].isNaN { missing[group[i]] += 1 } else { size[group[i]] += 1 }
+                        }
+                    }
+                }
+            }
+        }
+        var start = [Int](repeating: 0, count: g + 1)
+        for k in 0..<g { start[k + 1] = start[k] + size[k] }
+        var next = Array(start.dropLast())
+        let flat = [Double](unsafeUninitializedCapacity: start[g]) { out, count in
+            values.withUnsafeBufferPointer { v in
+                groupOf.withUnsafeBufferPointer { group in
+                    next.withUnsafeMutableBufferPointer { next in
+                        for i in rows {
+                            let x = v[i]
+                            if x.isNaN { continue }
+                            let k = group[i]
+                            out[next[k]] = x
+                            next[k] += 1
+                        }
+                    }
+                }
+            }
+            count = start[g]
+        }
+        return ((0..<g).map { Array(flat[start[$0]..<start[$0 + 1]]) }, missing)
+    }
+
     /// Accumulates rows and tests; one value per Table 1.
     struct Builder {
         let groups: [String]
@@ -206,15 +244,28 @@ public struct TableOne: Reportable {
             return "\(count) (\(TableOne.fixed(100 * Double(count) / Double(denominator), options.percentDecimals))%)"
         }
 
-        mutating func categorical(_ name: String, _ values: [String?], _ givenLevels: [String]?) {
+        mutating func categorical(_ name: String, _ values: Categories, _ givenLevels: [String]?) {
             // Values outside given levels count as missing, as R's factor(levels =) does.
-            let levels = givenLevels ?? Array(Set(included.compactMap { values[$0] })).sorted()
-            let index = Dictionary(levels.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-            var counts = [[Int]](repeating: [Int](repeating: 0, count: g), count: levels.count)
+            let levels = givenLevels ?? Array(Set(zip(values.values, values.present(rows: included)).compactMap { $1 ? $0 : nil })).sorted()
+            let level = values.positions(in: levels)
+            // counts[l][k] of level l in group k, tallied flat (level * g + group).
+            var flat = [Int](repeating: 0, count: levels.count * g)
             var missing = [Int](repeating: 0, count: g)
-            for i in included {
-                if let v = values[i], let l = index[v] { counts[l][groupOf[i]] += 1 } else { missing[groupOf[i]] += 1 }
+            values.codes.withUnsafeBufferPointer { c in
+                groupOf.withUnsafeBufferPointer { group in
+                    level.withUnsafeBufferPointer { level in
+                        flat.withUnsafeMutableBufferPointer { flat in
+                            missing.withUnsafeMutableBufferPointer { missing in
+                                for i in included {
+                                    let k = c[i], l = k < 0 ? -1 : Int(level[Int(k)])
+                                    if l >= 0 { flat[l * g + group[i]] += 1 } else { missing[group[i]] += 1 }
+                                }
+                            }
+                        }
+                    }
+                }
             }
+            let counts = (0..<levels.count).map { Array(flat[($0 * g)..<($0 * g + g)]) }
             let nonMissing = (0..<g).map { k in counts.reduce(0) { $0 + $1[k] } }
             // A variable recorded in one group only (metastases at diagnosis of OMD) is shown
             // as NA for the others and not tested.
@@ -271,11 +322,7 @@ public struct TableOne: Reportable {
         }
 
         mutating func continuous(_ name: String, _ values: [Double], _ summary: TableOneSummary) {
-            var byGroup = [[Double]](repeating: [], count: g)
-            var missing = [Int](repeating: 0, count: g)
-            for i in included {
-                if values[i].isNaN { missing[groupOf[i]] += 1 } else { byGroup[groupOf[i]].append(values[i]) }
-            }
+            let (byGroup, missing) = TableOne.split(values, groupOf: groupOf, rows: included, groups: g)
             let d = options.summaryDecimals
             var summaries: [[Double]] = []
             var text: [String] = []
@@ -288,7 +335,7 @@ public struct TableOne: Reportable {
                     summaries.append([mean, sd])
                     text.append(v.isEmpty ? "" : "\(TableOne.fixed(mean, d)) (\(sd.isNaN ? "NA" : TableOne.fixed(sd, d)))")
                 case .medianIQR, .medianIQRDates:
-                    let sorted = v.sorted()
+                    let sorted = Quantile.ascending(v)
                     let q = [0.5, 0.25, 0.75].map { Quantile.type7(sorted, $0) }
                     summaries.append(q)
                     func shown(_ x: Double) -> String { summary == .medianIQRDates ? DescriptiveSummary.dayText(x) : TableOne.fixed(x, d) }

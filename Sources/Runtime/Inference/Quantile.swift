@@ -5,6 +5,18 @@
 /// (-Inf, Inf, Inf) is Inf, as R's, not Inf + 0 (Inf - Inf) = NaN, and the last bit of an
 /// interpolated value is R's.
 public enum Quantile {
+    /// `values` (no NaN) in ascending order, equal values (-0 and +0 among them) in their
+    /// input order: `sorted()`'s result, by `RowOrder`'s counting or radix sort (O(n) passes
+    /// instead of O(n log n) comparisons; a million ages in a few milliseconds).
+    public static func ascending(_ values: [Double]) -> [Double] {
+        let n = values.count
+        guard n >= 256 else { return values.sorted() }
+        return values.withUnsafeBufferPointer { v in
+            let order = RowOrder.stableSorted(Array(0..<n)) { RowOrder.key(v[$0]) }
+            return order.map { v[$0] }
+        }
+    }
+
     /// The p-quantile of `sorted` (ascending, no missing values); NaN when it is empty.
     public static func type7(_ sorted: [Double], _ p: Double) -> Double {
         guard !sorted.isEmpty else { return .nan }

@@ -28,7 +28,8 @@ public enum WilcoxonRankSum {
         }
         let pooled = xs + ys
         let total = pooled.count
-        let order = (0..<total).sorted { pooled[$0] < pooled[$1] }
+        // Ties get mid-ranks, so their order among themselves does not matter.
+        let order = pooled.withUnsafeBufferPointer { v in RowOrder.stableSorted(Array(0..<total)) { RowOrder.key(v[$0]) } }
         var ranks = [Double](repeating: 0, count: total)
         var tieCorrection = 0.0
         var hasTies = false

@@ -61,8 +61,8 @@ public enum FollowUp {
             observed.append(time[i])
             if !event[i] { censoredTimes.append(time[i]) }
         }
-        observed.sort()
-        censoredTimes.sort()
+        observed = Quantile.ascending(observed)
+        censoredTimes = Quantile.ascending(censoredTimes)
         guard let medianObserved = sortedMedian(observed), let minimum = observed.first, let maximum = observed.last else {
             throw AnalysisError("no observations with a follow-up time")
         }

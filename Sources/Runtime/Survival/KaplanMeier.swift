@@ -325,7 +325,7 @@ public enum KaplanMeier {
     /// rows with entry < t <= time.
     static func countingCurve(label: String, rows: ArraySlice<Int>, time: [Double], event: [Bool], entry: [Double],
                               transform: ConfidenceTransform, z: Double) -> KaplanMeierCurve {
-        let entries = rows.map { entry[$0] }.sorted()
+        let entries = Quantile.ascending(rows.map { entry[$0] })
         var builder = CurveBuilder(atRisk: rows.count, transform: transform, z: z)
         var ended = 0      // rows with time < t_j
         var entered = 0    // rows with entry < t_j
