@@ -64,9 +64,7 @@ extension Interpreter {
         } else {
             data = try pipelineSource(def.pipeline, def.source, visiting: visiting.union([name]))
         }
-        for stage in stages {
-            data = try applyRowStage(stage, data, def.source, cohortName: name)
-        }
+        data = try applyRowStages(stages, data, def.source, cohortName: name)
         data.name = name
         cache[name] = data
         return data
@@ -243,13 +241,22 @@ extension Interpreter {
                 let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
                 let levelOfValue = texts.map { index[$0] ?? -1 }
                 var missing = 0
-                var last = 0
-                for i in 0..<n {
-                    let v = x[i]
-                    if v.isNaN { missing += 1; continue }
-                    if values[last] != v { last = values.firstIndex(of: v)! }
-                    codes[i] = levelOfValue[last]
-                    if codes[i] < 0 { missing += 1 }
+                x.withUnsafeBufferPointer { x in
+                    values.withUnsafeBufferPointer { values in
+                        levelOfValue.withUnsafeBufferPointer { levelOf in
+                            codes.withUnsafeMutableBufferPointer { out in
+                                for i in 0..<n {
+                                    let v = x[i]
+                                    var j = 0
+                                    while j < values.count, values[j] != v { j += 1 }
+                                    // NaN equals no value: missing.
+                                    let k = j < values.count ? levelOf[j] : -1
+                                    out[i] = k
+                                    if k < 0 { missing += 1 }
+                                }
+                            }
+                        }
+                    }
                 }
                 let labels = levels.map { levelLabel(name, display: display, level: $0, isBool: false) }
                 return Grouping(name: title, labels: labels, codes: codes, missing: missing)

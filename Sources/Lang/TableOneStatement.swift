@@ -11,13 +11,13 @@ extension Interpreter {
     /// categorical variable with Fisher's exact test, `yates(x)` with the continuity correction.
     func tableOne(_ a: Pipeline, _ b: Pipeline?, _ vars: [Expr], _ src: SourceFile, warnings: inout RunReport) throws -> TableOne {
         var first = try pipelineSource(a, src)
-        for stage in a.stages { first = try applyRowStage(stage, first, src, cohortName: first.name) }
+        first = try applyRowStages(a.stages[...], first, src, cohortName: first.name)
         var groups = [first.name]
         var table = first.table
         var groupOf = [Int](repeating: 0, count: first.table.rowCount)
         if let b {
             var second = try pipelineSource(b, src)
-            for stage in b.stages { second = try applyRowStage(stage, second, src, cohortName: second.name) }
+            second = try applyRowStages(b.stages[...], second, src, cohortName: second.name)
             groups.append(second.name)
             table = Table.stack(first.table, second.table)
             groupOf += [Int](repeating: 1, count: second.table.rowCount)

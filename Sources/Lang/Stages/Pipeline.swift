@@ -72,16 +72,22 @@ extension Interpreter {
     func runStages(_ p: Pipeline, _ start: PipelineRun) throws -> PipelineRun {
         var run = start
         let src = run.source
-        for stage in p.stages {
+        var k = p.stages.startIndex
+        while k < p.stages.endIndex {
+            let stage = p.stages[k]
             let before = run.items.count
             try cancellation.check()
+            // Consecutive row steps run together (one gather of the table for all of them).
+            var end = k + 1
+            if stage.verb.kind == .row { while end < p.stages.endIndex, p.stages[end].verb.kind == .row { end += 1 } }
             do {
-                try runStage(stage, &run)
+                if stage.verb.kind == .row { try runRowSteps(p.stages[k..<end], &run) } else { try runStage(stage, &run) }
             } catch let e as AnalysisError {
                 throw fail(e.message, stage.range, src)
             }
             // Notes met while the stage evaluated (an aggregate's value) come before its result.
             run.items.insert(contentsOf: notes.drain().map { PipelineRun.Produced.warning($0) }, at: before)
+            k = end
         }
         if !run.produced {
             // A pipeline of row steps alone shows how many rows are left.
@@ -93,7 +99,7 @@ extension Interpreter {
     /// One stage: an exhaustive switch over the verbs, one runner each (in this folder).
     func runStage(_ stage: Stage, _ run: inout PipelineRun) throws {
         switch stage.verb {
-        case .where, .require, .exclude: try runRowStep(stage, &run)
+        case .where, .require, .exclude: try runRowSteps([stage][...], &run)
         case .km: try runKaplanMeier(stage, &run)
         case .logrank: try runLogRank(stage, &run)
         case .cox: try runCox(stage, &run)
@@ -119,10 +125,17 @@ extension Interpreter {
         // A pipeline the database can serve is checked on the cohort's columns, without rows.
         var data = try pipelineSource(p, src, deferRows: deferrable(p))
         var producer: Stage? = nil
-        for stage in p.stages {
+        var k = p.stages.startIndex
+        while k < p.stages.endIndex {
+            let stage = p.stages[k]
+            k += 1
             switch stage.verb.kind {
             case .row:
-                data = try applyRowStage(stage, data, src, cohortName: data.name)
+                // Consecutive row steps together, as the run takes them.
+                var end = k
+                while end < p.stages.endIndex, p.stages[end].verb.kind == .row { end += 1 }
+                data = try applyRowStages(p.stages[(k - 1)..<end], data, src, cohortName: data.name)
+                k = end
             case .output:
                 if case .adtte(let endpoints, _)? = stage.dataset {
                     _ = try adtteDataset(endpoints, stage, data, src)

@@ -144,11 +144,29 @@ public enum Column: Sendable {
     /// The rows `indices`, in that order.
     public func gather(_ indices: [Int]) -> Column {
         switch self {
-        case .double(let v): return .double(indices.map { v[$0] })
-        case .int(let v): return .int(indices.map { v[$0] })
-        case .bool(let v): return .bool(indices.map { v[$0] })
-        case .date(let v): return .date(indices.map { v[$0] })
-        case .string(let c, let d): return .string(codes: indices.map { c[$0] }, dictionary: d)
+        case .double(let v): return .double(Column.pick(v, indices))
+        case .int(let v): return .int(Column.pick(v, indices))
+        case .bool(let v): return .bool(Column.pick(v, indices))
+        case .date(let v): return .date(Column.pick(v, indices))
+        case .string(let c, let d): return .string(codes: Column.pick(c, indices), dictionary: d)
+        }
+    }
+
+    /// `indices.map { values[$0] }` in one loop over raw buffers (an index out of range
+    /// stops the program, as the subscript would).
+    static func pick<T>(_ values: [T], _ indices: [Int]) -> [T] {
+        values.withUnsafeBufferPointer { v in
+            [T](unsafeUninitializedCapacity: indices.count) { out, count in
+                indices.withUnsafeBufferPointer { idx in
+                    let n = UInt(v.count)
+                    for i in 0..<idx.count {
+                        let j = idx[i]
+                        precondition(UInt(bitPattern: j) < n, "row index out of range")
+                        (out.baseAddress! + i).initialize(to: v[j])
+                    }
+                }
+                count = indices.count
+            }
         }
     }
 

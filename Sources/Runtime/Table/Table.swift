@@ -36,7 +36,15 @@ public struct Table: Sendable {
 
     /// Rows `indices`, in order.
     public func gather(_ indices: [Int]) -> Table {
-        Table(names: names, columns: columns.map { $0.gather(indices) }, origin: origin)
+        // Large tables: the columns shared among the cores (each gather is its own array).
+        guard columns.count > 1, indices.count * columns.count >= 1 << 20 else {
+            return Table(names: names, columns: columns.map { $0.gather(indices) }, origin: origin)
+        }
+        var gathered = [Column?](repeating: nil, count: columns.count)
+        gathered.withUnsafeMutableBufferPointer { out in
+            CSVReader.concurrently(columns.count) { k in out[k] = columns[k].gather(indices) }
+        }
+        return Table(names: names, columns: gathered.map { $0! }, origin: origin)
     }
 
     /// Rows where `mask` is true.
