@@ -34,7 +34,9 @@ extension Interpreter {
             // `let g = cut(x, [...], labels: [...])` orders g's levels as its labels.
             if case .call("cut", let args) = e.kind, let labels = args.first(where: { $0.label == "labels" }),
                case .list(let items) = labels.value.kind {
+                var seen = Set<String>()
                 let texts = items.compactMap { a -> String? in if case .string(let t) = a.kind { return t }; return nil }
+                    .filter { seen.insert($0).inserted }   // bins with one label are one level
                 env.levels[n.text] = LevelOrder(values: texts, name: n, source: src)
             }
             invalidate()

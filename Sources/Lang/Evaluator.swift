@@ -479,8 +479,12 @@ struct Evaluator {
                 return .column(.date((0..<n).map { cond[$0] == Column.boolNA ? Column.dateNA : (cond[$0] == 1 ? x[$0] : y[$0]) }))
             }
             if a.typeName == "text" || b.typeName == "text" {
-                let x = textValues(a), y = textValues(b)
-                return .column(Column.fromStrings((0..<n).map { cond[$0] == Column.boolNA ? nil : (cond[$0] == 1 ? x($0) : y($0)) }))
+                for (v, arg) in [(a, args[1]), (b, args[2])] where v.typeName != "text" && v.typeName != "missing" {
+                    let written = src.slice(arg.value.range)
+                    throw fail("both values of `ifelse` are text when one is; `\(written)` is a \(v.typeName)", arg.value, src,
+                               hints: v.typeName == "number" ? ["write it as text: `\"\(written)\"`"] : [])
+                }
+                return .column(Self.chooseText(cond, a, b, count: n))
             }
             let x = try numbers(a, args[1].value, src, what: "both values of `ifelse`"), y = try numbers(b, args[2].value, src, what: "both values of `ifelse`")
             return .column(.double((0..<n).map { cond[$0] == Column.boolNA ? .nan : (cond[$0] == 1 ? x[$0] : y[$0]) }))

@@ -112,22 +112,26 @@ extension Evaluator {
             }
         }
         let x = try numbers(positional[0].value, src, what: "the value `cut` bins")
+        // The dictionary in label order, so the levels keep the bins' order; bins with the
+        // same label are one level, as R's `cut` makes them.
+        var dictionary = [String]()
+        let binCode: [UInt32] = labels.map { l in
+            if let k = dictionary.firstIndex(of: l) { return UInt32(k) }
+            dictionary.append(l)
+            return UInt32(dictionary.count - 1)
+        }
         var below = 0
-        let out: [String?] = x.map { v in
-            if v.isNaN { return nil }
-            if v < breaks[0] { below += 1; return nil }
+        let codes = x.map { v -> UInt32 in
+            if v.isNaN { return Column.stringNA }
+            if v < breaks[0] { below += 1; return Column.stringNA }
             var k = 0
             while k + 1 < breaks.count && v >= breaks[k + 1] { k += 1 }
-            return labels[k]
+            return binCode[k]
         }
         if below > 0 {
             notes?.add(LangError(Diagnostic(.note, "\(below) row\(below == 1 ? "" : "s") below \(formatNumber(breaks[0])) fall in no bin of `cut` and are missing", at: e.range), in: src))
         }
-        // The dictionary in label order, so the levels keep the bins' order.
-        var codes = [UInt32](repeating: Column.stringNA, count: out.count)
-        let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, UInt32($0)) })
-        for i in out.indices { if let l = out[i] { codes[i] = index[l]! } }
-        return .column(.string(codes: codes, dictionary: labels))
+        return .column(.string(codes: codes, dictionary: dictionary))
     }
 }
 

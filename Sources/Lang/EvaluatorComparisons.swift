@@ -60,6 +60,44 @@ extension Evaluator {
         }
     }
 
+    /// `ifelse` on text: each row's code from `a` where the condition holds, from `b` where
+    /// it does not, missing where it is missing; the two dictionaries made one, keeping the
+    /// values some row takes, in order of first use by code (no text per row).
+    static func chooseText(_ cond: [UInt8], _ a: Value, _ b: Value, count n: Int) -> Column {
+        func coded(_ v: Value) -> (codes: [UInt32]?, constant: UInt32, dictionary: [String]) {
+            switch v {
+            case .column(.string(let codes, let dict)): return (codes, 0, dict)
+            case .scalar(.text(let s)): return (nil, 0, [s])
+            default: return (nil, Column.stringNA, [])
+            }
+        }
+        let x = coded(a), y = coded(b)
+        // y's codes after x's; a value in both keeps x's code.
+        var merged = x.dictionary
+        var index = [String: UInt32]()
+        for (k, s) in merged.enumerated() where index[s] == nil { index[s] = UInt32(k) }
+        let remap = y.dictionary.map { s -> UInt32 in
+            if let k = index[s] { return k }
+            let k = UInt32(merged.count)
+            merged.append(s)
+            index[s] = k
+            return k
+        }
+        var codes = [UInt32](repeating: Column.stringNA, count: n)
+        codes.withUnsafeMutableBufferPointer { out in
+            for i in 0..<n {
+                switch cond[i] {
+                case 1: out[i] = x.codes?[i] ?? x.constant
+                case 0:
+                    let k = y.codes?[i] ?? y.constant
+                    out[i] = k == Column.stringNA ? k : remap[Int(k)]
+                default: break
+                }
+            }
+        }
+        return Column.compacted(codes: codes, dictionary: merged)
+    }
+
     /// The text of each row of a text column or scalar (nil: missing).
     func textValues(_ v: Value) -> (Int) -> String? {
         switch v {

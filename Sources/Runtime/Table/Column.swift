@@ -195,6 +195,17 @@ public enum Column: Sendable {
     }
 
     /// Builds a dictionary-encoded string column from optional strings.
+    /// A text column without the dictionary entries no row uses, the others in their order.
+    public static func compacted(codes: [UInt32], dictionary: [String]) -> Column {
+        var used = [Bool](repeating: false, count: dictionary.count)
+        for c in codes where c != Column.stringNA { used[Int(c)] = true }
+        if !used.contains(false) { return .string(codes: codes, dictionary: dictionary) }
+        var renumber = [UInt32](repeating: Column.stringNA, count: dictionary.count)
+        var kept = [String]()
+        for k in dictionary.indices where used[k] { renumber[k] = UInt32(kept.count); kept.append(dictionary[k]) }
+        return .string(codes: codes.map { $0 == Column.stringNA ? $0 : renumber[Int($0)] }, dictionary: kept)
+    }
+
     public static func fromStrings(_ values: [String?]) -> Column {
         var dict = [String]()
         var index = [String: UInt32]()
