@@ -153,7 +153,7 @@ extension Interpreter {
                 }
                 let known = Set(ci.curves.map(\.cause)).sorted()
                 o.causes = try option.values.map { e in
-                    guard case .number(let x) = e.kind, x == x.rounded(), known.contains(Int(x)) else {
+                    guard case .number(let x) = e.kind, x == x.rounded(), abs(x) < 1e9, known.contains(Int(x)) else {
                         throw fail("`cause` takes cause numbers: " + known.map { "\($0) (\(ci.causeLabels[$0] ?? String($0)))" }.joined(separator: ", "), e.range, src)
                     }
                     return Int(x)
