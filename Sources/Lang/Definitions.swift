@@ -9,6 +9,15 @@ extension Interpreter {
         }
     }
 
+    /// Where a file that cannot be read was looked for: a script's paths from its folder, a
+    /// path given on the command line (`--param data=...`) from the working directory.
+    func pathHints(_ pathExpr: Expr) -> [String] {
+        if case .name(let n) = pathExpr.kind, overrides[n] != nil {
+            return ["`\(n)` is given by `--param \(n)=...`, whose path is relative to the working directory"]
+        }
+        return ["paths are relative to the folder of the script (at the REPL: the working directory)"]
+    }
+
     /// Handles definitions (and, when checking, resolves pipelines without running them).
     func define(_ s: Statement, _ src: SourceFile, checkOnly: Bool) throws {
         switch s.kind {
@@ -274,7 +283,7 @@ extension Interpreter {
             } catch let e as DataSourceError {
                 throw sourceFailure(e, path, pathExpr, selector, src)
             } catch let e as DataError {
-                throw fail(fileMessage(e, path, resolved), pathExpr.range, src, hints: e.line == nil && kind.readsFiles ? ["paths are relative to the folder of the script (at the REPL: the working directory)"] : [])
+                throw fail(fileMessage(e, path, resolved), pathExpr.range, src, hints: e.line == nil && kind.readsFiles ? pathHints(pathExpr) : [])
             }
         } else if let (t, l) = loadedFiles[cacheKey] {
             table = t; label = l
@@ -304,7 +313,7 @@ extension Interpreter {
                 table = t
                 label = kind.readsFiles ? path : source.displayName
             } catch let e as DataError {
-                throw fail(fileMessage(e, path, resolved), pathExpr.range, src, hints: e.line == nil && kind.readsFiles ? ["paths are relative to the folder of the script (at the REPL: the working directory)"] : [])
+                throw fail(fileMessage(e, path, resolved), pathExpr.range, src, hints: e.line == nil && kind.readsFiles ? pathHints(pathExpr) : [])
             } catch let e as DataSourceError {
                 throw sourceFailure(e, path, pathExpr, selector, src)
             }

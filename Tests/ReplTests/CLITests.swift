@@ -85,6 +85,10 @@ struct CLITests {
         let r = try CLITests.lart(["run", "examples/quickstart.lart", "--param", "registry=nowhere.csv"])
         #expect(r.status == 1)
         #expect(r.stderr.contains("nowhere.csv"))
+        // The path on the command line is read from the working directory, not the script's
+        // folder; the hint says which.
+        #expect(r.stderr.contains("`registry` is given by `--param registry=...`, whose path is relative to the working directory"))
+        #expect(!r.stderr.contains("relative to the folder of the script"))
     }
 
     @Test func checkDoesNotRun() throws {
