@@ -42,15 +42,31 @@ for who in lart:results-registry.md polars:results-registry-polars.md R:results-
     done
 done
 python3 bench/sidebyside.py --registry > bench/results-registry-sidebyside.md
-# The same whole run through `lart run` (the language: parse, check, use, endpoints, report),
-# best of 5, in a fresh process each time.
+# The same whole run through `lart run` (the language: start-up, parse, check, use, endpoints,
+# report) and through `Rscript bench/registry.R` (start-up, packages, fread, the four analyses,
+# printed): whole processes, taking turns, best of 5 each, in a fresh process each time.
 for n in $(echo "$RUN_ROWS" | tr , ' '); do
-    .build/release/lart run bench/registry.lart --param data=bench/out/registry-$n.csv > bench/out/registry-lart-run-$n.txt
-    best=""
+    data=bench/out/registry-$n.csv
+    .build/release/lart run bench/registry.lart --param data=$data > bench/out/registry-lart-run-$n.txt
+    lart_best=""; r_best=""; lart_all=""; r_all=""
     for k in 1 2 3 4 5; do
-        t=$( { /usr/bin/time -f "%e" .build/release/lart run bench/registry.lart --param data=bench/out/registry-$n.csv > /dev/null; } 2>&1 | tail -1)
-        best=$(printf "%s\n%s\n" "$best" "$t" | grep . | sort -g | head -1)
+        t=$( { /usr/bin/time -f "%e" .build/release/lart run bench/registry.lart --param data=$data > /dev/null; } 2>&1 | tail -1)
+        lart_all="$lart_all $t"
+        lart_best=$(printf "%s\n%s\n" "$lart_best" "$t" | grep . | sort -g | head -1)
+        t=$( { /usr/bin/time -f "%e" Rscript bench/registry.R $data > bench/out/registry-R-run-$n.txt; } 2>&1 | tail -1)
+        r_all="$r_all $t"
+        r_best=$(printf "%s\n%s\n" "$r_best" "$t" | grep . | sort -g | head -1)
     done
-    echo "lart run bench/registry.lart at $n rows: best of 5 $best s (wall, whole process: start-up, check of the script on the data, run, output)" >> bench/results-registry-sidebyside.md
+    ratio=$(awk -v r="$r_best" -v l="$lart_best" 'BEGIN { printf "%.1f", r / l }')
+    {
+        echo
+        echo "Whole processes at $n rows, taking turns, best of 5 (wall seconds, start-up and printing included):"
+        echo
+        echo "| run | best (s) | all five (s) |"
+        echo "|---|---:|---|"
+        echo "| \`lart run bench/registry.lart\` | $lart_best |$lart_all |"
+        echo "| \`Rscript bench/registry.R\` | $r_best |$r_all |"
+        echo "| R / lart | $ratio (goal 25) | |"
+    } >> bench/results-registry-sidebyside.md
 done
 cat bench/results-registry-sidebyside.md
