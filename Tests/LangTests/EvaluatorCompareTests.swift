@@ -69,3 +69,90 @@ struct EvaluatorCompareTests {
         #expect(counts == [2, 2, 2, 1])
     }
 }
+
+/// Text compared with a value once per distinct value (`Evaluator.byCode`) gives, row by row,
+/// what comparing each row's text gives: R's order of text, missing where the text is missing,
+/// the value on either side, values that no row has included.
+struct TextCompareTests {
+    @Test func byCodeIsEachRowCompared() throws {
+        let dir = FileManager.default.temporaryDirectory.path
+        let path = dir + "/lart-text-\(UInt64.random(in: 0...UInt64.max)).csv"
+        let grades = ["low", "high", "", "mid", "Low", "high", "b", "LOW", ""]
+        try ("id,g\n" + grades.enumerated().map { "\($0.offset + 1),\($0.element)" }.joined(separator: "\n") + "\n")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let ops = ["==", "!=", "<", "<=", ">", ">="]
+        let literals = ["low", "Low", "a", "m", "zzz", "high"]
+        var script = "use \"\(path)\" as t\n"
+        var expected = [Int]()
+        for op in ops {
+            for lit in literals {
+                script += "t | where g \(op) \"\(lit)\" | count\n"
+                script += "t | where \"\(lit)\" \(op) g | count\n"
+                func holds(_ a: String, _ b: String) -> Bool {
+                    let c = Evaluator.textOrder(a, b)
+                    switch op {
+                    case "==": return c == 0
+                    case "!=": return c != 0
+                    case "<": return c < 0
+                    case "<=": return c <= 0
+                    case ">": return c > 0
+                    default: return c >= 0
+                    }
+                }
+                let present = grades.filter { !$0.isEmpty }
+                expected.append(present.filter { holds($0, lit) }.count)
+                expected.append(present.filter { holds(lit, $0) }.count)
+            }
+        }
+        let report = Interpreter().runChecked(script)
+        #expect(report.errors.isEmpty)
+        #expect(report.results.map { ($0.result as? CountResult)?.total ?? -1 } == expected)
+        // R's order: lower case before upper case, after the letters ignoring case.
+        #expect(Evaluator.textOrder("low", "Low") < 0 && Evaluator.textOrder("high", "Low") < 0 && Evaluator.textOrder("Low", "mid") < 0)
+    }
+}
+
+/// A cohort of several steps (gathered once, each condition on the columns it reaches) has
+/// the rows and the flow of the same steps as cohorts of one step each, chained: with
+/// aggregates over the rows left (`median`), `let`s reaching other columns, missing values,
+/// `exclude` and `require`.
+struct RowStepsTests {
+    @Test func severalStepsAreTheStepsChained() throws {
+        let dir = FileManager.default.temporaryDirectory.path
+        let path = dir + "/lart-steps-\(UInt64.random(in: 0...UInt64.max)).csv"
+        var state: UInt64 = 7
+        func next(_ m: UInt64) -> UInt64 { state = state &* 6364136223846793005 &+ 1442695040888963407; return (state >> 33) % m }
+        var csv = "id,age,sex,stage,bmi,site\n"
+        for i in 1...400 {
+            let bmi = next(9) == 0 ? "NA" : "\(15 + next(250) / 10)"
+            let stage = next(7) == 0 ? "" : "\(1 + next(4))"
+            csv += "\(i),\(20 + next(70)),\(next(2) == 0 ? "F" : "M"),\(stage),\(bmi),\(["lung", "bone", "liver"][Int(next(3))])\n"
+        }
+        try csv.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let steps = ["where age > median(age)", "exclude site == \"bone\"", "require heavy", "where stage is not missing",
+                     "where bmi < median(bmi) or sex == \"M\""]
+        var script = "use \"\(path)\" as t\nlet heavy = bmi >= mean(bmi) - 2\n"
+        script += "cohort all_steps = t " + steps.joined(separator: " | ") + "\n"
+        var previous = "t"
+        for (k, s) in steps.enumerated() {
+            script += "cohort c\(k) = \(previous) \(s)\n"
+            previous = "c\(k)"
+        }
+        script += "all_steps | list limit 1000\n\(previous) | list limit 1000\nall_steps | flow\n"
+        for k in 0..<steps.count { script += "c\(k) | count\n" }
+        let report = Interpreter().runChecked(script)
+        #expect(report.errors.isEmpty)
+        let lists = report.results.compactMap { $0.result as? RowsResult }
+        #expect(lists.count == 2)
+        let ids = lists.map { $0.table["id"]?.doubles() ?? [] }
+        #expect(!ids[0].isEmpty && ids[0] == ids[1])
+        // The flow's count after each step: the rows of the chained cohort after that step.
+        let flow = try #require(report.results.compactMap { $0.result as? FlowResult }.first)
+        let chained = report.results.compactMap { ($0.result as? CountResult)?.total }
+        #expect(chained.count == steps.count)
+        #expect(flow.steps.map(\.after) == [400] + chained)
+        #expect(Set(chained).count == steps.count, "each step drops rows: \(chained)")
+    }
+}
