@@ -137,7 +137,7 @@ struct RowStepsTests {
         script += "cohort all_steps = t " + steps.joined(separator: " | ") + "\n"
         var previous = "t"
         for (k, s) in steps.enumerated() {
-            script += "cohort c\(k) = \(previous) \(s)\n"
+            script += "cohort c\(k) = \(previous)" + (s.hasPrefix("where") ? " " : " | ") + s + "\n"
             previous = "c\(k)"
         }
         script += "all_steps | list limit 1000\n\(previous) | list limit 1000\nall_steps | flow\n"
@@ -145,7 +145,7 @@ struct RowStepsTests {
         let report = Interpreter().runChecked(script)
         #expect(report.errors.isEmpty)
         let lists = report.results.compactMap { $0.result as? RowsResult }
-        #expect(lists.count == 2)
+        try #require(lists.count == 2)
         let ids = lists.map { $0.table["id"]?.doubles() ?? [] }
         #expect(!ids[0].isEmpty && ids[0] == ids[1])
         // The flow's count after each step: the rows of the chained cohort after that step.
