@@ -80,9 +80,14 @@ extension Interpreter {
             if parts.contains(where: { $0.name == s.text }) { throw fail("`\(s.text)` is listed twice", s.range, src) }
             parts.append(try cohortData(s.text, at: (s.range, src), visiting: visiting))
         }
-        var table = parts[0].table.adding("cohort", Column.fromStrings([String?](repeating: parts[0].name, count: parts[0].table.rowCount)))
+        // Each part's name as the one value of its `cohort` column.
+        func named(_ part: CohortData) -> Table {
+            let n = part.table.rowCount
+            return part.table.adding("cohort", .string(codes: [UInt32](repeating: 0, count: n), dictionary: n > 0 ? [part.name] : []))
+        }
+        var table = named(parts[0])
         for part in parts.dropFirst() {
-            let t = part.table.adding("cohort", Column.fromStrings([String?](repeating: part.name, count: part.table.rowCount)))
+            let t = named(part)
             table = Table.stack(table, t)
         }
         let name = parts.map(\.name).joined(separator: " + ")

@@ -37,14 +37,11 @@ extension Interpreter {
             let name = "factor(\(Interpreter.displayName(first.value, src)))"
             let variable = variableName(first.value)
             do {
-                if case .column(.string(let codes, let dict)) = v {
-                    let order = try levelOrder(variable, codes: codes, dictionary: dict, first.value, src)
-                    return (name, try DesignMatrix.factor(codes: codes, dictionary: dict, order: order, reference: reference, name: name))
-                }
-                let values = try factorValues(v, first.value, src)
-                let present = DesignMatrix.sortedLevels(Array(Set(values.compactMap { $0 })))
-                let order = env.levels[variable ?? ""] != nil ? try orderedLevels(variable, present: present, fallback: present, first.value, src) : nil
-                return (name, try DesignMatrix.factor(values: values, levels: order, reference: reference, name: name))
+                // A number's or yes/no's values as text codes (levels sorted as numbers when
+                // every level is one, as R's factor of a number).
+                let (codes, dict) = try factorCodes(v, first.value, src)
+                let order = try levelOrder(variable, codes: codes, dictionary: dict, first.value, src)
+                return (name, try DesignMatrix.factor(codes: codes, dictionary: dict, order: order, reference: reference, name: name))
             } catch let e as AnalysisError {
                 throw fail(e.message, part.range, src)
             }
@@ -82,24 +79,20 @@ extension Interpreter {
         return try orderedLevels(name, present: levels, fallback: levels, e, src)
     }
 
-    func factorValues(_ v: Value, _ e: Expr, _ src: SourceFile) throws -> [String?] {
+    /// The values of `factor(x)` as text codes: a text column's own, yes/no as false and
+    /// true, a number's distinct values each written once (`Column.textCoded`).
+    func factorCodes(_ v: Value, _ e: Expr, _ src: SourceFile) throws -> (codes: [UInt32], dictionary: [String]) {
         switch v {
-        case .column(let c):
-            if case .date = c { throw fail("cannot make a factor of a date", e.range, src) }
-            if case .bool(let b) = c { return b.map { $0 == Column.boolNA ? nil : ($0 == 1 ? "true" : "false") } }
-            return c.strings()
+        case .column(.date): throw fail("cannot make a factor of a date", e.range, src)
+        case .column(let c): return c.textCoded()
         case .scalar: throw fail("`factor` needs a column", e.range, src)
         }
     }
 
-    /// `factorValues` as codes: a text column's own codes, yes/no as false and true, numbers
-    /// by their text.
+    /// `factorCodes` as categories (Table 1).
     func factorCategories(_ v: Value, _ e: Expr, _ src: SourceFile) throws -> Categories {
-        switch v {
-        case .column(.string(let codes, let dict)): return Categories(dictionaryCodes: codes, dictionary: dict)
-        case .column(.bool(let b)): return Categories(booleans: b, no: "false", yes: "true")
-        case .column, .scalar: return Categories(try factorValues(v, e, src))
-        }
+        let (codes, dictionary) = try factorCodes(v, e, src)
+        return Categories(dictionaryCodes: codes, dictionary: dictionary)
     }
 
     func buildDesign(_ formula: Formula, _ data: CohortData, _ src: SourceFile) throws -> BuiltDesign {

@@ -22,3 +22,29 @@ struct ColumnConversionTests {
         }
     }
 }
+
+/// `Column.textCoded`: the text `text(at:)` gives, each distinct value once, without a string
+/// per row: numbers in ascending order, -0 and 0 one value, integers past 2^53 kept apart.
+struct TextCodedTests {
+    func decoded(_ c: Column) -> [String?] {
+        let (codes, dictionary) = c.textCoded()
+        return codes.map { $0 == Column.stringNA ? nil : dictionary[Int($0)] }
+    }
+
+    @Test func sameTextAsEachRow() {
+        var many = [Double]()
+        for i in 0..<3000 { many.append(i % 11 == 0 ? .nan : Double((i * 7919) % 97) / 4 - 5) }
+        let columns: [Column] = [
+            .double([2, .nan, -0.0, 0, 10, 2.5, -1]),
+            .double(many),
+            .int([Int64(1) << 53, (Int64(1) << 53) + 1, Column.intNA, -3, Int64(1) << 53]),
+            .date([18000, Column.dateNA, 17000, 18000]),
+            .bool([1, 0, Column.boolNA, 1]),
+            .string(codes: [1, 0, Column.stringNA], dictionary: ["b", "a"]),
+        ]
+        for c in columns { #expect(decoded(c) == c.strings()) }
+        let (_, dictionary) = Column.double([2, .nan, -0.0, 0, 10, 2.5, -1]).textCoded()
+        #expect(dictionary == ["-1", "0", "2", "2.5", "10"])
+        #expect(Column.int([Int64(1) << 53, (Int64(1) << 53) + 1]).textCoded().dictionary.count == 2)
+    }
+}

@@ -130,6 +130,41 @@ public enum Column: Sendable {
         (0..<count).map { text(at: $0) }
     }
 
+    /// The column as text codes, each distinct value written once as `text(at:)` writes it:
+    /// a text column's own codes and dictionary; a number, date or yes/no column coded by the
+    /// dense rank of its values (the dictionary ascending), so a factor of a number costs a
+    /// sort of the values, not a string per row.
+    public func textCoded() -> (codes: [UInt32], dictionary: [String]) {
+        switch self {
+        case .string(let c, let d): return (c, d)
+        case .bool(let v): return (v.map { $0 == Column.boolNA ? Column.stringNA : UInt32($0) }, ["false", "true"])
+        case .double(let v):
+            return Column.coded(count: v.count, missing: { v[$0].isNaN }, key: { RowOrder.key(v[$0]) }, text: { formatNumber(v[$0]) })
+        case .int(let v):
+            return Column.coded(count: v.count, missing: { v[$0] == Column.intNA }, key: { RowOrder.key(Int(v[$0])) }, text: { String(v[$0]) })
+        case .date(let v):
+            return Column.coded(count: v.count, missing: { v[$0] == Column.dateNA }, key: { RowOrder.key(Int(v[$0])) },
+                                text: { CivilDate(days: v[$0]).description })
+        }
+    }
+
+    /// Codes by the dense rank of `key` over the rows not `missing`; each rank's text from its
+    /// first row.
+    static func coded(count n: Int, missing: (Int) -> Bool, key: (Int) -> UInt64, text: (Int) -> String) -> (codes: [UInt32], dictionary: [String]) {
+        var rows = [Int]()
+        rows.reserveCapacity(n)
+        for i in 0..<n where !missing(i) { rows.append(i) }
+        let (rank, distinct) = RowOrder.denseRanks(keys: rows.map(key))
+        var dictionary = [String?](repeating: nil, count: distinct)
+        var codes = [UInt32](repeating: Column.stringNA, count: n)
+        for (p, i) in rows.enumerated() {
+            let r = Int(rank[p]) - 1
+            codes[i] = UInt32(r)
+            if dictionary[r] == nil { dictionary[r] = text(i) }
+        }
+        return (codes, dictionary.map { $0 ?? "" })
+    }
+
     /// One cell rendered as text, nil when missing.
     public func text(at i: Int) -> String? {
         switch self {
