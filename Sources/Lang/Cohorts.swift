@@ -227,38 +227,23 @@ extension Interpreter {
             case .date:
                 throw fail("cannot group by a date; group by a derived value such as `year(\(display))`", e.range, src)
             case .int, .double:
-                let x = c.doubles()!
-                // The distinct values, found by comparing with the few seen (a grouping has at
-                // most 20); more than that is an error, which counts them all.
-                var values = [Double]()
-                var previous = Double.nan
-                for v in x where !v.isNaN && v != previous {
-                    previous = v
-                    if !values.contains(v) { values.append(v); if values.count > 20 { break } }
+                // The distinct values in ascending order, each row coded by its value's rank
+                // (`Column.textCoded`: a counting or radix sort, no text per row).
+                let (valueCodes, texts) = c.textCoded()
+                if texts.count > 20 {
+                    throw fail("`\(display)` has \(texts.count) distinct values; group by a condition such as `\(display) >= \(texts[texts.count / 2])`", e.range, src)
                 }
-                if values.count > 20 {
-                    let all = Array(Set(x.filter { !$0.isNaN })).sorted()
-                    throw fail("`\(display)` has \(all.count) distinct values; group by a condition such as `\(display) >= \(formatNumber(all[all.count / 2]))`", e.range, src)
-                }
-                values.sort()
-                let texts = values.map(formatNumber)
                 let levels = try orderedLevels(name, present: texts, fallback: texts, e, src)
                 let index = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
                 let levelOfValue = texts.map { index[$0] ?? -1 }
                 var missing = 0
-                x.withUnsafeBufferPointer { x in
-                    values.withUnsafeBufferPointer { values in
-                        levelOfValue.withUnsafeBufferPointer { levelOf in
-                            codes.withUnsafeMutableBufferPointer { out in
-                                for i in 0..<n {
-                                    let v = x[i]
-                                    var j = 0
-                                    while j < values.count, values[j] != v { j += 1 }
-                                    // NaN equals no value: missing.
-                                    let k = j < values.count ? levelOf[j] : -1
-                                    out[i] = k
-                                    if k < 0 { missing += 1 }
-                                }
+                valueCodes.withUnsafeBufferPointer { v in
+                    levelOfValue.withUnsafeBufferPointer { levelOf in
+                        codes.withUnsafeMutableBufferPointer { out in
+                            for i in 0..<n {
+                                let k = v[i] == Column.stringNA ? -1 : levelOf[Int(v[i])]
+                                out[i] = k
+                                if k < 0 { missing += 1 }
                             }
                         }
                     }
