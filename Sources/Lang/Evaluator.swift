@@ -440,13 +440,29 @@ struct Evaluator {
                 default: return { $0.rounded(.up) }
                 }
             }()
-            return .column(.double(x.map(f)))
+            let y = x.map(f)
+            if name == "log" || name == "sqrt" {
+                // R gives NaN with a warning ("NaNs produced"); here the rows are missing, and said so.
+                let lost = zip(x, y).reduce(0) { $0 + (!$1.0.isNaN && $1.1.isNaN ? 1 : 0) }
+                if lost > 0 {
+                    let what = name == "log" ? "the logarithm of a negative number" : "the square root of a negative number"
+                    notes?.add(LangError(Diagnostic(.note, "`\(src.slice(e.range))` is missing for \(lost) row\(lost == 1 ? "" : "s"): \(what) is not a number (R gives NaN with a warning)", at: e.range), in: src))
+                }
+            }
+            return .column(.double(y))
         case "round":
             try arity(1...2)
             let x = try numbers(args[0].value, src, what: "the argument of `round`")
-            let digits = args.count > 1 ? try numbers(args[1].value, src, what: "the digits of `round`").first ?? 0 : 0
+            // R's `round`: the digits to a whole number; past 15 decimals a double has nothing
+            // left to round, and a value too large to scale stays as it is.
+            let digits = (args.count > 1 ? try numbers(args[1].value, src, what: "the digits of `round`").first ?? 0 : 0).rounded()
+            if digits > 15 { return .column(.double(x)) }
+            if digits < -308 { return .column(.double(x.map { $0.isNaN ? $0 : 0 })) }
             let scale = Foundation_pow(10, digits)
-            return .column(.double(x.map { ($0 * scale).rounded(.toNearestOrEven) / scale }))
+            return .column(.double(x.map { v in
+                let scaled = v * scale
+                return scaled.isFinite ? scaled.rounded(.toNearestOrEven) / scale : v
+            }))
         case "eqd2", "bed", "lart_dose":
             guard positional.count == 2 else {
                 throw fail("`\(name)` takes the total dose and the number of fractions", e, src, hints: [Evaluator.functions[name]!])
