@@ -377,7 +377,7 @@ struct Evaluator {
         "bed": "bed(dose, fractions, ab: 10): biologically effective dose",
         "lart_dose": "lart_dose(dose, fractions): true when the course meets the LART dose criteria",
         "year": "year(date)", "days": "days(date - date) or days(duration)",
-        "coalesce": "coalesce(a, b, ...): the first non-missing value per row",
+        "coalesce": "coalesce(a, b, ...): the first non-missing value per row (numbers, dates or text: `coalesce(site, \"unknown\")`)",
         "ifelse": "ifelse(condition, a, b): a where the condition holds, b where it does not (missing where it is missing)",
         "median": "median(x): the median of x over the rows it is evaluated on (missing values left out)",
         "mean": "mean(x): the mean of x over the rows (missing values left out)",
@@ -407,6 +407,15 @@ struct Evaluator {
         case "first", "last", "coalesce":
             guard !positional.isEmpty else { throw fail("`\(name)` needs at least one argument", e, src) }
             let values = try positional.map { try eval($0.value, src) }
+            if name == "coalesce", values.contains(where: { $0.typeName == "text" }) {
+                // Text: a label for the missing (`coalesce(site, "unknown")`).
+                for (v, arg) in zip(values, positional) where v.typeName != "text" && v.typeName != "missing" {
+                    let written = src.slice(arg.value.range)
+                    throw fail("the values of `coalesce` are text when one is; `\(written)` is a \(v.typeName)", arg.value, src,
+                               hints: v.typeName == "number" ? ["write it as text: `\"\(written)\"`"] : [])
+                }
+                return .column(Self.coalesceText(values, count: n))
+            }
             if values.allSatisfy({ $0.typeName == "date" || $0.typeName == "missing" }) {
                 let cols = try positional.map { try dates($0.value, src, what: "each argument of `\(name)`") }
                 var out = [Int32](repeating: Column.dateNA, count: n)

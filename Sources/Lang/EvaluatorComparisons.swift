@@ -60,42 +60,75 @@ extension Evaluator {
         }
     }
 
-    /// `ifelse` on text: each row's code from `a` where the condition holds, from `b` where
-    /// it does not, missing where it is missing; the two dictionaries made one, keeping the
-    /// values some row takes, in order of first use by code (no text per row).
-    static func chooseText(_ cond: [UInt8], _ a: Value, _ b: Value, count n: Int) -> Column {
-        func coded(_ v: Value) -> (codes: [UInt32]?, constant: UInt32, dictionary: [String]) {
-            switch v {
-            case .column(.string(let codes, let dict)): return (codes, 0, dict)
-            case .scalar(.text(let s)): return (nil, 0, [s])
-            default: return (nil, Column.stringNA, [])
+    /// Text values (columns, single values, missing) read through one dictionary: each
+    /// value's codes mapped into it, a value met again keeping its first code.
+    struct MergedText {
+        var dictionary: [String] = []
+        private var index: [String: UInt32] = [:]
+
+        /// A value's code at row i in the merged dictionary (`Column.stringNA`: missing).
+        struct Reader {
+            let codes: [UInt32]?
+            let constant: UInt32
+            let remap: [UInt32]
+            @inline(__always) func code(_ i: Int) -> UInt32 {
+                let k = codes?[i] ?? constant
+                return k == Column.stringNA ? k : remap[Int(k)]
             }
         }
-        let x = coded(a), y = coded(b)
-        // y's codes after x's; a value in both keeps x's code.
-        var merged = x.dictionary
-        var index = [String: UInt32]()
-        for (k, s) in merged.enumerated() where index[s] == nil { index[s] = UInt32(k) }
-        let remap = y.dictionary.map { s -> UInt32 in
-            if let k = index[s] { return k }
-            let k = UInt32(merged.count)
-            merged.append(s)
-            index[s] = k
-            return k
+
+        mutating func add(_ v: Value) -> Reader {
+            let (codes, constant, own): ([UInt32]?, UInt32, [String]) = {
+                switch v {
+                case .column(.string(let codes, let dict)): return (codes, 0, dict)
+                case .scalar(.text(let s)): return (nil, 0, [s])
+                default: return (nil, Column.stringNA, [])
+                }
+            }()
+            let remap = own.map { s -> UInt32 in
+                if let k = index[s] { return k }
+                let k = UInt32(dictionary.count)
+                dictionary.append(s)
+                index[s] = k
+                return k
+            }
+            return Reader(codes: codes, constant: constant, remap: remap)
         }
+    }
+
+    /// `ifelse` on text: each row's code from `a` where the condition holds, from `b` where
+    /// it does not, missing where it is missing; the dictionaries made one, keeping the
+    /// values some row takes (no text per row).
+    static func chooseText(_ cond: [UInt8], _ a: Value, _ b: Value, count n: Int) -> Column {
+        var merged = MergedText()
+        let x = merged.add(a), y = merged.add(b)
         var codes = [UInt32](repeating: Column.stringNA, count: n)
         codes.withUnsafeMutableBufferPointer { out in
             for i in 0..<n {
                 switch cond[i] {
-                case 1: out[i] = x.codes?[i] ?? x.constant
-                case 0:
-                    let k = y.codes?[i] ?? y.constant
-                    out[i] = k == Column.stringNA ? k : remap[Int(k)]
+                case 1: out[i] = x.code(i)
+                case 0: out[i] = y.code(i)
                 default: break
                 }
             }
         }
-        return Column.compacted(codes: codes, dictionary: merged)
+        return Column.compacted(codes: codes, dictionary: merged.dictionary)
+    }
+
+    /// `coalesce` on text: each row's first value that is not missing.
+    static func coalesceText(_ values: [Value], count n: Int) -> Column {
+        var merged = MergedText()
+        let readers = values.map { merged.add($0) }
+        var codes = [UInt32](repeating: Column.stringNA, count: n)
+        codes.withUnsafeMutableBufferPointer { out in
+            for i in 0..<n {
+                for r in readers {
+                    let k = r.code(i)
+                    if k != Column.stringNA { out[i] = k; break }
+                }
+            }
+        }
+        return Column.compacted(codes: codes, dictionary: merged.dictionary)
     }
 
     /// The text of each row of a text column or scalar (nil: missing).
