@@ -1,84 +1,145 @@
 #ifndef LART_CRSVG_SHIM_H
 #define LART_CRSVG_SHIM_H
-// SVG to PDF or PNG through librsvg and cairo (system libraries, from the Debian package
-// librsvg2-dev, which brings cairo). The module takes its flags from `pkg-config cairo`;
-// librsvg's own headers need those of glib, gio and gdk-pixbuf, whose pkg-config flags
-// carry `-pthread`, which SwiftPM refuses with a warning. So the few librsvg and GLib
-// functions used here are declared below, exactly as librsvg 2.46+ declares them (stable
-// API), and the one function Swift calls hides GError and GObject.
+// SVG to PDF or PNG through librsvg and cairo (system libraries: Debian's librsvg2-2, which
+// brings cairo). The few librsvg, GLib and cairo functions used are declared below, as
+// librsvg 2.46+ and cairo 1.16+ declare them (stable API), and found with dlopen/dlsym on
+// first use; the one function Swift calls hides GError, GObject and cairo.
+#include <dlfcn.h>
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <cairo.h>
-#include <cairo-pdf.h>
 
+// librsvg (and through it cairo, GLib, Pango, fontconfig, libxml2 and ICU: some 50
+// libraries) is opened when the first figure is drawn as PDF or PNG, not when lart starts:
+// linked, they took most of lart's start-up in the dynamic loader. Only the sonames and the
+// stable C API below are needed; nothing of it is linked.
 typedef struct _RsvgHandle RsvgHandle;
 typedef struct { double x, y, width, height; } RsvgRectangle;
 typedef struct { unsigned int domain; int code; char *message; } LartGError;
-extern RsvgHandle *rsvg_handle_new_from_data(const unsigned char *data, size_t data_len, LartGError **error);
-extern void rsvg_handle_set_dpi(RsvgHandle *handle, double dpi);
-extern int rsvg_handle_get_intrinsic_size_in_pixels(RsvgHandle *handle, double *out_width, double *out_height);
-extern int rsvg_handle_render_document(RsvgHandle *handle, cairo_t *cr, const RsvgRectangle *viewport, LartGError **error);
-extern void g_error_free(LartGError *error);
-extern void g_object_unref(void *object);
+typedef struct _cairo_surface cairo_surface_t;
+typedef struct _cairo cairo_t;
+typedef int cairo_status_t;                      // cairo_status_t: CAIRO_STATUS_SUCCESS is 0
+#define LART_CAIRO_STATUS_SUCCESS 0
+#define LART_CAIRO_FORMAT_ARGB32 0               // cairo_format_t
+#define LART_CAIRO_PDF_METADATA_CREATE_DATE 5    // cairo_pdf_metadata_t (cairo 1.16)
+
+/// The functions used, found in librsvg-2.so.2 and the libraries it depends on.
+typedef struct {
+    int loaded;
+    char error[256];
+    RsvgHandle *(*rsvg_handle_new_from_data)(const unsigned char *, size_t, LartGError **);
+    void (*rsvg_handle_set_dpi)(RsvgHandle *, double);
+    int (*rsvg_handle_get_intrinsic_size_in_pixels)(RsvgHandle *, double *, double *);
+    int (*rsvg_handle_render_document)(RsvgHandle *, cairo_t *, const RsvgRectangle *, LartGError **);
+    void (*g_error_free)(LartGError *);
+    void (*g_object_unref)(void *);
+    cairo_surface_t *(*cairo_pdf_surface_create)(const char *, double, double);
+    cairo_surface_t *(*cairo_image_surface_create)(int, int, int);
+    cairo_status_t (*cairo_surface_status)(cairo_surface_t *);
+    const char *(*cairo_status_to_string)(cairo_status_t);
+    void (*cairo_surface_destroy)(cairo_surface_t *);
+    void (*cairo_pdf_surface_set_metadata)(cairo_surface_t *, int, const char *);
+    cairo_t *(*cairo_create)(cairo_surface_t *);
+    void (*cairo_destroy)(cairo_t *);
+    void (*cairo_surface_finish)(cairo_surface_t *);
+    cairo_status_t (*cairo_surface_write_to_png)(cairo_surface_t *, const char *);
+} LartRsvg;
+
+static inline LartRsvg *lart_rsvg_storage(void) {
+    static LartRsvg library;
+    return &library;
+}
+
+static inline void lart_rsvg_open(void) {
+    LartRsvg *l = lart_rsvg_storage();
+    void *handle = dlopen("librsvg-2.so.2", RTLD_NOW | RTLD_LOCAL);
+    if (handle == NULL) {
+        snprintf(l->error, sizeof l->error, "PDF and PNG figures need librsvg (Debian: apt-get install librsvg2-2): %s", dlerror());
+        return;
+    }
+    int missing = 0;
+    // dlsym on librsvg's handle also searches the libraries it depends on (cairo, GLib).
+#define LART_FIND(name) if ((*(void **)&l->name = dlsym(handle, #name)) == NULL) { missing = 1; \
+        snprintf(l->error, sizeof l->error, "librsvg or cairo lacks %s: %s", #name, dlerror()); }
+    LART_FIND(rsvg_handle_new_from_data) LART_FIND(rsvg_handle_set_dpi)
+    LART_FIND(rsvg_handle_get_intrinsic_size_in_pixels) LART_FIND(rsvg_handle_render_document)
+    LART_FIND(g_error_free) LART_FIND(g_object_unref)
+    LART_FIND(cairo_pdf_surface_create) LART_FIND(cairo_image_surface_create) LART_FIND(cairo_surface_status)
+    LART_FIND(cairo_status_to_string) LART_FIND(cairo_surface_destroy) LART_FIND(cairo_pdf_surface_set_metadata)
+    LART_FIND(cairo_create) LART_FIND(cairo_destroy) LART_FIND(cairo_surface_finish) LART_FIND(cairo_surface_write_to_png)
+#undef LART_FIND
+    l->loaded = !missing;
+}
+
+/// The library, opened once (any thread); NULL with `message` set when it cannot be.
+static inline LartRsvg *lart_rsvg(char *message, size_t message_size) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, lart_rsvg_open);
+    LartRsvg *l = lart_rsvg_storage();
+    if (!l->loaded) { snprintf(message, message_size, "%s", l->error); return NULL; }
+    return l;
+}
 
 /// Renders `svg` (`length` bytes) to `path`: a PDF page of the SVG's size when `pdf` is
 /// nonzero (librsvg at 72 dpi, so one CSS pixel is one point), else a PNG of the SVG's size
 /// at `dpi` on a white-backed ARGB surface. Returns 0, or 1 with a message in `message`.
 static inline int lart_render_svg(const char *svg, size_t length, const char *path, int pdf, double dpi,
                                   char *message, size_t message_size) {
+    LartRsvg *l = lart_rsvg(message, message_size);
+    if (l == NULL) return 1;
     LartGError *error = NULL;
-    RsvgHandle *handle = rsvg_handle_new_from_data((const unsigned char *)svg, length, &error);
+    RsvgHandle *handle = l->rsvg_handle_new_from_data((const unsigned char *)svg, length, &error);
     if (handle == NULL) {
         snprintf(message, message_size, "librsvg cannot read the figure: %s", error ? error->message : "unknown error");
-        if (error) g_error_free(error);
+        if (error) l->g_error_free(error);
         return 1;
     }
-    rsvg_handle_set_dpi(handle, pdf ? 72.0 : dpi);
+    l->rsvg_handle_set_dpi(handle, pdf ? 72.0 : dpi);
     double width = 0, height = 0;
-    if (!rsvg_handle_get_intrinsic_size_in_pixels(handle, &width, &height) || width <= 0 || height <= 0) {
+    if (!l->rsvg_handle_get_intrinsic_size_in_pixels(handle, &width, &height) || width <= 0 || height <= 0) {
         snprintf(message, message_size, "the figure has no width and height");
-        g_object_unref(handle);
+        l->g_object_unref(handle);
         return 1;
     }
     cairo_surface_t *surface = pdf
-        ? cairo_pdf_surface_create(path, width, height)
-        : cairo_image_surface_create(CAIRO_FORMAT_ARGB32, (int)ceil(width), (int)ceil(height));
-    if (cairo_surface_status(surface) != CAIRO_STATUS_SUCCESS) {
-        snprintf(message, message_size, "cairo: %s", cairo_status_to_string(cairo_surface_status(surface)));
-        cairo_surface_destroy(surface);
-        g_object_unref(handle);
+        ? l->cairo_pdf_surface_create(path, width, height)
+        : l->cairo_image_surface_create(LART_CAIRO_FORMAT_ARGB32, (int)ceil(width), (int)ceil(height));
+    if (l->cairo_surface_status(surface) != LART_CAIRO_STATUS_SUCCESS) {
+        snprintf(message, message_size, "cairo: %s", l->cairo_status_to_string(l->cairo_surface_status(surface)));
+        l->cairo_surface_destroy(surface);
+        l->g_object_unref(handle);
         return 1;
     }
     if (pdf) {
         // No creation date (cairo 1.16 drops it when given an empty one): the same figure
         // gives the same bytes.
-        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATE_DATE, "");
+        l->cairo_pdf_surface_set_metadata(surface, LART_CAIRO_PDF_METADATA_CREATE_DATE, "");
     }
-    cairo_t *cr = cairo_create(surface);
+    cairo_t *cr = l->cairo_create(surface);
     RsvgRectangle viewport = { 0, 0, width, height };
     int failed = 0;
-    if (!rsvg_handle_render_document(handle, cr, &viewport, &error)) {
+    if (!l->rsvg_handle_render_document(handle, cr, &viewport, &error)) {
         snprintf(message, message_size, "librsvg cannot draw the figure: %s", error ? error->message : "unknown error");
-        if (error) g_error_free(error);
+        if (error) l->g_error_free(error);
         failed = 1;
     }
-    cairo_destroy(cr);
+    l->cairo_destroy(cr);
     if (!failed) {
         cairo_status_t status;
         if (pdf) {
-            cairo_surface_finish(surface);
-            status = cairo_surface_status(surface);
+            l->cairo_surface_finish(surface);
+            status = l->cairo_surface_status(surface);
         } else {
-            status = cairo_surface_write_to_png(surface, path);
+            status = l->cairo_surface_write_to_png(surface, path);
         }
-        if (status != CAIRO_STATUS_SUCCESS) {
-            snprintf(message, message_size, "cairo: %s", cairo_status_to_string(status));
+        if (status != LART_CAIRO_STATUS_SUCCESS) {
+            snprintf(message, message_size, "cairo: %s", l->cairo_status_to_string(status));
             failed = 1;
         }
     }
-    cairo_surface_destroy(surface);
-    g_object_unref(handle);
+    l->cairo_surface_destroy(surface);
+    l->g_object_unref(handle);
     return failed;
 }
 
