@@ -4,9 +4,9 @@ import PackageDescription
 // Dependency direction (see docs and README):
 //   lart (Sources/Repl) -> Lang -> Runtime
 //   lart -> CReadline (system GNU readline); Runtime -> CSQLite (system libsqlite3),
-//   Runtime -> CRsvg (system librsvg and cairo: SVG figures to PDF and PNG),
 //   Runtime -> CCmark (system cmark-gfm: Markdown to HTML for `lart knit`),
-//   Runtime -> CLibpq (system libpq, the PostgreSQL client library)
+//   Runtime -> CDynamic (system libpq for PostgreSQL, librsvg and cairo for PDF and PNG
+//   figures: opened with dlopen when first needed, not linked)
 // Runtime never imports Lang; Lang never touches a terminal.
 let package = Package(
     name: "lart",
@@ -20,11 +20,12 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
-        .systemLibrary(name: "CRsvg", path: "Sources/CRsvg", providers: [.apt(["librsvg2-dev"])]),
         .systemLibrary(name: "CCmark", path: "Sources/CCmark",
                        providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
-        .systemLibrary(name: "CLibpq", path: "Sources/CLibpq", providers: [.apt(["libpq-dev"])]),
-        .target(name: "Runtime", dependencies: ["CSQLite", "CRsvg", "CCmark", "CLibpq"], path: "Sources/Runtime"),
+        // libpq and librsvg, opened when first needed (dlopen): Debian's libpq-dev (its header
+        // for the types) and librsvg2-dev (librsvg2-2 and cairo at run time).
+        .target(name: "CDynamic", path: "Sources/CDynamic"),
+        .target(name: "Runtime", dependencies: ["CSQLite", "CCmark", "CDynamic"], path: "Sources/Runtime"),
         .target(name: "Lang", dependencies: ["Runtime"], path: "Sources/Lang"),
         .systemLibrary(name: "CReadline", path: "Sources/CReadline", providers: [.apt(["libreadline-dev"])]),
         .executableTarget(

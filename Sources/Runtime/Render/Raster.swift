@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CRsvg
+import CDynamic
 
 /// SVG figures as PDF and PNG, drawn by librsvg on cairo surfaces (the system libraries;
 /// `bash .ci/setup` installs them). The SVG is the figure; these are renderings of it:

@@ -1,4 +1,4 @@
-@preconcurrency import CLibpq
+@preconcurrency import CDynamic
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -60,18 +60,18 @@ final class PostgresConnection {
         defer { keywords.forEach { free($0) }; values.forEach { free($0) } }
         let k: [UnsafePointer<CChar>?] = keywords.map { UnsafePointer($0) } + [nil]
         let v: [UnsafePointer<CChar>?] = values.map { UnsafePointer($0) } + [nil]
-        guard let c = PQconnectdbParams(k, v, 1) else {
+        guard let c = lart_PQconnectdbParams(k, v, 1) else {
             throw DataSourceError(DataError(file: origin, message: "cannot connect: out of memory"), .location)
         }
         conn = c
-        if PQstatus(c) != CONNECTION_OK {
-            let raw = String(cString: PQerrorMessage(c))
-            PQfinish(c)
+        if lart_PQstatus(c) != CONNECTION_OK {
+            let raw = String(cString: lart_PQerrorMessage(c))
+            lart_PQfinish(c)
             throw DataSourceError(DataError(file: origin, message: PostgresConnection.connectMessage(raw, password: password)), .location)
         }
     }
 
-    func close() { PQfinish(conn) }
+    func close() { lart_PQfinish(conn) }
 
     /// libpq's message in lart's words: `cannot connect to server at "127.0.0.1", port 1:
     /// connection refused; is the server running on that host and accepting TCP/IP
@@ -108,10 +108,10 @@ final class PostgresConnection {
     /// The server's error as a sentence: the message, then its detail and hint.
     func errorText(_ res: OpaquePointer?) -> String {
         func field(_ code: Character) -> String? {
-            guard let res, let p = PQresultErrorField(res, Int32(code.asciiValue!)) else { return nil }
+            guard let res, let p = lart_PQresultErrorField(res, Int32(code.asciiValue!)) else { return nil }
             return String(cString: p)
         }
-        var text = field("M") ?? PostgresConnection.firstLineOf(String(cString: PQerrorMessage(conn)))
+        var text = field("M") ?? PostgresConnection.firstLineOf(String(cString: lart_PQerrorMessage(conn)))
         if let d = field("D") { text += "; " + d }
         if let h = field("H") { text += "; " + h }
         if let password, password.count >= 3 { text = text.replacing(password, with: "***") }
@@ -126,13 +126,13 @@ final class PostgresConnection {
 
     /// The error of a failed call: lost connections are said so.
     func failure(_ res: OpaquePointer?, _ what: String, part: DataSourceError.Part, row: Int? = nil) -> DataSourceError {
-        if PQstatus(conn) == CONNECTION_BAD {
-            let reason = PostgresConnection.firstLineOf(String(cString: PQerrorMessage(conn)))
+        if lart_PQstatus(conn) == CONNECTION_BAD {
+            let reason = PostgresConnection.firstLineOf(String(cString: lart_PQerrorMessage(conn)))
             let after = row.map { $0 == 0 ? " while reading" : " after \($0) row\($0 == 1 ? "" : "s")" } ?? ""
             return DataSourceError(DataError(file: origin, message: "the connection to the server was lost\(after) (\(reason)); try again"), .location)
         }
         var position: Int? = nil
-        if case .query = part, let res, let p = PQresultErrorField(res, Int32(Character("P").asciiValue!)) {
+        if case .query = part, let res, let p = lart_PQresultErrorField(res, Int32(Character("P").asciiValue!)) {
             position = Int(String(cString: p))
         }
         let finalPart: DataSourceError.Part
@@ -145,9 +145,9 @@ final class PostgresConnection {
 
     /// Runs a statement of lart's own (no rows).
     func command(_ sql: String) throws {
-        let res = PQexec(conn, sql)
-        defer { PQclear(res) }
-        guard PQresultStatus(res) == PGRES_COMMAND_OK else { throw failure(res, "`\(sql)` failed", part: .location) }
+        let res = lart_PQexec(conn, sql)
+        defer { lart_PQclear(res) }
+        guard lart_PQresultStatus(res) == PGRES_COMMAND_OK else { throw failure(res, "`\(sql)` failed", part: .location) }
     }
 
     /// Rows of a query of lart's own, as text (NULL as nil).
@@ -155,12 +155,12 @@ final class PostgresConnection {
         let copies = params.map { strdup($0) }
         defer { copies.forEach { free($0) } }
         let values: [UnsafePointer<CChar>?] = copies.map { UnsafePointer($0) }
-        let res = PQexecParams(conn, sql, Int32(params.count), nil, values, nil, nil, 0)
-        defer { PQclear(res) }
-        guard PQresultStatus(res) == PGRES_TUPLES_OK else { throw failure(res, "reading the catalogue failed", part: .location) }
-        let n = Int(PQntuples(res)), w = Int(PQnfields(res))
+        let res = lart_PQexecParams(conn, sql, Int32(params.count), nil, values, nil, nil, 0)
+        defer { lart_PQclear(res) }
+        guard lart_PQresultStatus(res) == PGRES_TUPLES_OK else { throw failure(res, "reading the catalogue failed", part: .location) }
+        let n = Int(lart_PQntuples(res)), w = Int(lart_PQnfields(res))
         return (0..<n).map { r in
-            (0..<w).map { c in PQgetisnull(res, Int32(r), Int32(c)) == 1 ? nil : String(cString: PQgetvalue(res, Int32(r), Int32(c))) }
+            (0..<w).map { c in lart_PQgetisnull(res, Int32(r), Int32(c)) == 1 ? nil : String(cString: lart_PQgetvalue(res, Int32(r), Int32(c))) }
         }
     }
 
@@ -189,20 +189,20 @@ final class PostgresConnection {
         case .query: what = "the query fails"
         case .table, .location: what = "cannot read the table"
         }
-        let prepared = PQprepare(conn, "", sql, 0, nil)
-        defer { PQclear(prepared) }
-        guard PQresultStatus(prepared) == PGRES_COMMAND_OK else { throw failure(prepared, what, part: part) }
-        let res = PQdescribePrepared(conn, "")
-        defer { PQclear(res) }
-        guard PQresultStatus(res) == PGRES_COMMAND_OK else { throw failure(res, what, part: part) }
+        let prepared = lart_PQprepare(conn, "", sql, 0, nil)
+        defer { lart_PQclear(prepared) }
+        guard lart_PQresultStatus(prepared) == PGRES_COMMAND_OK else { throw failure(prepared, what, part: part) }
+        let res = lart_PQdescribePrepared(conn, "")
+        defer { lart_PQclear(res) }
+        guard lart_PQresultStatus(res) == PGRES_COMMAND_OK else { throw failure(res, what, part: part) }
         var fields = [Field]()
         var seen = Set<String>()
-        for c in 0..<PQnfields(res) {
-            let name = String(cString: PQfname(res, c))
+        for c in 0..<lart_PQnfields(res) {
+            let name = String(cString: lart_PQfname(res, c))
             if !seen.insert(name).inserted {
                 throw DataSourceError(DataError(file: origin, column: name, message: "\(what): two columns are called \(name); name them apart with AS"), part)
             }
-            fields.append(Field(name: name, type: PostgresType.of(UInt32(PQftype(res, c)))))
+            fields.append(Field(name: name, type: PostgresType.of(UInt32(lart_PQftype(res, c)))))
         }
         // Names for the types read as text, from the catalogue.
         let unknown = Set(fields.filter { $0.type.name.hasPrefix("oid ") }.map(\.type.oid))
@@ -225,21 +225,21 @@ final class PostgresConnection {
         }
         var builders = fields.map { PostgresColumnBuilder(kind: $0.type.kind, padded: $0.type.oid == 1042) }
         if !cursor {
-            let res = PQexecParams(conn, sql, 0, nil, nil, nil, nil, 0)
-            defer { PQclear(res) }
-            guard PQresultStatus(res) == PGRES_TUPLES_OK else { throw statementFailure(res, what, part: part, row: 0) }
+            let res = lart_PQexecParams(conn, sql, 0, nil, nil, nil, nil, 0)
+            defer { lart_PQclear(res) }
+            guard lart_PQresultStatus(res) == PGRES_TUPLES_OK else { throw statementFailure(res, what, part: part, row: 0) }
             try append(res, to: &builders, after: 0, fields: fields, origin: origin, part: part, bytes: &bytes)
             return Table(names: fields.map(\.name), columns: builders.map { $0.column() }, origin: origin)
         }
-        let declare = PQexecParams(conn, "DECLARE lart_rows NO SCROLL CURSOR FOR " + sql, 0, nil, nil, nil, nil, 0)
-        defer { PQclear(declare) }
-        guard PQresultStatus(declare) == PGRES_COMMAND_OK else { throw statementFailure(declare, what, part: part, row: nil) }
+        let declare = lart_PQexecParams(conn, "DECLARE lart_rows NO SCROLL CURSOR FOR " + sql, 0, nil, nil, nil, nil, 0)
+        defer { lart_PQclear(declare) }
+        guard lart_PQresultStatus(declare) == PGRES_COMMAND_OK else { throw statementFailure(declare, what, part: part, row: nil) }
         var rows = 0
         while true {
-            let res = PQexec(conn, "FETCH FORWARD 50000 FROM lart_rows")
-            defer { PQclear(res) }
-            guard PQresultStatus(res) == PGRES_TUPLES_OK else { throw statementFailure(res, what, part: part, row: rows) }
-            let n = Int(PQntuples(res))
+            let res = lart_PQexec(conn, "FETCH FORWARD 50000 FROM lart_rows")
+            defer { lart_PQclear(res) }
+            guard lart_PQresultStatus(res) == PGRES_TUPLES_OK else { throw statementFailure(res, what, part: part, row: rows) }
+            let n = Int(lart_PQntuples(res))
             if n == 0 { break }
             try append(res, to: &builders, after: rows, fields: fields, origin: origin, part: part, bytes: &bytes)
             rows += n
@@ -259,15 +259,15 @@ final class PostgresConnection {
     /// Appends the rows of one result, the first of them row `after + 1` of the statement.
     func append(_ res: OpaquePointer?, to builders: inout [PostgresColumnBuilder], after rows: Int, fields: [Field], origin: String,
                 part: DataSourceError.Part, bytes: inout Int) throws {
-        let n = Int(PQntuples(res))
+        let n = Int(lart_PQntuples(res))
         for c in 0..<fields.count {
             let col = Int32(c)
             for r in 0..<n {
                 let row = Int32(r)
-                if PQgetisnull(res, row, col) == 1 { builders[c].appendMissing(); continue }
-                let length = Int(PQgetlength(res, row, col))
+                if lart_PQgetisnull(res, row, col) == 1 { builders[c].appendMissing(); continue }
+                let length = Int(lart_PQgetlength(res, row, col))
                 bytes += length
-                let value = UnsafeBufferPointer(start: UnsafeRawPointer(PQgetvalue(res, row, col)!).assumingMemoryBound(to: UInt8.self), count: length)
+                let value = UnsafeBufferPointer(start: UnsafeRawPointer(lart_PQgetvalue(res, row, col)!).assumingMemoryBound(to: UInt8.self), count: length)
                 if let problem = builders[c].append(value) {
                     throw DataSourceError(DataError(file: origin, row: rows + r + 1, column: fields[c].name, message: problem), part)
                 }

@@ -1,4 +1,4 @@
-@preconcurrency import CLibpq
+@preconcurrency import CDynamic
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -46,15 +46,19 @@ public struct PostgresSource: SQLSource {
         self.selection = selection
         let redacted = PostgresSource.redact(location)
         origin = redacted
+        // libpq is opened with the first PostgreSQL source (not at lart's start).
+        if let problem = lart_pq_open() {
+            throw DataSourceError(DataError(file: redacted, message: String(cString: problem)), .location)
+        }
         var error: UnsafeMutablePointer<CChar>? = nil
-        guard let options = PQconninfoParse(location, &error) else {
+        guard let options = lart_PQconninfoParse(location, &error) else {
             var message = error.map { String(cString: $0) } ?? "not a connection URL"
-            if let error { PQfreemem(error) }
+            if let error { lart_PQfreemem(error) }
             message = PostgresSource.firstLine(message).replacing(location, with: redacted)
             if let secret = PostgresSource.writtenPassword(location), secret.count >= 3 { message = message.replacing(secret, with: "***") }
             throw DataSourceError(DataError(file: redacted, message: "not a PostgreSQL URL (\(message)); write postgresql://user@host:port/database"), .location)
         }
-        defer { PQconninfoFree(options) }
+        defer { lart_PQconninfoFree(options) }
         var values = [String: String]()
         var i = 0
         while let keyword = options[i].keyword {

@@ -1,13 +1,11 @@
-#ifndef LART_CRSVG_SHIM_H
-#define LART_CRSVG_SHIM_H
 // SVG to PDF or PNG through librsvg and cairo (system libraries: Debian's librsvg2-2, which
 // brings cairo). The few librsvg, GLib and cairo functions used are declared below, as
 // librsvg 2.46+ and cairo 1.16+ declare them (stable API), and found with dlopen/dlsym on
 // first use; the one function Swift calls hides GError, GObject and cairo.
+#include "cdynamic.h"
 #include <dlfcn.h>
 #include <math.h>
 #include <pthread.h>
-#include <stddef.h>
 #include <stdio.h>
 
 // librsvg (and through it cairo, GLib, Pango, fontconfig, libxml2 and ICU: some 50
@@ -46,13 +44,11 @@ typedef struct {
     cairo_status_t (*cairo_surface_write_to_png)(cairo_surface_t *, const char *);
 } LartRsvg;
 
-static inline LartRsvg *lart_rsvg_storage(void) {
-    static LartRsvg library;
-    return &library;
-}
+static LartRsvg library;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-static inline void lart_rsvg_open(void) {
-    LartRsvg *l = lart_rsvg_storage();
+static void load(void) {
+    LartRsvg *l = &library;
     void *handle = dlopen("librsvg-2.so.2", RTLD_NOW | RTLD_LOCAL);
     if (handle == NULL) {
         snprintf(l->error, sizeof l->error, "PDF and PNG figures need librsvg (Debian: apt-get install librsvg2-2): %s", dlerror());
@@ -73,20 +69,16 @@ static inline void lart_rsvg_open(void) {
 }
 
 /// The library, opened once (any thread); NULL with `message` set when it cannot be.
-static inline LartRsvg *lart_rsvg(char *message, size_t message_size) {
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, lart_rsvg_open);
-    LartRsvg *l = lart_rsvg_storage();
+static LartRsvg *opened(char *message, size_t message_size) {
+    pthread_once(&once, load);
+    LartRsvg *l = &library;
     if (!l->loaded) { snprintf(message, message_size, "%s", l->error); return NULL; }
     return l;
 }
 
-/// Renders `svg` (`length` bytes) to `path`: a PDF page of the SVG's size when `pdf` is
-/// nonzero (librsvg at 72 dpi, so one CSS pixel is one point), else a PNG of the SVG's size
-/// at `dpi` on a white-backed ARGB surface. Returns 0, or 1 with a message in `message`.
-static inline int lart_render_svg(const char *svg, size_t length, const char *path, int pdf, double dpi,
+int lart_render_svg(const char *svg, size_t length, const char *path, int pdf, double dpi,
                                   char *message, size_t message_size) {
-    LartRsvg *l = lart_rsvg(message, message_size);
+    LartRsvg *l = opened(message, message_size);
     if (l == NULL) return 1;
     LartGError *error = NULL;
     RsvgHandle *handle = l->rsvg_handle_new_from_data((const unsigned char *)svg, length, &error);
@@ -143,4 +135,3 @@ static inline int lart_render_svg(const char *svg, size_t length, const char *pa
     return failed;
 }
 
-#endif
