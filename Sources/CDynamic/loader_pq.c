@@ -1,6 +1,6 @@
 // libpq's functions, looked up once with dlopen/dlsym (see cdynamic.h).
 #include "cdynamic.h"
-#include <dlfcn.h>
+#include "loader.h"
 #include <pthread.h>
 #include <stdio.h>
 
@@ -33,24 +33,17 @@ typedef struct {
 static LartPQ library;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
+#define LART_PQ_FUNCTIONS(X) \
+    X(PQconnectdbParams) X(PQstatus) X(PQerrorMessage) X(PQfinish) X(PQexec) X(PQexecParams) \
+    X(PQprepare) X(PQdescribePrepared) X(PQresultStatus) X(PQresultErrorField) X(PQclear) \
+    X(PQntuples) X(PQnfields) X(PQfname) X(PQftype) X(PQgetvalue) X(PQgetisnull) \
+    X(PQgetlength) X(PQconninfoParse) X(PQconninfoFree) X(PQfreemem)
+
 static void load(void) {
-    LartPQ *l = &library;
-    void *handle = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL);
-    if (handle == NULL) {
-        snprintf(l->error, sizeof l->error, "PostgreSQL needs the client library libpq (Debian: apt-get install libpq5): %s", dlerror());
-        return;
-    }
-    int missing = 0;
-#define LART_FIND(name) if ((*(void **)&l->name = dlsym(handle, #name)) == NULL) { missing = 1; \
-        snprintf(l->error, sizeof l->error, "libpq lacks %s: %s", #name, dlerror()); }
-    LART_FIND(PQconnectdbParams) LART_FIND(PQstatus) LART_FIND(PQerrorMessage) LART_FIND(PQfinish)
-    LART_FIND(PQexec) LART_FIND(PQexecParams) LART_FIND(PQprepare) LART_FIND(PQdescribePrepared)
-    LART_FIND(PQresultStatus) LART_FIND(PQresultErrorField) LART_FIND(PQclear) LART_FIND(PQntuples)
-    LART_FIND(PQnfields) LART_FIND(PQfname) LART_FIND(PQftype) LART_FIND(PQgetvalue)
-    LART_FIND(PQgetisnull) LART_FIND(PQgetlength) LART_FIND(PQconninfoParse) LART_FIND(PQconninfoFree)
-    LART_FIND(PQfreemem)
-#undef LART_FIND
-    l->loaded = !missing;
+    static const char *const names[] = { LART_PQ_FUNCTIONS(LART_NAME) };
+    void **const slots[] = { LART_PQ_FUNCTIONS(LART_SLOT) };
+    library.loaded = lart_open_library("libpq.so.5", "PostgreSQL needs the client library libpq (Debian: apt-get install libpq5)",
+                                       names, slots, (int)(sizeof names / sizeof names[0]), library.error, sizeof library.error);
 }
 
 const char *lart_pq_open(void) {

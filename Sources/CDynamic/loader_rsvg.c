@@ -3,7 +3,7 @@
 // librsvg 2.46+ and cairo 1.16+ declare them (stable API), and found with dlopen/dlsym on
 // first use; the one function Swift calls hides GError, GObject and cairo.
 #include "cdynamic.h"
-#include <dlfcn.h>
+#include "loader.h"
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -47,25 +47,19 @@ typedef struct {
 static LartRsvg library;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
+#define LART_RSVG_FUNCTIONS(X) \
+    X(rsvg_handle_new_from_data) X(rsvg_handle_set_dpi) \
+    X(rsvg_handle_get_intrinsic_size_in_pixels) X(rsvg_handle_render_document) \
+    X(g_error_free) X(g_object_unref) X(cairo_pdf_surface_create) \
+    X(cairo_image_surface_create) X(cairo_surface_status) X(cairo_status_to_string) \
+    X(cairo_surface_destroy) X(cairo_pdf_surface_set_metadata) X(cairo_create) \
+    X(cairo_destroy) X(cairo_surface_finish) X(cairo_surface_write_to_png)
+
 static void load(void) {
-    LartRsvg *l = &library;
-    void *handle = dlopen("librsvg-2.so.2", RTLD_NOW | RTLD_LOCAL);
-    if (handle == NULL) {
-        snprintf(l->error, sizeof l->error, "PDF and PNG figures need librsvg (Debian: apt-get install librsvg2-2): %s", dlerror());
-        return;
-    }
-    int missing = 0;
-    // dlsym on librsvg's handle also searches the libraries it depends on (cairo, GLib).
-#define LART_FIND(name) if ((*(void **)&l->name = dlsym(handle, #name)) == NULL) { missing = 1; \
-        snprintf(l->error, sizeof l->error, "librsvg or cairo lacks %s: %s", #name, dlerror()); }
-    LART_FIND(rsvg_handle_new_from_data) LART_FIND(rsvg_handle_set_dpi)
-    LART_FIND(rsvg_handle_get_intrinsic_size_in_pixels) LART_FIND(rsvg_handle_render_document)
-    LART_FIND(g_error_free) LART_FIND(g_object_unref)
-    LART_FIND(cairo_pdf_surface_create) LART_FIND(cairo_image_surface_create) LART_FIND(cairo_surface_status)
-    LART_FIND(cairo_status_to_string) LART_FIND(cairo_surface_destroy) LART_FIND(cairo_pdf_surface_set_metadata)
-    LART_FIND(cairo_create) LART_FIND(cairo_destroy) LART_FIND(cairo_surface_finish) LART_FIND(cairo_surface_write_to_png)
-#undef LART_FIND
-    l->loaded = !missing;
+    static const char *const names[] = { LART_RSVG_FUNCTIONS(LART_NAME) };
+    void **const slots[] = { LART_RSVG_FUNCTIONS(LART_SLOT) };
+    library.loaded = lart_open_library("librsvg-2.so.2", "PDF and PNG figures need librsvg (Debian: apt-get install librsvg2-2)",
+                                       names, slots, (int)(sizeof names / sizeof names[0]), library.error, sizeof library.error);
 }
 
 /// The library, opened once (any thread); NULL with `message` set when it cannot be.
