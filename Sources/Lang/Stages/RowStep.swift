@@ -99,7 +99,8 @@ extension Interpreter {
             for i in 0..<before where step.keep[i] { next.append(rows?[i] ?? i) }
             out.flow.append(FlowStep(kind: step.kind, condition: src.slice(step.condition.range), reason: stage.label,
                                      before: before, after: next.count, missing: step.missing, cohort: cohortName))
-            rows = next
+            // Every row still in: no selection to apply.
+            rows = next.count == table.rowCount ? nil : next
         }
         if let rows { out.table = table.gather(rows) }
         return out

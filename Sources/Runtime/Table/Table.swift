@@ -52,7 +52,8 @@ public struct Table: Sendable {
         var idx = [Int]()
         idx.reserveCapacity(mask.count)
         for i in 0..<mask.count where mask[i] { idx.append(i) }
-        return gather(idx)
+        // Every row kept: the same table, not a copy.
+        return idx.count == rowCount ? self : gather(idx)
     }
 
     /// A copy with `column` added under `name` (replacing a column of that name).
