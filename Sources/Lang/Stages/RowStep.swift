@@ -89,6 +89,8 @@ extension Interpreter {
             let step: RowStepFlags
             do {
                 step = try rowStep(stage, here, scope: data.name, src)
+            } catch let stop as Cancelled {
+                throw stop
             } catch {
                 step = try rowStep(stage, rows.map { table.gather($0) } ?? table, scope: data.name, src)
             }
