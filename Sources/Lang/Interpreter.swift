@@ -178,13 +178,15 @@ public final class Interpreter {
             } catch is Cancelled {
                 // Whatever the statement was computing is dropped; definitions made before stay.
                 invalidate()
+                notes.discard()
                 report.interrupted = true
                 return report
-            } catch let e as LangError {
-                report.errors.append(e)
-                return report
             } catch {
-                report.errors.append(LangError(Diagnostic(.error, "\(error)", at: s.range), in: source))
+                // The statement's notes and warnings so far come with its error (a text value no
+                // row has can be why an aggregate after it has no rows), not with the next
+                // statement the REPL runs.
+                for note in notes.drain() { report.items.append(.warning(note)) }
+                report.errors.append(error as? LangError ?? LangError(Diagnostic(.error, "\(error)", at: s.range), in: source))
                 return report
             }
         }

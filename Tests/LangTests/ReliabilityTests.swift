@@ -29,6 +29,21 @@ struct ReliabilityTests {
         #expect(d.first?.message.contains(opener == "+" ? "expected a value" : "nested too deeply") == true)
     }
 
+    /// At the REPL, a statement's warnings before its error come with that error, not with the
+    /// next statement (a cohort whose text value no row has, then `median` of no rows).
+    @Test func warningsOfAFailedStatementComeWithItsError() {
+        func warnings(_ r: RunReport) -> [String] {
+            r.items.compactMap { if case .warning(let w) = $0 { return w.description }; return nil }
+        }
+        let session = Interpreter()
+        _ = session.run("use \"\(Self.registry)\" as registry")
+        let failed = session.run("cohort a = registry where histology == \"adenoo\" | where age > median(age)")
+        #expect(failed.errors.first?.description.contains("has no value") == true)
+        #expect(warnings(failed).contains { $0.contains("no row has `histology` equal to \"adenoo\"") })
+        let next = session.run("registry | count")
+        #expect(next.errors.isEmpty && warnings(next).isEmpty)
+    }
+
     @Test func longOperatorChainIsBounded() {
         let d = diagnostics("let w = " + Array(repeating: "1", count: 3000).joined(separator: " + ") + "\n")
         #expect(d.first?.message.contains("nested too deeply") == true)
