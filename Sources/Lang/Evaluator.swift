@@ -387,6 +387,11 @@ struct Evaluator {
                 }))
             }
             let ab = try labelled("ab", default: 10)
+            // A course of no fractions (0 or fewer) has no dose per fraction: missing, and said so.
+            let none = (0..<n).reduce(0) { $0 + (!dose[$1].isNaN && !fx[$1].isNaN && fx[$1] <= 0 ? 1 : 0) }
+            if none > 0 {
+                notes?.add(LangError(Diagnostic(.note, "`\(src.slice(e.range))` is missing for \(none) row\(none == 1 ? "" : "s") with 0 or fewer fractions (no dose per fraction)", at: e.range), in: src))
+            }
             return .column(.double((0..<n).map { i in
                 name == "eqd2" ? Radiotherapy.eqd2(totalDose: dose[i], fractions: fx[i], alphaBeta: ab)
                     : Radiotherapy.bed(totalDose: dose[i], fractions: fx[i], alphaBeta: ab)
