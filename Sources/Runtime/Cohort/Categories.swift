@@ -15,19 +15,11 @@ public struct Categories: Sendable {
         self.values = values
     }
 
-    /// From a value per row (nil: missing); the values listed in order of first appearance.
+    /// From a value per row (nil: missing); the values listed in order of first appearance
+    /// (`Column.fromStrings`'s dictionary).
     public init(_ strings: [String?]) {
-        var index = [String: Int32]()
-        var values = [String]()
-        codes = strings.map { s -> Int32 in
-            guard let s else { return Categories.missing }
-            if let k = index[s] { return k }
-            let k = Int32(values.count)
-            index[s] = k
-            values.append(s)
-            return k
-        }
-        self.values = values
+        guard case .string(let codes, let dictionary) = Column.fromStrings(strings) else { preconditionFailure("fromStrings makes text") }
+        self.init(dictionaryCodes: codes, dictionary: dictionary)
     }
 
     /// A text column's dictionary codes (`Column.stringNA` missing).

@@ -34,10 +34,15 @@ public struct DescriptiveSummary: Reportable {
     public init(variables: [(name: String, values: Values)], groups: [String] = ["all"], groupOf: [Int]? = nil) {
         let g = groups.count
         var out = [Row]()
+        // Every variable has a value per row: the rows in a group are found once.
+        var grouped: (group: [Int], rows: [Int])? = nil
         for (name, values) in variables {
             let n: Int = { switch values { case .numbers(let x), .dates(let x): return x.count; case .levels(let c, _): return c.count } }()
-            let group = groupOf ?? [Int](repeating: 0, count: n)
-            let rows = group.indices.filter { group[$0] >= 0 && group[$0] < g }
+            if grouped?.group.count != n {
+                let group = groupOf ?? [Int](repeating: 0, count: n)
+                grouped = (group, group.indices.filter { group[$0] >= 0 && group[$0] < g })
+            }
+            let (group, rows) = grouped!
             switch values {
             case .numbers(let x), .dates(let x):
                 var isDate = false
