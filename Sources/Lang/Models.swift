@@ -18,7 +18,8 @@ extension Interpreter {
         var termNames: [String]
     }
 
-    func designColumns(_ part: Expr, _ data: CohortData, _ src: SourceFile) throws -> (name: String, columns: DesignColumns) {
+    /// `values`: `.namesOnly` for a check, which leaves a factor's dummy columns empty.
+    func designColumns(_ part: Expr, _ data: CohortData, _ src: SourceFile, values: DesignValues) throws -> (name: String, columns: DesignColumns) {
         var ev = evaluator(for: data)
         if case .call("factor", let args) = part.kind {
             guard let first = args.first, first.label == nil else {
@@ -41,7 +42,7 @@ extension Interpreter {
                 // every level is one, as R's factor of a number).
                 let (codes, dict) = try factorCodes(v, first.value, src)
                 let order = try levelOrder(variable, codes: codes, dictionary: dict, first.value, src)
-                return (name, try DesignMatrix.factor(codes: codes, dictionary: dict, order: order, reference: reference, name: name))
+                return (name, try DesignMatrix.factor(codes: codes, dictionary: dict, order: order, reference: reference, name: name, values: values))
             } catch let e as AnalysisError {
                 throw fail(e.message, part.range, src)
             }
@@ -59,7 +60,7 @@ extension Interpreter {
                            hints: ["a text term may have at most \(Interpreter.maxTextLevels) levels; group it first (`ifelse`, `in [...]`), or write `factor(\(name))` if you mean every level"])
             }
             let order = try levelOrder(variableName(part), codes: codes, dictionary: dict, part, src, cut: { if case .call("cut", _) = part.kind { return true }; return false }())
-            do { return (name, try DesignMatrix.factor(codes: codes, dictionary: dict, order: order, name: name)) } catch let e as AnalysisError { throw fail(e.message, part.range, src) }
+            do { return (name, try DesignMatrix.factor(codes: codes, dictionary: dict, order: order, name: name, values: values)) } catch let e as AnalysisError { throw fail(e.message, part.range, src) }
         case .column(.date):
             throw fail("`\(name)` is a date; use a number such as `year(\(name))` or a time difference", part.range, src)
         case .scalar:
@@ -95,8 +96,8 @@ extension Interpreter {
         return Categories(dictionaryCodes: codes, dictionary: dictionary)
     }
 
-    func buildDesign(_ formula: Formula, _ data: CohortData, _ src: SourceFile) throws -> BuiltDesign {
-        try buildDesign(try expandTerms(formula, src), range: formula.range, data, src)
+    func buildDesign(_ formula: Formula, _ data: CohortData, _ src: SourceFile, values: DesignValues = .written) throws -> BuiltDesign {
+        try buildDesign(try expandTerms(formula, src), range: formula.range, data, src, values: values)
     }
 
     /// A model with as many coefficients as events cannot be estimated: an error at the
@@ -111,21 +112,23 @@ extension Interpreter {
 
     /// Design columns for terms that may come from other statements (`terms(...)`,
     /// `select(...)`): each term is read in the source it was written in.
-    func buildDesign(_ sourced: [SourcedTerm], range: Range<Int>, _ data: CohortData, _ src: SourceFile) throws -> BuiltDesign {
+    /// With `.namesOnly` (a check) the errors are the same, and a factor's columns are empty.
+    func buildDesign(_ sourced: [SourcedTerm], range: Range<Int>, _ data: CohortData, _ src: SourceFile,
+                     values: DesignValues = .written) throws -> BuiltDesign {
         var terms = [(name: String, columns: DesignColumns)]()
         func add(_ t: (name: String, columns: DesignColumns)) {
             if !terms.contains(where: { $0.name == t.name }) { terms.append(t) }
         }
         for st in sourced {
             let term = st.term
-            let parts = try term.parts.map { try designColumns($0, data, st.source) }
+            let parts = try term.parts.map { try designColumns($0, data, st.source, values: values) }
             if parts.count == 1 { add(parts[0]); continue }
             if term.crossed { for p in parts { add(p) } }
             var acc = parts[0]
             for p in parts.dropFirst() {
                 // Every combination is a column: more columns than rows cannot be estimated,
                 // and `factor(id) * factor(id)` would ask for rows squared of them.
-                let n = acc.columns.columns.first?.count ?? 0
+                let n = data.table.rowCount
                 let count = acc.columns.columns.count.multipliedReportingOverflow(by: p.columns.columns.count)
                 if count.overflow || count.partialValue > n {
                     throw fail("the interaction `\(acc.name):\(p.name)` has \(count.overflow ? "too many" : String(count.partialValue)) columns for \(n) rows: too many to estimate",

@@ -17,6 +17,24 @@ struct DesignMatrixTests {
         #expect(throws: AnalysisError.self) { try DesignMatrix.factor(values: ["q"], levels: ["a"], name: "g") }
     }
 
+    /// A check's factor (`.namesOnly`): the same names, reference and errors as the fit's,
+    /// with no values written.
+    @Test func factorNamesOnlyMatchesWritten() throws {
+        let dictionary = ["squamous", "adeno", "small cell", "unused"]
+        let codes: [UInt32] = [0, 1, Column.stringNA, 2, 1, 0]
+        for (order, reference) in [(nil, nil), (["small cell", "adeno", "squamous"], nil), (nil, "squamous")] as [([String]?, String?)] {
+            let written = try DesignMatrix.factor(codes: codes, dictionary: dictionary, order: order, reference: reference, name: "h")
+            let named = try DesignMatrix.factor(codes: codes, dictionary: dictionary, order: order, reference: reference, name: "h", values: .namesOnly)
+            #expect(named.names == written.names && named.reference == written.reference)
+            #expect(written.columns.count == 2 && written.columns.allSatisfy { $0.count == codes.count })
+            #expect(named.columns.count == written.columns.count && named.columns.allSatisfy(\.isEmpty))
+        }
+        for values in [DesignValues.written, .namesOnly] {
+            #expect(throws: AnalysisError.self) { try DesignMatrix.factor(codes: codes, dictionary: dictionary, reference: "unused", name: "h", values: values) }
+            #expect(throws: AnalysisError.self) { try DesignMatrix.factor(codes: [Column.stringNA], dictionary: dictionary, name: "h", values: values) }
+        }
+    }
+
     @Test func textLevelsSortLikeR() {
         #expect(DesignMatrix.sortedLevels(["b", "B", "a", "A", "apple", "Banana"]) == ["a", "A", "apple", "b", "B", "Banana"])
     }

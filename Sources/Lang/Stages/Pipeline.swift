@@ -155,7 +155,7 @@ extension Interpreter {
                 }
                 _ = try grouping(stage.option(.by)?.values ?? [], data, src)
                 if let e = stage.option(.strata)?.values.first { _ = try grouping(e, data, src) }
-                if let f = stage.formula { _ = try buildDesign(f, data, src) }
+                if let f = stage.formula { _ = try buildDesign(f, data, src, values: .namesOnly) }
             }
         }
     }

@@ -4,7 +4,10 @@ extension DesignMatrix {
     /// `codes[i] == Column.stringNA` is missing. `order`, when given, is the level order (the
     /// first is the reference unless `reference` names another), as R's `factor(x, levels =)`;
     /// levels without rows are left out (R's `droplevels`).
-    public static func factor(codes: [UInt32], dictionary: [String], order: [String]? = nil, reference: String? = nil, name: String) throws -> DesignColumns {
+    /// `.namesOnly` gives the dummies' names with empty columns (for a check of a formula,
+    /// which needs the columns and their errors, not their values).
+    public static func factor(codes: [UInt32], dictionary: [String], order: [String]? = nil, reference: String? = nil, name: String,
+                              values: DesignValues = .written) throws -> DesignColumns {
         var present = [Bool](repeating: false, count: dictionary.count)
         for c in codes where c != Column.stringNA { present[Int(c)] = true }
         let presentLevels = dictionary.indices.filter { present[$0] }.map { dictionary[$0] }
@@ -25,6 +28,9 @@ extension DesignMatrix {
         var column = [Int](repeating: -1, count: dictionary.count)
         for (k, level) in kept.enumerated() {
             for (code, text) in dictionary.enumerated() where text == level { column[code] = k }
+        }
+        if values == .namesOnly {
+            return DesignColumns(names: kept.map { name + $0 }, columns: [[Double]](repeating: [], count: kept.count), reference: ref)
         }
         // Column by column, each written once in order: 1 where the row's code is the
         // column's level, NaN where missing, else 0 (a table per code, no branch per row);
