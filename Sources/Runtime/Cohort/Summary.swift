@@ -47,7 +47,7 @@ public struct DescriptiveSummary: Reportable {
             case .numbers(let x), .dates(let x):
                 var isDate = false
                 if case .dates = values { isDate = true }
-                let (present, missing) = TableOne.split(x, groupOf: group, rows: rows, groups: g)
+                let (present, missing) = GroupedValues.split(x, groupOf: group, rows: rows, groups: g)
                 for k in 0..<g {
                     out.append(Row(variable: name, group: groups[k], numbers: DescriptiveSummary.describe(present[k], missing: missing[k]),
                                    isDate: isDate, levels: nil, missing: missing[k]))
