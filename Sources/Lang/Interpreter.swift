@@ -102,24 +102,28 @@ public final class Interpreter {
         return errors
     }
 
+    /// `check` reading only the columns of data files the script uses (`ColumnPlan`); when
+    /// that finds errors, they are those of a check with every column read (a fresh session),
+    /// so that "did you mean" looks among all of them. What `lart check` and `lart run` do.
+    public func checkReadingUsedColumns(_ text: String, file: String = "<input>") -> [LangError] {
+        let source = SourceFile(name: file, text: text)
+        columnPlan = Parser.parse(source).1.isEmpty ? ColumnPlan.of(source) : .all
+        let errors = check(text, file: file)
+        if errors.isEmpty || columnPlan == .all || cancellation.isCancelled { return errors }
+        return Interpreter(baseDirectory: baseDirectory, overrides: overrides, strictOverrides: strictOverrides,
+                           cancellation: cancellation).check(text, file: file)
+    }
+
     /// What `lart run` does: checks the whole script first, as `check` does (names, types,
     /// units, output paths), in a session of its own, and runs nothing when that fails; then
     /// runs it, reusing the tables the check read.
     public func runChecked(_ text: String, file: String = "<input>") -> RunReport {
-        let source = SourceFile(name: file, text: text)
-        let plan = Parser.parse(source).1.isEmpty ? ColumnPlan.of(source) : .all
         let checker = Interpreter(baseDirectory: baseDirectory, overrides: overrides, strictOverrides: strictOverrides,
                                   cancellation: cancellation)
-        checker.columnPlan = plan
-        var errors = checker.check(text, file: file)
-        if !errors.isEmpty && plan != .all && !cancellation.isCancelled {
-            // Diagnostics as with every column read (the "did you mean" among all of them).
-            errors = Interpreter(baseDirectory: baseDirectory, overrides: overrides, strictOverrides: strictOverrides,
-                                 cancellation: cancellation).check(text, file: file)
-        }
+        let errors = checker.checkReadingUsedColumns(text, file: file)
         if cancellation.isCancelled { return RunReport(items: [], errors: [], interrupted: true) }
         if !errors.isEmpty { return RunReport(items: [], errors: errors) }
-        columnPlan = plan
+        columnPlan = checker.columnPlan
         checkedDatabases = checker.describedDatabases
         loadedFiles.merge(checker.loadedFiles) { current, _ in current }
         loadWarnings = checker.loadWarnings

@@ -155,7 +155,7 @@ struct Check: ParsableCommand {
 
     func run() throws {
         let (session, text) = try openScript(file, params: param)
-        let errors = session.check(text, file: file)
+        let errors = session.checkReadingUsedColumns(text, file: file)
         for e in errors { writeErr(e.description) }
         if errors.isEmpty { print("\(file): ok") } else { throw ExitCode(ExitStatus.scriptError) }
     }

@@ -99,6 +99,12 @@ struct CLITests {
         let bad = try CLITests.lart(["check", path])
         #expect(bad.status == 1)
         #expect(bad.stderr.components(separatedBy: "error:").count == 3)  // both statements reported
+        // The check reads only the columns the script names; a misspelt one is still
+        // suggested from all of the file's columns.
+        let typo = try CLITests.temporaryScript("use \"\(CLITests.repo.path)/examples/data/lart_registry.csv\" as registry\nregistry | count by histolgy\n")
+        let misspelt = try CLITests.lart(["check", typo])
+        #expect(misspelt.status == 1)
+        #expect(misspelt.stderr.contains("unknown column `histolgy`") && misspelt.stderr.contains("`histology`"))
     }
 
     @Test func pipedStdinRunsStatementsAndSurvivesErrors() throws {
